@@ -1,0 +1,80 @@
+# One documented command per action. `make run` and `make test` work on a fresh clone.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test install assets messages system-deps system-deps-test migrate load-data \
+        worker lint fmt migrations-check check-deploy reset-local-db bench clean
+
+run: install migrate load-data ## serve on http://127.0.0.1:8000 with a worker beside it
+	@$(MANAGE) demo_accounts
+	@bash scripts/run-dev.sh $(HOST)
+
+test: install system-deps-test ## ruff, missing migrations, then the whole pytest suite
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+	$(VENV)/bin/pytest
+
+install: $(VENV)/.installed assets messages system-deps
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[dev]'
+	touch $@
+
+assets: static/vendor/.installed
+
+static/vendor/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	rm -rf static/vendor && mkdir -p static/vendor/bootstrap static/vendor/bootstrap-icons
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css* static/vendor/bootstrap/
+	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* static/vendor/bootstrap/
+	cp -r node_modules/bootstrap-icons/font/bootstrap-icons.min.css \
+	      node_modules/bootstrap-icons/font/fonts static/vendor/bootstrap-icons/
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/
+	touch $@
+
+messages: system-deps
+	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+system-deps-test:
+	@bash scripts/system-deps.sh test
+
+migrate:
+	$(MANAGE) migrate --no-input -v 0
+
+load-data: ## questionnaires and demo data; rerunning changes nothing
+	$(MANAGE) load_questionnaires
+	$(MANAGE) load_demo_data
+
+worker:
+	$(VENV)/bin/celery -A portal worker -l info --concurrency 2
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt:
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrations-check:
+	$(MANAGE) makemigrations --check --dry-run
+
+check-deploy:
+	DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(64))') \
+	ALLOWED_HOSTS=portal.example.cn $(MANAGE) check --deploy --fail-level WARNING
+
+reset-local-db:
+	rm -f var/db.sqlite3
+	$(MAKE) migrate load-data
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor var/staticfiles

@@ -1,0 +1,101 @@
+"""Which filing route(s) a service needs, and conditions explained in words."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from library import conditions
+from library.models import Questionnaire
+
+PROFILE_LABELS = {
+    "modalities": gettext_lazy("modalities"),
+    "channels": gettext_lazy("channels"),
+    "audience": gettext_lazy("audience"),
+    "public_opinion": gettext_lazy("public-opinion attribute"),
+    "minors_allowed": gettext_lazy("minors may use it"),
+    "foundation_model_source": gettext_lazy("foundation model source"),
+    "foundation_model_filed": gettext_lazy("third-party foundation model is filed"),
+    "provides_api": gettext_lazy("offers an API"),
+    "has_algorithm_filing": gettext_lazy("has an algorithm filing number"),
+    "has_gai_filing": gettext_lazy("has a generative-AI filing number"),
+    "launch_status": gettext_lazy("launch status"),
+}
+
+
+@dataclass(frozen=True)
+class FilingRoute:
+    code: str
+    title: str
+    reason: str
+    cites: tuple[str, ...]
+
+
+def filing_routes(
+    questionnaire: Questionnaire, *, profile: Mapping[str, Any], answers: Mapping[str, Any]
+) -> list[FilingRoute]:
+    """Every route whose condition holds; the `none` route only when no other does."""
+    lang_en = (translation.get_language() or "").startswith("en")
+    matched, fallback = [], None
+    for route in questionnaire.filing_routes:
+        item = FilingRoute(
+            code=route["code"],
+            title=route["title_en" if lang_en else "title_zh"],
+            reason=route["reason_en" if lang_en else "reason_zh"],
+            cites=tuple(route.get("cites") or ()),
+        )
+        if route["code"] == "none":
+            fallback = item
+        elif conditions.evaluate(route.get("applies_if"), profile=profile, answers=answers):
+            matched.append(item)
+    if not matched and fallback is not None:
+        return [fallback]
+    return matched
+
+
+def describe_condition(condition: Any) -> str:
+    """A condition as a sentence for the library pages (field names, not code)."""
+    if condition is None:
+        return ""
+    if "all" in condition:
+        return (" " + _("and") + " ").join(f"({describe_condition(c)})" for c in condition["all"])
+    if "any" in condition:
+        return (" " + _("or") + " ").join(f"({describe_condition(c)})" for c in condition["any"])
+    if "not" in condition:
+        return _("not") + f" ({describe_condition(condition['not'])})"
+    scope, _sep, name = condition["field"].partition(".")
+    subject = (
+        str(PROFILE_LABELS.get(name, name))
+        if scope == "profile"
+        else _("answer to %(code)s") % {"code": name}
+    )
+    if "answered" in condition:
+        return (
+            _("%(subject)s is answered") % {"subject": subject}
+            if condition["answered"]
+            else _("%(subject)s is not answered") % {"subject": subject}
+        )
+    if "equals" in condition:
+        return f"{subject} = {_display(condition['equals'])}"
+    if "in" in condition:
+        return _("%(subject)s is one of %(values)s") % {
+            "subject": subject,
+            "values": ", ".join(_display(v) for v in condition["in"]),
+        }
+    return _("%(subject)s include %(value)s") % {
+        "subject": subject,
+        "value": _display(condition["contains"]),
+    }
+
+
+def _display(value: Any) -> str:
+    if value is True:
+        return _("yes")
+    if value is False:
+        return _("no")
+    return str(value)

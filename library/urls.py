@@ -1,0 +1,23 @@
+from django.urls import path
+
+from library import views
+
+app_name = "library"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("search/", views.search, name="search"),
+    path("risks/", views.risk_list, name="risks"),
+    path("instruments/<str:code>/", views.instrument_detail, name="instrument"),
+    path("provisions/<str:key>/", views.provision_detail, name="provision"),
+    path(
+        "questionnaires/<slug:code>/v<int:version>/",
+        views.questionnaire_detail,
+        name="questionnaire",
+    ),
+    path(
+        "questionnaires/<slug:code>/v<int:version>/<str:question>/",
+        views.question_detail,
+        name="question",
+    ),
+]

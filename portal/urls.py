@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from portal import views
+
+admin.site.site_header = admin.site.site_title = "合规门户 · Compliance portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("accounts/", include("accounts.urls")),
+    path("providers/", include("providers.urls")),
+    path("library/", include("library.urls")),
+    path("reviews/", include("reviews.urls")),
+    path("admin/", admin.site.urls),
+]

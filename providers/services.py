@@ -1,0 +1,143 @@
+"""Writes on providers, services, memberships and invitations. Views, admin and commands call
+these; each validates with full_clean() and keeps at least one owner per provider."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from providers.models import AIService, Invitation, Membership, Provider, Role
+
+_INVITATION_SALT = "providers.invitation"
+
+
+@transaction.atomic
+def provider_create(*, owner: User, **fields) -> Provider:
+    provider = Provider(**fields)
+    provider.full_clean()
+    provider.save()
+    Membership.objects.create(provider=provider, user=owner, role=Role.OWNER)
+    return provider
+
+
+def provider_update(*, provider: Provider, **fields) -> Provider:
+    for name, value in fields.items():
+        setattr(provider, name, value)
+    provider.full_clean()
+    provider.save()
+    return provider
+
+
+def service_save(*, service: AIService) -> AIService:
+    service.full_clean()
+    service.save()
+    return service
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return signing.dumps(str(invitation.public_id), salt=_INVITATION_SALT)
+
+
+def invitation_from_token(token: str) -> Invitation:
+    """The pending invitation behind a token, or ValidationError saying why not."""
+    try:
+        public_id = signing.loads(token, salt=_INVITATION_SALT, max_age=settings.INVITATION_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ValidationError(
+            _("This invitation has expired. Ask the owner to send a new one."), code="expired"
+        ) from None
+    except signing.BadSignature:
+        raise ValidationError(_("This invitation link is not valid."), code="invalid") from None
+    invitation = Invitation.objects.select_related("provider").filter(public_id=public_id).first()
+    if invitation is None or invitation.revoked_at is not None:
+        raise ValidationError(_("This invitation was withdrawn."), code="revoked")
+    if invitation.accepted_at is not None:
+        raise ValidationError(_("This invitation has already been used."), code="used")
+    return invitation
+
+
+@transaction.atomic
+def invitation_send(*, provider: Provider, email: str, role: str, invited_by: User) -> Invitation:
+    email = email.strip().lower()
+    if provider.memberships.filter(user__email=email).exists():
+        raise ValidationError({"email": _("This person is already a member.")})
+    invitation = Invitation(provider=provider, email=email, role=role, invited_by=invited_by)
+    invitation.full_clean()
+    invitation.save()
+    link = settings.SITE_URL + reverse(
+        "providers:invitation_accept", kwargs={"token": invitation_token(invitation)}
+    )
+    context = {
+        "invitation": invitation,
+        "link": link,
+        "days": settings.INVITATION_MAX_AGE // 86400,
+    }
+    language = translation.get_language()
+    transaction.on_commit(lambda: _send_invitation_mail(invitation.email, context, language))
+    return invitation
+
+
+def _send_invitation_mail(email: str, context: dict, language: str) -> None:
+    with translation.override(language):
+        subject = render_to_string("emails/invitation-subject.txt", context).strip()
+        body = render_to_string("emails/invitation-body.txt", context)
+        html = render_to_string("emails/invitation-body.html", context)
+    send_mail(subject, body, None, [email], html_message=html)
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    if user.email.lower() != invitation.email.lower():
+        raise PermissionDenied(_("This invitation was sent to another e-mail address."))
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_pending:
+        raise ValidationError(_("This invitation has already been used."), code="used")
+    membership, created = Membership.objects.get_or_create(
+        provider=invitation.provider, user=user, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return membership
+
+
+def invitation_revoke(*, invitation: Invitation) -> Invitation:
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+def _ensure_another_owner(membership: Membership) -> None:
+    others = Membership.objects.filter(provider=membership.provider, role=Role.OWNER).exclude(
+        pk=membership.pk
+    )
+    if membership.role == Role.OWNER and not others.exists():
+        raise ValidationError(
+            _("A provider needs at least one owner. Make someone else owner first."),
+            code="last_owner",
+        )
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str) -> Membership:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if role != Role.OWNER:
+        _ensure_another_owner(membership)
+    membership.role = role
+    membership.full_clean()
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership) -> None:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    _ensure_another_owner(membership)
+    membership.delete()
