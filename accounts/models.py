@@ -15,6 +15,10 @@ class EmailUserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
+    def get_by_natural_key(self, email):
+        # Addresses are stored lower-cased; people type them as they like.
+        return self.get(email__iexact=(email or "").strip())
+
     def create_user(self, email, password=None, **extra_fields):
         extra_fields.setdefault("is_staff", False)
         extra_fields.setdefault("is_superuser", False)

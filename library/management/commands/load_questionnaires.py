@@ -30,7 +30,7 @@ class Command(BaseCommand):
             lines = "\n".join(f"  - {p}" for p in exc.problems)
             raise CommandError(
                 f"The library was not loaded ({len(exc.problems)} problems):\n{lines}"
-            )
+            ) from None
         for line in report.questionnaires:
             self.stdout.write(f"Questionnaire {line}")
         self.stdout.write(

@@ -1,0 +1,122 @@
+"""Personas (owner, editor, viewer of one provider; an outsider who owns another; a portal
+reviewer; anonymous) with a signed-in client each, and the library loaded once per run."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from library.loading import load_library
+from providers.models import Role
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The real library (fixtures/) is reference data every test may read."""
+    with django_db_blocker.unblock():
+        load_library()
+
+
+@pytest.fixture
+def provider(db):
+    return factories.make_provider(name_zh="甲科技有限公司")
+
+
+@pytest.fixture
+def service(provider):
+    return factories.make_service(provider, name="甲对话助手", channels=["web", "api"])
+
+
+@pytest.fixture
+def owner(provider):
+    return factories.make_member(provider, Role.OWNER, email="owner@a.example.cn").user
+
+
+@pytest.fixture
+def editor(provider):
+    return factories.make_member(provider, Role.EDITOR, email="editor@a.example.cn").user
+
+
+@pytest.fixture
+def viewer(provider):
+    return factories.make_member(provider, Role.VIEWER, email="viewer@a.example.cn").user
+
+
+@pytest.fixture
+def other_provider(db):
+    return factories.make_provider(name_zh="乙科技有限公司")
+
+
+@pytest.fixture
+def outsider(other_provider):
+    return factories.make_member(other_provider, Role.OWNER, email="owner@b.example.cn").user
+
+
+@pytest.fixture
+def reviewer(db):
+    return factories.make_user(email="reviewer@example.cn", is_reviewer=True)
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.make_user(email="admin@example.cn", is_staff=True, is_superuser=True)
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def owner_client(owner):
+    return _client_for(owner)
+
+
+@pytest.fixture
+def editor_client(editor):
+    return _client_for(editor)
+
+
+@pytest.fixture
+def viewer_client(viewer):
+    return _client_for(viewer)
+
+
+@pytest.fixture
+def outsider_client(outsider):
+    return _client_for(outsider)
+
+
+@pytest.fixture
+def reviewer_client(reviewer):
+    return _client_for(reviewer)
+
+
+@pytest.fixture
+def personas(owner, editor, viewer, outsider, reviewer):
+    return {
+        "anonymous": None,
+        "owner": owner,
+        "editor": editor,
+        "viewer": viewer,
+        "outsider": outsider,
+        "reviewer": reviewer,
+    }
+
+
+@pytest.fixture
+def client_for():
+    return _client_for

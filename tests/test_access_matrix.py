@@ -1,0 +1,150 @@
+"""Every URL of the project, every persona: the expected status code.
+
+A new view must get a row here, or `test_every_url_is_in_the_matrix` fails; a view that forgets
+tenant scoping shows up as a 200 for the outsider.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from library.models import Instrument, Provision, Question
+from providers.services import invitation_token
+from tests import factories
+from tests.urlwalk import named_urls
+
+PERSONAS = ["anonymous", "owner", "editor", "viewer", "outsider", "reviewer"]
+LOGIN = 302
+
+
+def _all(status, **overrides):
+    row = {p: status for p in PERSONAS if p != "anonymous"}
+    row["anonymous"] = LOGIN
+    row.update(overrides)
+    return row
+
+
+MEMBER_READ = _all(200, outsider=404, reviewer=404)
+MEMBER_WRITE = _all(200, viewer=403, outsider=404, reviewer=404)
+OWNER_ONLY = _all(200, editor=403, viewer=403, outsider=404, reviewer=404)
+# POST actions of owners redirect back to the members page on success.
+OWNER_POST = _all(302, editor=403, viewer=403, outsider=404, reviewer=404)
+
+
+@pytest.fixture
+def world(provider, service, personas):
+    question = Question.objects.select_related("questionnaire").order_by("pk").first()
+    invitation = factories.make_invitation(provider, email="new@a.example.cn")
+    target = provider.memberships.get(user=personas["viewer"])
+    return {
+        "provider": provider.public_id,
+        "service": service.public_id,
+        "member": target.public_id,
+        "invitation": invitation.public_id,
+        "token": invitation_token(invitation),
+        "instrument": Instrument.objects.order_by("pk").first().code,
+        "provision": Provision.objects.order_by("pk").first().key,
+        "questionnaire": question.questionnaire,
+        "question": question.code,
+    }
+
+
+def _case(world, name):
+    p, s = world["provider"], world["service"]
+    q = world["questionnaire"]
+    cases = {
+        "home": ("get", {}, _all(302)),
+        "healthz": ("get", {}, {p: 200 for p in PERSONAS}),
+        "set_language": ("post", {}, {p: 302 for p in PERSONAS}),
+        "accounts:login": ("get", {}, _all(302, anonymous=200)),
+        "accounts:logout": ("post", {}, _all(302)),
+        "accounts:password_change": ("get", {}, _all(200)),
+        "accounts:password_change_done": ("get", {}, _all(200)),
+        "accounts:password_reset": ("get", {}, {pp: 200 for pp in PERSONAS}),
+        "accounts:password_reset_done": ("get", {}, {pp: 200 for pp in PERSONAS}),
+        "accounts:password_reset_confirm": (
+            "get",
+            {"uidb64": "MQ", "token": "bad-token"},
+            {pp: 200 for pp in PERSONAS},
+        ),
+        "accounts:password_reset_complete": ("get", {}, {pp: 200 for pp in PERSONAS}),
+        "providers:list": ("get", {}, _all(200)),
+        "providers:create": ("get", {}, _all(200)),
+        "providers:detail": ("get", {"provider": p}, MEMBER_READ),
+        "providers:edit": ("get", {"provider": p}, OWNER_ONLY),
+        "providers:service_create": ("get", {"provider": p}, MEMBER_WRITE),
+        "providers:service_detail": ("get", {"provider": p, "service": s}, MEMBER_READ),
+        "providers:service_edit": ("get", {"provider": p, "service": s}, MEMBER_WRITE),
+        "providers:members": ("get", {"provider": p}, MEMBER_READ),
+        "providers:member_role": ("post", {"provider": p, "member": world["member"]}, OWNER_POST),
+        "providers:member_remove": ("post", {"provider": p, "member": world["member"]}, OWNER_POST),
+        "providers:invitation_revoke": (
+            "post",
+            {"provider": p, "invitation": world["invitation"]},
+            OWNER_POST,
+        ),
+        # Anyone holding the link may see it; only new@a.example.cn can accept it.
+        "providers:invitation_accept": (
+            "get",
+            {"token": world["token"]},
+            {pp: 200 for pp in PERSONAS},
+        ),
+        "library:index": ("get", {}, _all(200)),
+        "library:search": ("get", {}, _all(200)),
+        "library:risks": ("get", {}, _all(200)),
+        "library:instrument": ("get", {"code": world["instrument"]}, _all(200)),
+        "library:provision": ("get", {"key": world["provision"]}, _all(200)),
+        "library:questionnaire": ("get", {"code": q.code, "version": q.version}, _all(200)),
+        "library:question": (
+            "get",
+            {"code": q.code, "version": q.version, "question": world["question"]},
+            _all(200),
+        ),
+        "reviews:index": ("get", {}, _all(403, reviewer=200)),
+    }
+    return cases.get(name)
+
+
+def test_every_url_is_in_the_matrix(world):
+    missing = sorted(name for name in named_urls() if _case(world, name) is None)
+    assert not missing, f"add these URLs to the access matrix: {missing}"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_each_persona_gets_the_expected_status_everywhere(world, personas, client_for, persona):
+    client = client_for(personas[persona])
+    failures = []
+    for name in sorted(named_urls()):
+        method, kwargs, expected = _case(world, name)
+        url = reverse(name, kwargs=kwargs)
+        data = {"role": "editor"} if name == "providers:member_role" else {}
+        response = getattr(client, method)(url, data)
+        if response.status_code != expected[persona]:
+            failures.append(
+                f"{method.upper()} {name}: {response.status_code} != {expected[persona]}"
+            )
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("anonymous", 302), ("owner", 302), ("reviewer", 302)],
+)
+def test_admin_is_for_staff_only(personas, client_for, persona, expected):
+    response = client_for(personas[persona]).get(reverse("admin:index"))
+    assert response.status_code == expected
+    assert "/admin/login/" in response["Location"]
+
+
+def test_admin_opens_for_staff(admin_user, client_for):
+    client = client_for(admin_user)
+    assert client.get(reverse("admin:index")).status_code == 200
+    for model in [
+        "accounts/user",
+        "providers/provider",
+        "providers/aiservice",
+        "library/question",
+        "library/provision",
+    ]:
+        assert client.get(f"/admin/{model}/?q=test").status_code == 200, model
