@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("providers/", include("providers.urls")),
+    path("assessments/", include("assessments.urls")),
     path("library/", include("library.urls")),
     path("reviews/", include("reviews.urls")),
     path("admin/", admin.site.urls),

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from assessments import views as assessment_views
 from providers import views
 
 app_name = "providers"
@@ -7,6 +8,7 @@ app_name = "providers"
 service_urls = [
     path("", views.service_detail, name="service_detail"),
     path("edit/", views.service_edit, name="service_edit"),
+    path("assessments/start/", assessment_views.start, name="assessment_start"),
 ]
 
 member_urls = [

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import InvitedSignupForm
 from accounts.models import User
+from assessments.dashboard import dashboard_rows
+from assessments.models import OPEN_STATUSES
 from providers import services
 from providers.access import (
     get_membership,
@@ -61,7 +63,7 @@ def provider_detail(request: HttpRequest, provider: UUID) -> HttpResponse:
     context = {
         "membership": membership,
         "provider": provider_obj,
-        "services": provider_obj.services.order_by("name"),
+        "services": dashboard_rows(provider_obj),
         "member_count": provider_obj.memberships.count(),
     }
     return render(request, "providers/detail.html", context)
@@ -95,10 +97,15 @@ def service_create(request: HttpRequest, provider: UUID) -> HttpResponse:
 def service_detail(request: HttpRequest, provider: UUID, service: UUID) -> HttpResponse:
     membership = get_membership(request, provider)
     service_obj = get_service(membership.provider, service)
+    assessments = list(
+        service_obj.assessments.select_related("questionnaire").order_by("-created_at")
+    )
     context = {
         "membership": membership,
         "provider": membership.provider,
         "service": service_obj,
+        "assessments": assessments,
+        "open_assessment": next((a for a in assessments if a.status in OPEN_STATUSES), None),
     }
     return render(request, "providers/service_detail.html", context)
 

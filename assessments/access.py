@@ -1,0 +1,43 @@
+"""Scoped look-ups of assessments: 404 outside the user's providers, 403 for read-only roles."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+
+from assessments.models import Assessment, Evidence
+from providers.models import Membership
+
+
+def get_assessment(request: HttpRequest, assessment_id: UUID) -> tuple[Assessment, Membership]:
+    assessment = (
+        Assessment.objects.select_related("service__provider", "questionnaire", "previous")
+        .filter(public_id=assessment_id)
+        .first()
+    )
+    membership = None
+    if assessment is not None:
+        membership = Membership.objects.filter(
+            provider_id=assessment.service.provider_id, user=request.user
+        ).first()
+    if membership is None:
+        raise Http404(_("No such assessment."))
+    membership.provider = assessment.service.provider
+    return assessment, membership
+
+
+def get_writable_assessment(request: HttpRequest, assessment_id: UUID):
+    assessment, membership = get_assessment(request, assessment_id)
+    if not membership.can_write:
+        raise PermissionDenied(_("Your role lets you read, not change, this assessment."))
+    return assessment, membership
+
+
+def get_evidence(assessment: Assessment, evidence_id: UUID) -> Evidence:
+    evidence = assessment.evidence.filter(public_id=evidence_id).first()
+    if evidence is None:
+        raise Http404(_("No such file."))
+    return evidence

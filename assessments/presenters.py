@@ -1,0 +1,100 @@
+"""What the assessment page shows for each question, prepared without further queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from assessments.forms import CLAUSE_FIELDS, AnswerForm, initial_for
+from assessments.models import Answer, ClauseResult, Evidence, NonConformity
+from library.catalogue import DomainItem, QuestionItem
+from library.models import QuestionKind
+
+INPUT_CLASS = {
+    "RadioSelect": "form-check-input",
+    "CheckboxSelectMultiple": "form-check-input",
+    "Select": "form-select",
+}
+
+
+@dataclass
+class Card:
+    question: QuestionItem
+    form: AnswerForm
+    applicable: bool
+    answer: Answer | None
+    evidence: list[Evidence]
+    gaps: list[tuple[str, str]]
+    complete: bool
+    previous: str | None = None
+    changed: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def _style(form: AnswerForm, editable: bool) -> None:
+    for bound in form:
+        widget = bound.field.widget
+        css = INPUT_CLASS.get(type(widget).__name__, "form-control")
+        widget.attrs.setdefault("class", css)
+        if not editable:
+            widget.attrs["disabled"] = True
+
+
+def question_cards(
+    domain: DomainItem, state, *, editable: bool, previous: dict[int, Answer]
+) -> list[Card]:
+    cards = []
+    for q in domain.questions:
+        answer = state.answers.get(q.code)
+        form = AnswerForm(initial=initial_for(q, answer), question=q, auto_id=f"{q.code}-%s")
+        _style(form, editable)
+        card = Card(
+            question=q,
+            form=form,
+            applicable=q.code in state.applicable,
+            answer=answer,
+            evidence=state.evidence.get(q.code, []),
+            gaps=state.incomplete.get(q.code, []),
+            complete=state.complete[q.code],
+        )
+        if previous:
+            before = previous.get(q.pk)
+            card.previous = answer_display(q, before) if before else _("(not answered)")
+            card.changed = _fingerprint(q, before) != _fingerprint(q, answer)
+        cards.append(card)
+    return cards
+
+
+def _fingerprint(q: QuestionItem, answer: Answer | None):
+    if answer is None:
+        return None
+    details = tuple(getattr(answer, name) for name in CLAUSE_FIELDS)
+    return (answer.value, answer.note, details if q.kind == QuestionKind.CLAUSE else ())
+
+
+def answer_display(q: QuestionItem, answer: Answer | None) -> str:
+    """An answer as a person reads it, e.g. in a conflict message or as the previous answer."""
+    if answer is None or answer.value in (None, "", []):
+        text = _("(not answered)")
+    elif q.kind == QuestionKind.CLAUSE:
+        text = str(ClauseResult(answer.value).label)
+        if answer.value == ClauseResult.NA and answer.na_reason:
+            text += f": {answer.na_reason}"
+        if answer.value == ClauseResult.NOT_CONFORM and answer.nonconformity:
+            text += f" · {NonConformity(answer.nonconformity).label}"
+            if answer.remediation_due:
+                text += f" ({answer.remediation_due.isoformat()})"
+    elif q.kind == QuestionKind.YES_NO:
+        text = _("Yes") if answer.value else _("No")
+    elif q.kind == QuestionKind.SINGLE_CHOICE:
+        text = q.choice_label(answer.value)
+    elif q.kind == QuestionKind.MULTIPLE_CHOICE:
+        text = "、".join(q.choice_label(v) for v in answer.value)
+    elif q.kind == QuestionKind.NUMBER:
+        text = f"{answer.value} {q.unit}".strip()
+    else:
+        text = str(answer.value)
+    if answer is not None and answer.note:
+        text += f" — {answer.note}"
+    return text

@@ -1,0 +1,64 @@
+"""The bridge between stored assessments and the pure scorer (assessments.scoring)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from assessments.scoring import (
+    AnswerInput,
+    DomainSpec,
+    QuestionSpec,
+    ScoreResult,
+    Threshold,
+    score_assessment,
+)
+from library.catalogue import Catalogue
+from library.models import QuestionKind
+
+if TYPE_CHECKING:
+    from assessments.services import State
+
+
+@lru_cache(maxsize=16)
+def specs_for(catalogue: Catalogue) -> tuple[tuple[QuestionSpec, ...], tuple[DomainSpec, ...]]:
+    questions = tuple(
+        QuestionSpec(
+            code=q.code,
+            domain=q.domain,
+            kind=q.kind,
+            weight=q.weight,
+            red_line=q.red_line,
+            advisory=q.advisory,
+            required=q.required,
+            expected=q.expected if q.kind == QuestionKind.YES_NO else None,
+            choice_scores={c["value"]: c["score"] for c in q.choices if "score" in c},
+            thresholds=tuple(
+                Threshold(t["comparison"], t["value"], bool(t.get("advisory")))
+                for t in q.thresholds
+            )
+            if q.kind == QuestionKind.NUMBER
+            else (),
+        )
+        for q in catalogue.questions
+    )
+    domains = tuple(DomainSpec(d.code, d.title_zh, d.title_en) for d in catalogue.domains)
+    return questions, domains
+
+
+def answer_inputs(state: State) -> list[AnswerInput]:
+    inputs = []
+    for q in state.catalogue.questions:
+        if q.kind == QuestionKind.EVIDENCE:
+            value = len(state.evidence.get(q.code, ())) or None
+        elif state.complete[q.code]:
+            value = state.values.get(q.code)
+        else:
+            value = None  # an incomplete answer (an N/A without its reason) counts as open
+        inputs.append(AnswerInput(q.code, value, applicable=q.code in state.applicable))
+    return inputs
+
+
+def score_self(state: State) -> ScoreResult:
+    questions, domains = specs_for(state.catalogue)
+    return score_assessment(questions, domains, answer_inputs(state))

@@ -1,0 +1,431 @@
+"""Writes on assessments: start, answer, attach evidence, submit, revise.
+
+Views, admin actions, commands and tasks call these. Derived figures (progress, self-assessed
+score) are recomputed here, explicitly, whenever answers or evidence change; models have no
+save() side effects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from assessments import filetypes
+from assessments.forms import AnswerForm
+from assessments.models import Answer, Assessment, ClauseResult, Evidence, Status
+from assessments.scores import score_self
+from library.catalogue import Catalogue, QuestionItem, get_catalogue
+from library.models import QuestionKind, Questionnaire
+from providers.models import AIService
+
+DEFAULT_QUESTIONNAIRE = "gai-security-self-assessment"
+SNAPSHOT_FORMAT = 1
+
+
+class NotEditable(PermissionDenied):
+    pass
+
+
+@dataclass
+class Conflict(Exception):
+    """Someone else saved this answer since the editor loaded it."""
+
+    answer: Answer
+
+
+@dataclass
+class SubmissionIncomplete(Exception):
+    missing: list[tuple[QuestionItem, str]]
+
+
+def latest_questionnaire(code: str = DEFAULT_QUESTIONNAIRE) -> Questionnaire:
+    questionnaire = Questionnaire.objects.filter(code=code).order_by("-version").first()
+    if questionnaire is None:
+        raise Questionnaire.DoesNotExist(
+            _("No questionnaire is loaded yet: run manage.py load_questionnaires.")
+        )
+    return questionnaire
+
+
+@transaction.atomic
+def assessment_start(*, service: AIService, user: User) -> tuple[Assessment, bool]:
+    """The open assessment of the service against the latest questionnaire, or a new draft."""
+    questionnaire = latest_questionnaire()
+    # Lock the service row so two clicks cannot both create a draft.
+    AIService.objects.select_for_update().filter(pk=service.pk).first()
+    existing = Assessment.objects.open().filter(service=service, questionnaire=questionnaire)
+    if (found := existing.first()) is not None:
+        return found, False
+    version = Assessment.objects.filter(service=service, questionnaire=questionnaire).count() + 1
+    assessment = Assessment.objects.create(
+        service=service, questionnaire=questionnaire, created_by=user, version=version
+    )
+    refresh_assessment(assessment)
+    return assessment, True
+
+
+# --- reading state ----------------------------------------------------------------------------
+
+
+@dataclass
+class State:
+    """Everything derived about an assessment, computed in a fixed number of queries."""
+
+    catalogue: Catalogue
+    answers: dict[str, Answer]
+    evidence: dict[str, list[Evidence]]
+    values: dict[str, Any]
+    applicable: set[str]
+    complete: dict[str, bool]
+    incomplete: dict[str, list[tuple[str, str]]]
+
+
+def load_state(assessment: Assessment) -> State:
+    catalogue = get_catalogue(assessment.questionnaire)
+    answers = {
+        catalogue.by_pk[a.question_id].code: a
+        for a in assessment.answers.all()
+        if a.question_id in catalogue.by_pk
+    }
+    evidence: dict[str, list[Evidence]] = {}
+    for item in assessment.evidence.all():
+        evidence.setdefault(catalogue.by_pk[item.question_id].code, []).append(item)
+    values = {code: a.value for code, a in answers.items()}
+    applicable = catalogue.applicable(assessment.service.profile(), values)
+    incomplete = {
+        code: clause_gaps(a, catalogue.by_code[code])
+        for code, a in answers.items()
+        if catalogue.by_code[code].kind == QuestionKind.CLAUSE
+    }
+    complete = {
+        q.code: _is_complete(q, answers.get(q.code), evidence.get(q.code), incomplete)
+        for q in catalogue.questions
+    }
+    return State(catalogue, answers, evidence, values, applicable, complete, incomplete)
+
+
+def clause_gaps(answer: Answer, question: QuestionItem) -> list[tuple[str, str]]:
+    """What a clause answer still lacks (field, message); the same rules as the form."""
+    data = {"revision": answer.revision, "value": answer.value or "", "note": answer.note}
+    for name in (
+        "na_reason",
+        "nonconformity",
+        "alternative_measure",
+        "alternative_proof",
+        "measures_taken",
+        "remediation_plan",
+    ):
+        data[name] = getattr(answer, name)
+    data["remediation_due"] = answer.remediation_due.isoformat() if answer.remediation_due else ""
+    form = AnswerForm(data, question=question)
+    form.is_valid()
+    return form.incomplete
+
+
+def _is_complete(q: QuestionItem, answer, evidence, incomplete) -> bool:
+    if q.kind == QuestionKind.EVIDENCE:
+        return bool(evidence)
+    if answer is None or not answer.is_answered:
+        return False
+    return not incomplete.get(q.code)
+
+
+def refresh_assessment(assessment: Assessment, state: State | None = None) -> State:
+    """Recompute and store progress and the self-assessed score."""
+    state = state or load_state(assessment)
+    progress = {}
+    for domain in state.catalogue.domains:
+        codes = [q.code for q in domain.questions if q.code in state.applicable]
+        done = sum(1 for c in codes if state.complete[c])
+        progress[domain.code] = [done, len(codes)]
+    assessment.progress = progress
+    assessment.applicable_count = sum(total for _, total in progress.values())
+    assessment.answered_count = sum(done for done, _ in progress.values())
+    assessment.self_score = score_self(state).to_json()
+    assessment.save(
+        update_fields=["progress", "applicable_count", "answered_count", "self_score", "updated_at"]
+    )
+    return state
+
+
+# --- answers ----------------------------------------------------------------------------------
+
+
+def _ensure_editable(assessment: Assessment) -> None:
+    if not assessment.is_editable:
+        raise NotEditable(_("This assessment is submitted and can no longer be changed."))
+
+
+@transaction.atomic
+def answer_save(
+    *, assessment: Assessment, question: QuestionItem, form: AnswerForm, user: User
+) -> tuple[Answer, State]:
+    """Store a validated answer form; refuse it when someone saved in between."""
+    assessment = (
+        Assessment.objects.select_for_update()
+        .select_related("service__provider", "questionnaire")
+        .get(pk=assessment.pk)
+    )
+    _ensure_editable(assessment)
+    answer, _created = Answer.objects.select_for_update().get_or_create(
+        assessment=assessment, question_id=question.pk
+    )
+    if answer.revision != form.cleaned_data["revision"]:
+        raise Conflict(answer)
+    answer.value = form.stored_value()
+    for name, value in form.stored_details().items():
+        setattr(answer, name, value)
+    if question.kind == QuestionKind.CLAUSE and answer.value != ClauseResult.NOT_CONFORM:
+        answer.nonconformity = ""
+    answer.revision += 1
+    answer.updated_by = user
+    answer.save()
+    state = refresh_assessment(assessment)
+    return answer, state
+
+
+# --- evidence ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def evidence_add(
+    *,
+    assessment: Assessment,
+    question: QuestionItem,
+    upload: UploadedFile,
+    observed_on=None,
+    note: str = "",
+    user: User,
+    max_bytes: int,
+) -> Evidence:
+    _ensure_editable(assessment)
+    if upload.size > max_bytes:
+        raise filetypes.FileRefused(
+            _("The file is %(size)s MB; the limit is %(limit)s MB.")
+            % {"size": round(upload.size / 1048576, 1), "limit": max_bytes // 1048576}
+        )
+    name = filetypes.sanitise_name(upload.name or "file")
+    kind = filetypes.detect(upload.file, name)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    evidence = Evidence(
+        assessment=assessment,
+        question_id=question.pk,
+        name=name,
+        content_type=kind.content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        observed_on=observed_on,
+        note=note.strip(),
+        uploaded_by=user,
+    )
+    evidence.file.save(name, upload, save=False)
+    evidence.save()
+    refresh_assessment(assessment)
+    return evidence
+
+
+@transaction.atomic
+def evidence_delete(*, evidence: Evidence) -> None:
+    assessment = Assessment.objects.select_for_update().get(pk=evidence.assessment_id)
+    _ensure_editable(assessment)
+    evidence.delete()  # the file stays: other versions may share it, and the snapshot names it
+    refresh_assessment(assessment)
+
+
+# --- submission -------------------------------------------------------------------------------
+
+
+def missing_for_submission(state: State) -> list[tuple[QuestionItem, str]]:
+    missing = []
+    for q in state.catalogue.questions:
+        if q.code not in state.applicable:
+            continue
+        if q.required and not state.complete[q.code]:
+            gaps = state.incomplete.get(q.code)
+            missing.append((q, gaps[0][1] if gaps else _("Not answered yet.")))
+        elif q.evidence_required and not state.evidence.get(q.code):
+            missing.append((q, _("Attach at least one evidence file.")))
+    return missing
+
+
+def build_snapshot(assessment: Assessment, state: State, user: User) -> dict:
+    service, provider = assessment.service, assessment.service.provider
+    answers = []
+    for q in state.catalogue.questions:
+        a = state.answers.get(q.code)
+        if a is None and not state.evidence.get(q.code):
+            continue
+        entry = {"question": q.code, "applicable": q.code in state.applicable}
+        if a is not None:
+            entry.update(
+                value=a.value,
+                note=a.note,
+                revision=a.revision,
+            )
+            if q.kind == QuestionKind.CLAUSE:
+                entry.update(
+                    na_reason=a.na_reason,
+                    nonconformity=a.nonconformity,
+                    alternative_measure=a.alternative_measure,
+                    alternative_proof=a.alternative_proof,
+                    measures_taken=a.measures_taken,
+                    remediation_plan=a.remediation_plan,
+                    remediation_due=a.remediation_due.isoformat() if a.remediation_due else None,
+                )
+        answers.append(entry)
+    evidence = [
+        {
+            "id": str(e.public_id),
+            "question": code,
+            "name": e.name,
+            "content_type": e.content_type,
+            "size": e.size,
+            "sha256": e.sha256,
+            "observed_on": e.observed_on.isoformat() if e.observed_on else None,
+            "note": e.note,
+        }
+        for code, items in state.evidence.items()
+        for e in items
+    ]
+    return {
+        "format": SNAPSHOT_FORMAT,
+        "assessment": {
+            "id": str(assessment.public_id),
+            "version": assessment.version,
+            "previous": str(assessment.previous.public_id) if assessment.previous_id else None,
+            "submitted_at": timezone.now().isoformat(),
+            "submitted_by": user.email,
+        },
+        "questionnaire": {
+            "code": assessment.questionnaire.code,
+            "version": assessment.questionnaire.version,
+            "content_sha256": assessment.questionnaire.content_hash,
+        },
+        "provider": {
+            "name_zh": provider.name_zh,
+            "name_en": provider.name_en,
+            "credit_code": provider.credit_code,
+            "address": provider.address,
+            "legal_representative": provider.legal_representative,
+            "security_lead": provider.security_lead,
+            "legality_lead": provider.legality_lead,
+            "pi_officer": provider.pi_officer,
+        },
+        "service": {
+            "id": str(service.public_id),
+            "name": service.name,
+            "description": service.description,
+            "profile": service.profile(),
+            "foundation_model_name": service.foundation_model_name,
+            "foundation_model_filing_number": service.foundation_model_filing_number,
+            "algorithm_filing_number": service.algorithm_filing_number,
+            "gai_filing_number": service.gai_filing_number,
+            "provider_code": service.effective_provider_code(),
+        },
+        "answers": answers,
+        "evidence": evidence,
+        "self_score": assessment.self_score,
+    }
+
+
+def canonical_json(data: Any) -> bytes:
+    return json.dumps(
+        data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    ).encode()
+
+
+@transaction.atomic
+def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
+    """Freeze the assessment: answers and evidence become read-only and a canonical snapshot
+    with its SHA-256 is what review and the dossier read from now on."""
+    assessment = (
+        Assessment.objects.select_for_update()
+        .select_related("service__provider", "questionnaire", "previous")
+        .get(pk=assessment.pk)
+    )
+    _ensure_editable(assessment)
+    state = refresh_assessment(assessment)
+    missing = missing_for_submission(state)
+    if missing:
+        raise SubmissionIncomplete(missing)
+    snapshot = build_snapshot(assessment, state, user)
+    assessment.snapshot = snapshot
+    assessment.snapshot_sha256 = hashlib.sha256(canonical_json(snapshot)).hexdigest()
+    assessment.status = Status.SUBMITTED
+    assessment.submitted_at = timezone.now()
+    assessment.submitted_by = user
+    assessment.save(
+        update_fields=[
+            "snapshot",
+            "snapshot_sha256",
+            "status",
+            "submitted_at",
+            "submitted_by",
+            "updated_at",
+        ]
+    )
+    return assessment
+
+
+@transaction.atomic
+def assessment_revise(*, assessment: Assessment, user: User) -> Assessment:
+    """A new draft version after a reviewer asked for changes; answers and evidence carry over,
+    the old version is superseded."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.status != Status.CHANGES_REQUESTED:
+        raise NotEditable(_("Only an assessment returned for changes can be revised."))
+    assessment.status = Status.SUPERSEDED
+    assessment.save(update_fields=["status", "updated_at"])
+    draft = Assessment.objects.create(
+        service=assessment.service,
+        questionnaire=assessment.questionnaire,
+        version=assessment.version + 1,
+        previous=assessment,
+        created_by=user,
+    )
+    Answer.objects.bulk_create(
+        Answer(
+            assessment=draft,
+            question_id=a.question_id,
+            value=a.value,
+            note=a.note,
+            na_reason=a.na_reason,
+            nonconformity=a.nonconformity,
+            alternative_measure=a.alternative_measure,
+            alternative_proof=a.alternative_proof,
+            measures_taken=a.measures_taken,
+            remediation_plan=a.remediation_plan,
+            remediation_due=a.remediation_due,
+            updated_by=a.updated_by,
+        )
+        for a in assessment.answers.all()
+    )
+    Evidence.objects.bulk_create(
+        Evidence(
+            assessment=draft,
+            question_id=e.question_id,
+            file=e.file.name,
+            name=e.name,
+            content_type=e.content_type,
+            size=e.size,
+            sha256=e.sha256,
+            observed_on=e.observed_on,
+            note=e.note,
+            uploaded_by=e.uploaded_by,
+        )
+        for e in assessment.evidence.all()
+    )
+    refresh_assessment(draft)
+    return draft

@@ -1,0 +1,19 @@
+from django.urls import include, path
+
+from assessments import views
+
+app_name = "assessments"
+
+assessment_urls = [
+    path("", views.detail, name="detail"),
+    path("answers/<str:question>/", views.save_answer, name="answer"),
+    path("answers/<str:question>/evidence/", views.upload_evidence, name="evidence_upload"),
+    path("evidence/<uuid:evidence>/", views.download_evidence, name="evidence_download"),
+    path("evidence/<uuid:evidence>/delete/", views.delete_evidence, name="evidence_delete"),
+    path("submit/", views.submit, name="submit"),
+    path("revise/", views.revise, name="revise"),
+]
+
+urlpatterns = [
+    path("<uuid:assessment>/", include(assessment_urls)),
+]

@@ -1,0 +1,238 @@
+from __future__ import annotations
+
+import json
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from assessments import filetypes, services
+from assessments.access import get_assessment, get_evidence, get_writable_assessment
+from assessments.forms import AnswerForm, EvidenceForm
+from assessments.models import Answer
+from assessments.presenters import answer_display, question_cards
+from providers.access import get_service, get_writable_membership
+
+
+@require_POST
+def start(request: HttpRequest, provider: UUID, service: UUID) -> HttpResponse:
+    membership = get_writable_membership(request, provider)
+    service_obj = get_service(membership.provider, service)
+    try:
+        assessment, created = services.assessment_start(service=service_obj, user=request.user)
+    except services.Questionnaire.DoesNotExist as exc:
+        messages.error(request, str(exc))
+        return redirect(service_obj)
+    if created:
+        messages.success(request, _("Assessment started. Every answer saves itself."))
+    return redirect(assessment)
+
+
+def detail(request: HttpRequest, assessment: UUID) -> HttpResponse:
+    obj, membership = get_assessment(request, assessment)
+    state = services.load_state(obj)
+    catalogue = state.catalogue
+    domain_code = request.GET.get("domain") or catalogue.domains[0].code
+    domain = catalogue.domain(domain_code)
+    if domain is None:
+        raise Http404(_("No such domain."))
+    editable = obj.is_editable and membership.can_write
+    previous = _previous_answers(obj)
+    index = catalogue.domains.index(domain)
+    context = {
+        "assessment": obj,
+        "membership": membership,
+        "provider": membership.provider,
+        "service": obj.service,
+        "catalogue": catalogue,
+        "domain": domain,
+        "domains": _domain_nav(obj, catalogue),
+        "prev_domain": catalogue.domains[index - 1] if index else None,
+        "next_domain": catalogue.domains[index + 1] if index + 1 < len(catalogue.domains) else None,
+        "cards": question_cards(domain, state, editable=editable, previous=previous),
+        "editable": editable,
+        "max_mb": settings.EVIDENCE_MAX_BYTES // 1048576,
+        "missing_count": len(services.missing_for_submission(state)) if editable else 0,
+        "score": obj.self_score,
+    }
+    return render(request, "assessments/detail.html", context)
+
+
+def _domain_nav(assessment, catalogue):
+    nav = []
+    for d in catalogue.domains:
+        done, total = assessment.progress.get(d.code, [0, 0])
+        nav.append({"domain": d, "done": done, "total": total})
+    return nav
+
+
+def _previous_answers(assessment) -> dict[int, Answer]:
+    if not assessment.previous_id:
+        return {}
+    return {a.question_id: a for a in Answer.objects.filter(assessment_id=assessment.previous_id)}
+
+
+@require_POST
+def save_answer(request: HttpRequest, assessment: UUID, question: str) -> HttpResponse:
+    obj, _membership = get_writable_assessment(request, assessment)
+    catalogue = services.get_catalogue(obj.questionnaire)
+    item = catalogue.by_code.get(question)
+    if item is None:
+        raise Http404(_("No such question."))
+    form = AnswerForm(request.POST, question=item)
+    context = {"question": item, "assessment": obj}
+    if not form.is_valid():
+        context["errors"] = form.errors
+        return render(request, "assessments/_save_status.html", context, status=422)
+    try:
+        answer, state = services.answer_save(
+            assessment=obj, question=item, form=form, user=request.user
+        )
+    except services.Conflict as exc:
+        context.update(conflict=exc.answer, theirs=answer_display(item, exc.answer))
+        return render(request, "assessments/_save_status.html", context, status=409)
+    except services.NotEditable as exc:
+        context["errors"] = {"__all__": [str(exc)]}
+        return render(request, "assessments/_save_status.html", context, status=422)
+    context.update(
+        answer=answer,
+        saved=True,
+        gaps=state.incomplete.get(item.code, []),
+    )
+    response = render(request, "assessments/_save_status.html", context)
+    response["HX-Trigger"] = json.dumps(
+        {"assessment:state": _state_event(obj, state)}, ensure_ascii=False
+    )
+    return response
+
+
+def _state_event(assessment, state) -> dict:
+    """What the page needs to re-evaluate itself without a reload."""
+    return {
+        "applicable": sorted(state.applicable),
+        "progress": assessment.progress,
+        "percent": assessment.percent_done,
+        "answered": assessment.answered_count,
+        "total": assessment.applicable_count,
+    }
+
+
+@require_POST
+def upload_evidence(request: HttpRequest, assessment: UUID, question: str) -> HttpResponse:
+    obj, membership = get_writable_assessment(request, assessment)
+    catalogue = services.get_catalogue(obj.questionnaire)
+    item = catalogue.by_code.get(question)
+    if item is None:
+        raise Http404(_("No such question."))
+    form = EvidenceForm(request.POST, request.FILES)
+    error = None
+    status = 200
+    if form.is_valid():
+        try:
+            services.evidence_add(
+                assessment=obj,
+                question=item,
+                upload=form.cleaned_data["file"],
+                observed_on=form.cleaned_data["observed_on"],
+                note=form.cleaned_data["note"],
+                user=request.user,
+                max_bytes=settings.EVIDENCE_MAX_BYTES,
+            )
+        except (filetypes.FileRefused, ValidationError) as exc:
+            error, status = str(exc.args[0] if exc.args else exc), 422
+    else:
+        error, status = " ".join(e for errs in form.errors.values() for e in errs), 422
+    items = list(obj.evidence.filter(question_id=item.pk))
+    context = {
+        "assessment": obj,
+        "question": item,
+        "evidence": items,
+        "editable": True,
+        "error": error,
+        "max_mb": settings.EVIDENCE_MAX_BYTES // 1048576,
+    }
+    response = render(request, "assessments/_evidence.html", context, status=status)
+    if status == 200:
+        state = services.load_state(obj)
+        obj.refresh_from_db(fields=["progress", "answered_count", "applicable_count"])
+        response["HX-Trigger"] = json.dumps({"assessment:state": _state_event(obj, state)})
+    return response
+
+
+def download_evidence(request: HttpRequest, assessment: UUID, evidence: UUID) -> FileResponse:
+    obj, _membership = get_assessment(request, assessment)
+    item = get_evidence(obj, evidence)
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("The file is missing from storage.")) from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=item.name, content_type=item.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@require_POST
+def delete_evidence(request: HttpRequest, assessment: UUID, evidence: UUID) -> HttpResponse:
+    obj, _membership = get_writable_assessment(request, assessment)
+    item = get_evidence(obj, evidence)
+    services.evidence_delete(evidence=item)
+    if request.htmx:
+        catalogue = services.get_catalogue(obj.questionnaire)
+        question = catalogue.by_pk[item.question_id]
+        context = {
+            "assessment": obj,
+            "question": question,
+            "evidence": list(obj.evidence.filter(question_id=question.pk)),
+            "editable": True,
+            "max_mb": settings.EVIDENCE_MAX_BYTES // 1048576,
+        }
+        return render(request, "assessments/_evidence.html", context)
+    messages.success(request, _("File removed."))
+    return redirect(obj)
+
+
+def submit(request: HttpRequest, assessment: UUID) -> HttpResponse:
+    obj, membership = get_assessment(request, assessment)
+    state = services.load_state(obj)
+    missing = services.missing_for_submission(state) if obj.is_editable else []
+    if request.method == "POST":
+        obj, membership = get_writable_assessment(request, assessment)
+        try:
+            services.assessment_submit(assessment=obj, user=request.user)
+        except services.SubmissionIncomplete as exc:
+            missing = exc.missing
+            messages.error(request, _("Some answers are still missing; see the list below."))
+        except services.NotEditable as exc:
+            messages.error(request, str(exc))
+            return redirect(obj)
+        else:
+            messages.success(request, _("Submitted. The answers are frozen and wait for review."))
+            return redirect(obj)
+    context = {
+        "assessment": obj,
+        "membership": membership,
+        "provider": membership.provider,
+        "service": obj.service,
+        "missing": missing,
+    }
+    return render(request, "assessments/submit.html", context)
+
+
+@require_POST
+def revise(request: HttpRequest, assessment: UUID) -> HttpResponse:
+    obj, _membership = get_writable_assessment(request, assessment)
+    try:
+        draft = services.assessment_revise(assessment=obj, user=request.user)
+    except services.NotEditable as exc:
+        messages.error(request, str(exc))
+        return redirect(obj)
+    messages.success(request, _("A new version is open for your changes."))
+    return redirect(draft)
