@@ -139,14 +139,20 @@ def _is_complete(q: QuestionItem, answer, evidence, incomplete) -> bool:
     return not incomplete.get(q.code)
 
 
-def refresh_assessment(assessment: Assessment, state: State | None = None) -> State:
-    """Recompute and store progress and the self-assessed score."""
-    state = state or load_state(assessment)
+def progress_of(state: State) -> dict[str, list[int]]:
+    """Per domain: [complete answers, applicable questions]."""
     progress = {}
     for domain in state.catalogue.domains:
         codes = [q.code for q in domain.questions if q.code in state.applicable]
         done = sum(1 for c in codes if state.complete[c])
         progress[domain.code] = [done, len(codes)]
+    return progress
+
+
+def refresh_assessment(assessment: Assessment, state: State | None = None) -> State:
+    """Recompute and store progress and the self-assessed score."""
+    state = state or load_state(assessment)
+    progress = progress_of(state)
     assessment.progress = progress
     assessment.applicable_count = sum(total for _, total in progress.values())
     assessment.answered_count = sum(done for done, _ in progress.values())
@@ -171,7 +177,7 @@ def answer_save(
 ) -> tuple[Answer, State]:
     """Store a validated answer form; refuse it when someone saved in between."""
     assessment = (
-        Assessment.objects.select_for_update()
+        Assessment.objects.select_for_update(of=("self",))
         .select_related("service__provider", "questionnaire")
         .get(pk=assessment.pk)
     )
@@ -206,7 +212,7 @@ def evidence_add(
     note: str = "",
     user: User,
     max_bytes: int,
-) -> Evidence:
+) -> tuple[Evidence, State]:
     _ensure_editable(assessment)
     if upload.size > max_bytes:
         raise filetypes.FileRefused(
@@ -232,16 +238,15 @@ def evidence_add(
     )
     evidence.file.save(name, upload, save=False)
     evidence.save()
-    refresh_assessment(assessment)
-    return evidence
+    return evidence, refresh_assessment(assessment)
 
 
 @transaction.atomic
-def evidence_delete(*, evidence: Evidence) -> None:
+def evidence_delete(*, evidence: Evidence) -> State:
     assessment = Assessment.objects.select_for_update().get(pk=evidence.assessment_id)
     _ensure_editable(assessment)
     evidence.delete()  # the file stays: other versions may share it, and the snapshot names it
-    refresh_assessment(assessment)
+    return refresh_assessment(assessment)
 
 
 # --- submission -------------------------------------------------------------------------------
@@ -351,7 +356,7 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
     """Freeze the assessment: answers and evidence become read-only and a canonical snapshot
     with its SHA-256 is what review and the dossier read from now on."""
     assessment = (
-        Assessment.objects.select_for_update()
+        Assessment.objects.select_for_update(of=("self",))
         .select_related("service__provider", "questionnaire", "previous")
         .get(pk=assessment.pk)
     )

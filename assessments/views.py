@@ -105,21 +105,23 @@ def save_answer(request: HttpRequest, assessment: UUID, question: str) -> HttpRe
         gaps=state.incomplete.get(item.code, []),
     )
     response = render(request, "assessments/_save_status.html", context)
-    response["HX-Trigger"] = json.dumps(
-        {"assessment:state": _state_event(obj, state)}, ensure_ascii=False
-    )
+    _add_state_event(response, state)
     return response
 
 
-def _state_event(assessment, state) -> dict:
+def _add_state_event(response: HttpResponse, state: services.State) -> None:
     """What the page needs to re-evaluate itself without a reload."""
-    return {
+    progress = services.progress_of(state)
+    answered = sum(done for done, _ in progress.values())
+    total = sum(count for _, count in progress.values())
+    event = {
         "applicable": sorted(state.applicable),
-        "progress": assessment.progress,
-        "percent": assessment.percent_done,
-        "answered": assessment.answered_count,
-        "total": assessment.applicable_count,
+        "progress": progress,
+        "percent": round(100 * answered / total) if total else 0,
+        "answered": answered,
+        "total": total,
     }
+    response["HX-Trigger"] = json.dumps({"assessment:state": event})
 
 
 @require_POST
@@ -130,11 +132,11 @@ def upload_evidence(request: HttpRequest, assessment: UUID, question: str) -> Ht
     if item is None:
         raise Http404(_("No such question."))
     form = EvidenceForm(request.POST, request.FILES)
-    error = None
+    error, state = None, None
     status = 200
     if form.is_valid():
         try:
-            services.evidence_add(
+            _evidence, state = services.evidence_add(
                 assessment=obj,
                 question=item,
                 upload=form.cleaned_data["file"],
@@ -157,10 +159,8 @@ def upload_evidence(request: HttpRequest, assessment: UUID, question: str) -> Ht
         "max_mb": settings.EVIDENCE_MAX_BYTES // 1048576,
     }
     response = render(request, "assessments/_evidence.html", context, status=status)
-    if status == 200:
-        state = services.load_state(obj)
-        obj.refresh_from_db(fields=["progress", "answered_count", "applicable_count"])
-        response["HX-Trigger"] = json.dumps({"assessment:state": _state_event(obj, state)})
+    if state is not None:
+        _add_state_event(response, state)
     return response
 
 
@@ -183,7 +183,7 @@ def download_evidence(request: HttpRequest, assessment: UUID, evidence: UUID) ->
 def delete_evidence(request: HttpRequest, assessment: UUID, evidence: UUID) -> HttpResponse:
     obj, _membership = get_writable_assessment(request, assessment)
     item = get_evidence(obj, evidence)
-    services.evidence_delete(evidence=item)
+    state = services.evidence_delete(evidence=item)
     if request.htmx:
         catalogue = services.get_catalogue(obj.questionnaire)
         question = catalogue.by_pk[item.question_id]
@@ -194,7 +194,9 @@ def delete_evidence(request: HttpRequest, assessment: UUID, evidence: UUID) -> H
             "editable": True,
             "max_mb": settings.EVIDENCE_MAX_BYTES // 1048576,
         }
-        return render(request, "assessments/_evidence.html", context)
+        response = render(request, "assessments/_evidence.html", context)
+        _add_state_event(response, state)
+        return response
     messages.success(request, _("File removed."))
     return redirect(obj)
 

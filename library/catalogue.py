@@ -33,9 +33,12 @@ class CitedProvision:
 
     @property
     def label(self) -> str:
+        """The citation as people write it: 暂行办法第四条, Interim Measures Art. 4."""
         if _lang() == "en":
-            return f"{self.instrument_en} {self.ref_en}"
-        return f"{self.instrument_zh}{self.ref_zh}"
+            ref, name, sep = self.ref_en, self.instrument_en, " "
+        else:
+            ref, name, sep = self.ref_zh, self.instrument_zh, ""
+        return ref if ref.startswith(name) else f"{name}{sep}{ref}"
 
 
 @dataclass(frozen=True)

@@ -57,3 +57,118 @@ def make_invitation(provider: Provider, **kwargs) -> Invitation:
     kwargs.setdefault("email", f"invitee{next(_seq)}@example.cn")
     kwargs.setdefault("role", Role.EDITOR)
     return Invitation.objects.create(provider=provider, **kwargs)
+
+
+# --- questionnaires and assessments ----------------------------------------------------------
+
+KIND_SAMPLES = {
+    "clause": {"value": "conform", "note": "有制度文件和日志为证。"},
+    "yes_no": {"value": "yes"},
+    "number": {"value": "12000"},
+    "date": {"value": "2026-10-01"},
+    "text": {"value": "按季度开展安全评估，记录存档。"},
+}
+
+
+def make_questionnaire(n_questions: int = 5, *, code: str | None = None, domains: int = 2):
+    """A small questionnaire built directly in the database, citing real provisions."""
+    from library.models import Domain, Provision, Question, Questionnaire
+
+    questionnaire = Questionnaire.objects.create(
+        code=code or f"test-q-{next(_seq)}",
+        version=1,
+        title_zh="测试问卷",
+        title_en="Test questionnaire",
+        content_hash=f"{next(_seq):064d}",
+        source_file="test.yaml",
+    )
+    provision = Provision.objects.filter(assessable=True).first()
+    domain_rows = [
+        Domain.objects.create(
+            questionnaire=questionnaire,
+            code=f"d{i}",
+            title_zh=f"领域{i}",
+            title_en=f"Domain {i}",
+            position=i,
+        )
+        for i in range(domains)
+    ]
+    kinds = ["clause", "yes_no", "number", "text", "clause"]
+    for i in range(n_questions):
+        question = Question.objects.create(
+            questionnaire=questionnaire,
+            domain=domain_rows[i % domains],
+            code=f"T-{i:03d}",
+            kind=kinds[i % len(kinds)],
+            text_zh=f"测试问题{i}",
+            text_en=f"Test question {i}",
+            guidance_zh="提供制度文件。",
+            guidance_en="Provide the policy.",
+            expected=True if kinds[i % len(kinds)] == "yes_no" else None,
+            thresholds=[{"key": "min", "value": 10000, "comparison": "ge"}]
+            if kinds[i % len(kinds)] == "number"
+            else [],
+            position=i,
+        )
+        question.provisions.add(provision)
+    return questionnaire
+
+
+def answer_data(question, **overrides) -> dict:
+    data = {"revision": 0, **KIND_SAMPLES.get(question.kind, {})}
+    if question.kind in ("single_choice", "multiple_choice"):
+        first = question.choices[0]["value"]
+        data["value"] = first if question.kind == "single_choice" else [first]
+    data.update(overrides)
+    return data
+
+
+def answer(assessment, code: str, user, **overrides):
+    """Save one answer through the same form and service as the page."""
+    from assessments import services
+    from assessments.forms import AnswerForm
+
+    catalogue = services.get_catalogue(assessment.questionnaire)
+    question = catalogue.by_code[code]
+    current = assessment.answers.filter(question_id=question.pk).first()
+    data = answer_data(question, revision=current.revision if current else 0, **overrides)
+    form = AnswerForm(data, question=question)
+    assert form.is_valid(), form.errors
+    return services.answer_save(assessment=assessment, question=question, form=form, user=user)
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def attach(assessment, code: str, user, *, name="evidence.pdf", content=PDF_BYTES):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assessments import services
+
+    question = services.get_catalogue(assessment.questionnaire).by_code[code]
+    upload = SimpleUploadedFile(name, content, content_type="application/octet-stream")
+    evidence, _state = services.evidence_add(
+        assessment=assessment,
+        question=question,
+        upload=upload,
+        user=user,
+        max_bytes=25 * 1024 * 1024,
+    )
+    return evidence
+
+
+def fill_required(assessment, user, *, skip: tuple[str, ...] = ()) -> None:
+    """Answer every applicable required question (and attach required evidence), in order, so
+    that gate answers open their dependants."""
+    from assessments import services
+
+    for _round in range(3):  # gates reveal further questions; three passes reach a fixpoint
+        state = services.load_state(assessment)
+        for q in state.catalogue.questions:
+            if q.code in skip or q.code not in state.applicable:
+                continue
+            if q.kind == "evidence" or q.evidence_required:
+                if not state.evidence.get(q.code):
+                    attach(assessment, q.code, user)
+            if q.kind != "evidence" and not state.complete[q.code]:
+                answer(assessment, q.code, user)

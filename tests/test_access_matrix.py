@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from assessments.services import assessment_start
 from library.models import Instrument, Provision, Question
 from providers.services import invitation_token
 from tests import factories
@@ -30,30 +31,63 @@ MEMBER_WRITE = _all(200, viewer=403, outsider=404, reviewer=404)
 OWNER_ONLY = _all(200, editor=403, viewer=403, outsider=404, reviewer=404)
 # POST actions of owners redirect back to the members page on success.
 OWNER_POST = _all(302, editor=403, viewer=403, outsider=404, reviewer=404)
+WRITER_POST = _all(302, viewer=403, outsider=404, reviewer=404)
+# An empty autosave or upload is refused as invalid (422) once access is granted.
+WRITER_INVALID = _all(422, viewer=403, outsider=404, reviewer=404)
 
 
 @pytest.fixture
 def world(provider, service, personas):
     question = Question.objects.select_related("questionnaire").order_by("pk").first()
+    assessment, _created = assessment_start(service=service, user=personas["editor"])
+    kept = factories.attach(assessment, "SCOPE-01", personas["editor"])
+    doomed = factories.attach(assessment, "SCOPE-01", personas["editor"], name="old.pdf")
     invitation = factories.make_invitation(provider, email="new@a.example.cn")
     target = provider.memberships.get(user=personas["viewer"])
+    spare = factories.make_member(provider, email="spare@a.example.cn")
     return {
         "provider": provider.public_id,
         "service": service.public_id,
         "member": target.public_id,
+        "spare": spare.public_id,
         "invitation": invitation.public_id,
         "token": invitation_token(invitation),
         "instrument": Instrument.objects.order_by("pk").first().code,
         "provision": Provision.objects.order_by("pk").first().key,
         "questionnaire": question.questionnaire,
         "question": question.code,
+        "assessment": assessment.public_id,
+        "evidence": kept.public_id,
+        "doomed": doomed.public_id,
     }
 
 
 def _case(world, name):
     p, s = world["provider"], world["service"]
     q = world["questionnaire"]
+    a = world["assessment"]
     cases = {
+        "providers:assessment_start": ("post", {"provider": p, "service": s}, WRITER_POST),
+        "assessments:detail": ("get", {"assessment": a}, MEMBER_READ),
+        "assessments:answer": ("post", {"assessment": a, "question": "SCOPE-01"}, WRITER_INVALID),
+        "assessments:evidence_upload": (
+            "post",
+            {"assessment": a, "question": "SCOPE-01"},
+            WRITER_INVALID,
+        ),
+        "assessments:evidence_download": (
+            "get",
+            {"assessment": a, "evidence": world["evidence"]},
+            MEMBER_READ,
+        ),
+        "assessments:evidence_delete": (
+            "post",
+            {"assessment": a, "evidence": world["doomed"]},
+            WRITER_POST,
+        ),
+        "assessments:submit": ("get", {"assessment": a}, MEMBER_READ),
+        # Revising a draft is refused with a message and a redirect back.
+        "assessments:revise": ("post", {"assessment": a}, WRITER_POST),
         "home": ("get", {}, _all(302)),
         "healthz": ("get", {}, {p: 200 for p in PERSONAS}),
         "set_language": ("post", {}, {p: 302 for p in PERSONAS}),
@@ -78,7 +112,7 @@ def _case(world, name):
         "providers:service_edit": ("get", {"provider": p, "service": s}, MEMBER_WRITE),
         "providers:members": ("get", {"provider": p}, MEMBER_READ),
         "providers:member_role": ("post", {"provider": p, "member": world["member"]}, OWNER_POST),
-        "providers:member_remove": ("post", {"provider": p, "member": world["member"]}, OWNER_POST),
+        "providers:member_remove": ("post", {"provider": p, "member": world["spare"]}, OWNER_POST),
         "providers:invitation_revoke": (
             "post",
             {"provider": p, "invitation": world["invitation"]},
@@ -115,7 +149,8 @@ def test_every_url_is_in_the_matrix(world):
 def test_each_persona_gets_the_expected_status_everywhere(world, personas, client_for, persona):
     client = client_for(personas[persona])
     failures = []
-    for name in sorted(named_urls()):
+    # Signing out last, so that it does not sign the persona out of the other checks.
+    for name in sorted(named_urls(), key=lambda n: (n == "accounts:logout", n)):
         method, kwargs, expected = _case(world, name)
         url = reverse(name, kwargs=kwargs)
         data = {"role": "editor"} if name == "providers:member_role" else {}

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from assessments.services import assessment_start
 from providers.models import AIService, Membership, Provider, Role
 from providers.services import invitation_token
 from tests import factories
@@ -42,11 +43,13 @@ def test_registering_a_provider_makes_the_user_its_owner(owner_client, owner):
     ],
 )
 def test_a_bad_credit_code_is_explained_and_the_form_kept(owner_client, code, message):
-    with_lang = {**PROVIDER_FORM, "credit_code": code}
-    response = owner_client.post(reverse("providers:create"), with_lang, HTTP_ACCEPT_LANGUAGE="en")
+    owner_client.cookies["django_language"] = "en"
+    response = owner_client.post(
+        reverse("providers:create"), {**PROVIDER_FORM, "credit_code": code}
+    )
     assert response.status_code == 200
     errors = response.context["form"].errors["credit_code"]
-    assert any(message in e for e in errors)
+    assert any(message in e for e in errors), errors
     assert 'value="丙智能科技有限公司"' in response.content.decode()
     assert not Provider.objects.filter(name_zh="丙智能科技有限公司").exists()
 
@@ -251,13 +254,14 @@ def test_empty_state_says_what_to_do_next(client_for):
 
 
 def test_provider_pages_run_a_constant_number_of_queries(
-    owner_client, provider, django_assert_num_queries
+    owner_client, owner, provider, django_assert_num_queries
 ):
     for _ in range(5):
-        factories.make_service(provider)
+        service = factories.make_service(provider)
         factories.make_member(provider, Role.VIEWER)
-    # session, user, membership+provider, services, member count
-    with django_assert_num_queries(5):
+        assessment_start(service=service, user=owner)
+    # session, user, membership+provider, services, their assessments, member count
+    with django_assert_num_queries(6):
         owner_client.get(reverse("providers:detail", args=[provider.public_id]))
     # session, user, membership+provider, members, pending invitations
     with django_assert_num_queries(5):
@@ -276,7 +280,9 @@ def test_the_interface_switches_to_english(owner_client, provider):
     assert 'lang="en"' in page
 
 
-def test_chinese_is_the_default(owner_client, provider):
-    page = owner_client.get(provider.get_absolute_url()).content.decode()
+def test_chinese_is_the_default_whatever_the_browser_says(owner_client, provider):
+    page = owner_client.get(
+        provider.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9"
+    ).content.decode()
     assert 'lang="zh-CN"' in page
     assert "生成式人工智能服务" in page

@@ -1,0 +1,415 @@
+"""Filling a self-assessment: start, autosave, conflicts, applicability, evidence, submit, revise."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from assessments import services
+from assessments.models import Assessment, Evidence, Status
+from library.catalogue import get_catalogue
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def assessment(service, editor):
+    obj, _created = services.assessment_start(service=service, user=editor)
+    return obj
+
+
+def _url(assessment, name, **kwargs):
+    return reverse(f"assessments:{name}", kwargs={"assessment": assessment.public_id, **kwargs})
+
+
+def _first(assessment, kind, *, applicable=True):
+    state = services.load_state(assessment)
+    return next(
+        q
+        for q in state.catalogue.questions
+        if q.kind == kind and (q.code in state.applicable) == applicable
+    )
+
+
+def test_starting_twice_continues_the_open_assessment(service, editor, assessment):
+    again, created = services.assessment_start(service=service, user=editor)
+    assert (again, created) == (assessment, False)
+    assert assessment.questionnaire.code == services.DEFAULT_QUESTIONNAIRE
+
+
+def test_the_database_refuses_a_second_open_assessment(service, assessment):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Assessment.objects.create(
+            service=service, questionnaire=assessment.questionnaire, version=2
+        )
+
+
+def test_editor_starts_from_the_service_page(editor_client, provider, service):
+    url = reverse("providers:assessment_start", args=[provider.public_id, service.public_id])
+    response = editor_client.post(url)
+    assessment = Assessment.objects.get(service=service)
+    assert response["Location"] == assessment.get_absolute_url()
+    assert assessment.status == Status.DRAFT
+    assert assessment.applicable_count > 0
+
+
+def test_viewer_cannot_start_or_answer(viewer_client, provider, service, assessment):
+    url = reverse("providers:assessment_start", args=[provider.public_id, service.public_id])
+    assert viewer_client.post(url).status_code == 403
+    q = _first(assessment, "clause")
+    response = viewer_client.post(_url(assessment, "answer", question=q.code), {"revision": 0})
+    assert response.status_code == 403
+
+
+def test_autosave_stores_the_answer_and_bumps_the_revision(editor_client, assessment):
+    q = _first(assessment, "yes_no")
+    url = _url(assessment, "answer", question=q.code)
+    response = editor_client.post(url, {"revision": 0, "value": "yes", "note": "见制度"})
+    assert response.status_code == 200
+    answer = assessment.answers.get(question_id=q.pk)
+    assert (answer.value, answer.note, answer.revision) == (True, "见制度", 1)
+    assert 'value="1"' in response.content.decode()  # the new revision goes back to the page
+    event = json.loads(response["HX-Trigger"])["assessment:state"]
+    assert event["answered"] >= 1
+
+
+def test_a_stale_revision_is_a_conflict_showing_the_other_value(
+    editor_client, owner_client, assessment
+):
+    q = _first(assessment, "text")
+    url = _url(assessment, "answer", question=q.code)
+    assert owner_client.post(url, {"revision": 0, "value": "所有者的答案"}).status_code == 200
+    response = editor_client.post(url, {"revision": 0, "value": "编辑者的答案"})
+    assert response.status_code == 409
+    assert "所有者的答案" in response.content.decode()
+    assert assessment.answers.get(question_id=q.pk).value == "所有者的答案"
+    # "Keep mine": the page resends with the revision it was shown.
+    assert editor_client.post(url, {"revision": 1, "value": "编辑者的答案"}).status_code == 200
+    assert assessment.answers.get(question_id=q.pk).value == "编辑者的答案"
+
+
+def test_a_value_of_the_wrong_type_is_refused_and_nothing_is_stored(editor_client, assessment):
+    q = (
+        _first(assessment, "number")
+        if any(q.kind == "number" for q in get_catalogue(assessment.questionnaire).questions)
+        else None
+    )
+    if q is None or q.code not in services.load_state(assessment).applicable:
+        factories.fill_required(assessment, assessment.created_by)
+        q = _first(assessment, "number")
+    response = editor_client.post(
+        _url(assessment, "answer", question=q.code), {"revision": 0, "value": "很多"}
+    )
+    assert response.status_code == 422
+    assert "未保存" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("data", "gap_field"),
+    [
+        ({"value": "na"}, "na_reason"),
+        ({"value": "not_conform"}, "nonconformity"),
+        ({"value": "not_conform", "nonconformity": "alternative"}, "alternative_measure"),
+        (
+            {"value": "not_conform", "nonconformity": "alternative", "alternative_measure": "x"},
+            "alternative_proof",
+        ),
+        ({"value": "not_conform", "nonconformity": "remediation"}, "measures_taken"),
+        (
+            {
+                "value": "not_conform",
+                "nonconformity": "remediation",
+                "measures_taken": "a",
+                "remediation_plan": "b",
+            },
+            "remediation_due",
+        ),
+    ],
+)
+def test_clause_branches_are_kept_but_count_only_when_complete(
+    editor_client, assessment, data, gap_field
+):
+    q = _first(assessment, "clause")
+    response = editor_client.post(
+        _url(assessment, "answer", question=q.code), {"revision": 0, **data}
+    )
+    assert response.status_code == 200
+    assert f'data-field="{gap_field}"' in response.content.decode()
+    state = services.load_state(assessment)
+    assert state.answers[q.code].value == data["value"]  # saved, nothing lost
+    assert not state.complete[q.code]
+    assert any(item.code == q.code for item, _ in services.missing_for_submission(state))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"value": "conform"},
+        {"value": "na", "na_reason": "本服务不生成图片"},
+        {
+            "value": "not_conform",
+            "nonconformity": "alternative",
+            "alternative_measure": "人工审核",
+            "alternative_proof": "抽检报告",
+        },
+        {
+            "value": "not_conform",
+            "nonconformity": "remediation",
+            "measures_taken": "已上线过滤",
+            "remediation_plan": "扩充词库",
+            "remediation_due": "2027-03-31",
+        },
+    ],
+)
+def test_complete_clause_answers_count(editor_client, assessment, data):
+    q = _first(assessment, "clause")
+    editor_client.post(_url(assessment, "answer", question=q.code), {"revision": 0, **data})
+    assert services.load_state(assessment).complete[q.code]
+
+
+def _gate_and_dependant(catalogue):
+    for q in catalogue.questions:
+        cond = q.applies_if or {}
+        tests = cond.get("all", [cond])
+        for t in tests:
+            field = t.get("field", "")
+            if field.startswith("answer.") and t.get("equals") is True:
+                return catalogue.by_code[field.split(".", 1)[1]], q
+    raise AssertionError("the questionnaire has no yes/no gate")
+
+
+def test_a_gate_answer_reveals_its_questions_and_hiding_keeps_answers(editor_client, assessment):
+    catalogue = get_catalogue(assessment.questionnaire)
+    gate, dependant = _gate_and_dependant(catalogue)
+    factories.answer(assessment, "SCOPE-01", assessment.created_by, value="yes")
+    url = _url(assessment, "answer", question=gate.code)
+    response = editor_client.post(url, {"revision": 0, "value": "yes"})
+    applicable = json.loads(response["HX-Trigger"])["assessment:state"]["applicable"]
+    if dependant.code not in applicable:
+        pytest.skip(f"{dependant.code} needs further conditions")
+    factories.answer(assessment, dependant.code, assessment.created_by)
+    response = editor_client.post(url, {"revision": 1, "value": "no"})
+    applicable = json.loads(response["HX-Trigger"])["assessment:state"]["applicable"]
+    assert dependant.code not in applicable
+    assert assessment.answers.filter(question_id=dependant.pk).exists()  # kept, not deleted
+
+
+def test_the_page_lists_only_applicable_questions_with_citations(editor_client, assessment):
+    catalogue = get_catalogue(assessment.questionnaire)
+    domain = catalogue.domains[1]
+    page = editor_client.get(_url(assessment, "detail") + f"?domain={domain.code}")
+    html = page.content.decode()
+    state = services.load_state(assessment)
+    for q in domain.questions:
+        marker = f'data-question="{q.code}"'
+        assert marker in html
+        hidden = f"{marker} hidden" in html
+        assert hidden == (q.code not in state.applicable), q.code
+    first = domain.questions[0]
+    assert reverse("library:provision", args=[first.provisions[0].key]) in html
+
+
+def test_the_assessment_page_runs_constant_queries(
+    client_for, editor, service, django_assert_num_queries
+):
+    client = client_for(editor)
+    for size in (6, 60):
+        questionnaire = factories.make_questionnaire(size, code=f"size-{size}")
+        assessment = Assessment.objects.create(
+            service=service, questionnaire=questionnaire, created_by=editor
+        )
+        for code in ("T-000", "T-001", "T-002"):
+            factories.answer(assessment, code, editor)
+        factories.attach(assessment, "T-003", editor)
+        url = _url(assessment, "detail")
+        client.get(url)  # the questionnaire structure is cached per version after this
+        # session, user, assessment+service+provider+questionnaire, membership,
+        # answers, evidence
+        with django_assert_num_queries(6):
+            response = client.get(url)
+        assert response.status_code == 200
+
+
+def test_autosave_does_a_bounded_number_of_queries(
+    editor_client, assessment, django_assert_num_queries
+):
+    q = _first(assessment, "text")
+    url = _url(assessment, "answer", question=q.code)
+    editor_client.post(url, {"revision": 0, "value": "第一版"})
+    # session, user, assessment, membership; savepoint, lock assessment, lock answer,
+    # update answer, all answers, evidence, update progress and score, release savepoint
+    with django_assert_num_queries(12):
+        editor_client.post(url, {"revision": 1, "value": "第二版"})
+
+
+# --- evidence ---------------------------------------------------------------------------------
+
+
+def _upload(client, assessment, code, name, content, **extra):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        _url(assessment, "evidence_upload", question=code),
+        {"file": SimpleUploadedFile(name, content), **extra},
+    )
+
+
+def test_evidence_is_stored_with_its_hash_outside_static(editor_client, assessment, settings):
+    q = _first(assessment, "clause")
+    response = _upload(
+        editor_client,
+        assessment,
+        q.code,
+        "../../安全 制度<v1>.pdf",
+        factories.PDF_BYTES,
+        observed_on="2026-11-01",
+        note="2026 版",
+    )
+    assert response.status_code == 200
+    evidence = Evidence.objects.get(assessment=assessment)
+    assert evidence.sha256 == hashlib.sha256(factories.PDF_BYTES).hexdigest()
+    assert evidence.name == "安全 制度_v1_.pdf"
+    assert evidence.content_type == "application/pdf"
+    assert str(settings.MEDIA_ROOT) in evidence.file.path
+    assert str(settings.STATIC_ROOT) not in evidence.file.path
+    assert evidence.name in response.content.decode()
+
+
+def test_evidence_downloads_as_an_attachment_with_a_safe_name(editor_client, assessment):
+    q = _first(assessment, "clause")
+    response = _upload(
+        editor_client, assessment, q.code, "安全评估;报告 final.pdf", factories.PDF_BYTES
+    )
+    assert response.status_code == 200, response.content.decode()
+    evidence = Evidence.objects.get(assessment=assessment)
+    response = editor_client.get(_url(assessment, "evidence_download", evidence=evidence.public_id))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == factories.PDF_BYTES
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=utf-8''" in disposition  # the Chinese name survives, encoded
+    assert "\n" not in disposition
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_outsiders_cannot_download_evidence(outsider_client, assessment, editor):
+    evidence = factories.attach(assessment, _first(assessment, "clause").code, editor)
+    response = outsider_client.get(
+        _url(assessment, "evidence_download", evidence=evidence.public_id)
+    )
+    assert response.status_code == 404
+
+
+def _zip_bomb() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("zeros.txt", b"\0" * (50 * 1024 * 1024))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("report.pdf", b"MZ\x90\x00\x03" + b"\x00" * 200, "不接受"),
+        ("photo.pdf", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, ".pdf"),
+        ("empty.txt", b"", "空"),
+        ("bomb.zip", None, "ZIP"),
+    ],
+)
+def test_bad_files_are_refused_with_a_reason(editor_client, assessment, name, content, message):
+    q = _first(assessment, "text")
+    editor_client.post(
+        _url(assessment, "answer", question=q.code), {"revision": 0, "value": "已输入的答案"}
+    )
+    response = _upload(
+        editor_client, assessment, q.code, name, _zip_bomb() if content is None else content
+    )
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    assert not Evidence.objects.filter(assessment=assessment).exists()
+    assert assessment.answers.get(question_id=q.pk).value == "已输入的答案"
+
+
+def test_an_oversized_file_is_refused_with_the_limit(editor_client, assessment, settings):
+    settings.EVIDENCE_MAX_BYTES = 1024 * 1024
+    q = _first(assessment, "clause")
+    response = _upload(editor_client, assessment, q.code, "big.txt", b"a" * (1024 * 1024 + 1))
+    assert response.status_code == 422
+    assert "1 MB" in response.content.decode()
+
+
+# --- submission and revision ------------------------------------------------------------------
+
+
+def test_submission_lists_what_is_missing(editor_client, assessment):
+    response = editor_client.post(_url(assessment, "submit"))
+    assert response.status_code == 200
+    assert response.context["missing"]
+    first_missing = response.context["missing"][0][0]
+    assert f"#q-{first_missing.code}" in response.content.decode()
+    assessment.refresh_from_db()
+    assert assessment.status == Status.DRAFT
+
+
+def test_submission_freezes_answers_behind_a_hashed_snapshot(editor_client, assessment, editor):
+    factories.fill_required(assessment, editor)
+    response = editor_client.post(_url(assessment, "submit"))
+    assert response.status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.status == Status.SUBMITTED
+    digest = hashlib.sha256(services.canonical_json(assessment.snapshot)).hexdigest()
+    assert assessment.snapshot_sha256 == digest
+    snap = assessment.snapshot
+    assert snap["questionnaire"]["version"] == 1
+    assert snap["service"]["profile"]["channels"] == ["web", "api"]
+    assert {e["sha256"] for e in snap["evidence"]} == set(
+        assessment.evidence.values_list("sha256", flat=True)
+    )
+    q = _first(assessment, "clause")
+    # Read-only from now on: no answer change, no evidence removal.
+    answer = editor_client.post(
+        _url(assessment, "answer", question=q.code), {"revision": 5, "value": "na"}
+    )
+    assert answer.status_code in (403, 422)
+    evidence = assessment.evidence.first()
+    response = editor_client.post(_url(assessment, "evidence_delete", evidence=evidence.public_id))
+    assert response.status_code == 403
+    assert Evidence.objects.filter(pk=evidence.pk).exists()
+    page = editor_client.get(_url(assessment, "detail")).content.decode()
+    assert "hx-post" not in page.split('id="questions"')[1]
+
+
+def test_revising_opens_a_new_version_and_marks_changes(editor_client, assessment, editor):
+    factories.fill_required(assessment, editor)
+    services.assessment_submit(assessment=assessment, user=editor)
+    Assessment.objects.filter(pk=assessment.pk).update(status=Status.CHANGES_REQUESTED)
+    response = editor_client.post(_url(assessment, "revise"))
+    draft = Assessment.objects.get(previous=assessment)
+    assert response["Location"] == draft.get_absolute_url()
+    assert draft.version == 2
+    assert draft.answers.count() == assessment.answers.count()
+    assert draft.evidence.count() == assessment.evidence.count()
+    assessment.refresh_from_db()
+    assert assessment.status == Status.SUPERSEDED
+    q = next(
+        q
+        for q in get_catalogue(draft.questionnaire).questions
+        if q.kind == "clause" and draft.answers.filter(question_id=q.pk).exists()
+    )
+    factories.answer(draft, q.code, editor, value="na", na_reason="不涉及")
+    page = editor_client.get(_url(draft, "detail") + f"?domain={q.domain}").content.decode()
+    card = page.split(f'id="q-{q.code}"')[1].split("</article>")[0]
+    assert "previous-answer" in card
+
+
+def test_the_dashboard_shows_each_service_with_its_assessment(owner_client, provider, assessment):
+    page = owner_client.get(provider.get_absolute_url()).content.decode()
+    assert assessment.get_absolute_url() in page
+    assert f"0/{assessment.applicable_count}" in page
