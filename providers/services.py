@@ -6,15 +6,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from providers.models import AIService, Invitation, Membership, Provider, Role
+from providers.tasks import send_invitation_email
 
 _INVITATION_SALT = "providers.invitation"
 
@@ -75,22 +74,9 @@ def invitation_send(*, provider: Provider, email: str, role: str, invited_by: Us
     link = settings.SITE_URL + reverse(
         "providers:invitation_accept", kwargs={"token": invitation_token(invitation)}
     )
-    context = {
-        "invitation": invitation,
-        "link": link,
-        "days": settings.INVITATION_MAX_AGE // 86400,
-    }
-    language = translation.get_language()
-    transaction.on_commit(lambda: _send_invitation_mail(invitation.email, context, language))
+    # After commit, so the worker finds the row; through the broker, off the request path.
+    send_invitation_email.delay_on_commit(invitation.pk, link, translation.get_language())
     return invitation
-
-
-def _send_invitation_mail(email: str, context: dict, language: str) -> None:
-    with translation.override(language):
-        subject = render_to_string("emails/invitation-subject.txt", context).strip()
-        body = render_to_string("emails/invitation-body.txt", context)
-        html = render_to_string("emails/invitation-body.html", context)
-    send_mail(subject, body, None, [email], html_message=html)
 
 
 @transaction.atomic

@@ -3,6 +3,8 @@ reviewer; anonymous) with a signed-in client each, and the library loaded once p
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.test import Client
 
@@ -19,6 +21,33 @@ def _fast_hasher(settings):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def pytest_sessionstart(session):
+    """In CI the suite runs on PostgreSQL and Redis, and fails loudly if they do not answer."""
+    database_url = os.environ.get("DATABASE_URL", "")
+    broker_url = os.environ.get("CELERY_BROKER_URL", "")
+    if os.environ.get("CI") and not (
+        database_url.startswith("postgres") and broker_url.startswith("redis")
+    ):
+        pytest.exit("CI must set DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis)", 3)
+    if broker_url.startswith("redis"):
+        import redis
+
+        try:
+            redis.Redis.from_url(broker_url, socket_connect_timeout=3).ping()
+        except redis.RedisError as exc:
+            pytest.exit(f"Redis at {broker_url} does not answer: {exc}", 3)
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks():
+    """Unit tests run tasks in-process; tests/test_worker.py runs a real worker on Redis."""
+    from portal.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
 
 
 @pytest.fixture(scope="session")
