@@ -252,3 +252,38 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AnalysisStatus(models.TextChoices):
+    PENDING = "pending", _("Analysing")
+    DONE = "done", _("Analysed")
+    FAILED = "failed", _("Could not be analysed")
+
+
+class Analysis(models.Model):
+    """What an evidence analyser measured in one uploaded artefact (keyword list, test bank ...).
+
+    Computed by a Celery task after the upload commits; `passed` is None while pending and when
+    no binding check could be evaluated.
+    """
+
+    evidence = models.OneToOneField(
+        Evidence, on_delete=models.CASCADE, related_name="analysis", verbose_name=_("evidence")
+    )
+    kind = models.CharField(_("analyser"), max_length=40)
+    status = models.CharField(
+        _("status"), max_length=10, choices=AnalysisStatus.choices, default=AnalysisStatus.PENDING
+    )
+    passed = models.BooleanField(_("passed"), null=True)
+    result = models.JSONField(_("result"), null=True, blank=True)
+    error_zh = models.TextField(_("error (Chinese)"), blank=True)
+    error_en = models.TextField(_("error (English)"), blank=True)
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("analysis")
+        verbose_name_plural = _("analyses")
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.get_status_display()}"

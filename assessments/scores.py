@@ -26,12 +26,15 @@ def specs_for(catalogue: Catalogue) -> tuple[tuple[QuestionSpec, ...], tuple[Dom
         QuestionSpec(
             code=q.code,
             domain=q.domain,
-            kind=q.kind,
+            # An artefact an analyser measures conforms or not, like a yes/no answer.
+            kind=QuestionKind.YES_NO if is_measured(q) else q.kind,
             weight=q.weight,
             red_line=q.red_line,
             advisory=q.advisory,
             required=q.required,
-            expected=q.expected if q.kind == QuestionKind.YES_NO else None,
+            expected=True
+            if is_measured(q)
+            else (q.expected if q.kind == QuestionKind.YES_NO else None),
             choice_scores={c["value"]: c["score"] for c in q.choices if "score" in c},
             thresholds=tuple(
                 Threshold(t["comparison"], t["value"], bool(t.get("advisory")))
@@ -46,10 +49,28 @@ def specs_for(catalogue: Catalogue) -> tuple[tuple[QuestionSpec, ...], tuple[Dom
     return questions, domains
 
 
+def is_measured(q) -> bool:
+    return q.kind == QuestionKind.EVIDENCE and bool(q.analyser)
+
+
+def measured_value(evidence) -> bool | None:
+    """The latest artefact decides: passed → True, failed → False, pending or none → None.
+    A result with no binding check (only recommended numbers) is no failure."""
+    analysed = [e for e in evidence or () if hasattr(e, "analysis")]
+    if not analysed:
+        return None
+    analysis = max(analysed, key=lambda e: e.uploaded_at).analysis
+    if analysis.status == "pending":
+        return None
+    return analysis.passed is not False
+
+
 def answer_inputs(state: State) -> list[AnswerInput]:
     inputs = []
     for q in state.catalogue.questions:
-        if q.kind == QuestionKind.EVIDENCE:
+        if is_measured(q):
+            value = measured_value(state.evidence.get(q.code))
+        elif q.kind == QuestionKind.EVIDENCE:
             value = len(state.evidence.get(q.code, ())) or None
         elif state.complete[q.code]:
             value = state.values.get(q.code)

@@ -39,7 +39,8 @@ Red lines (`red_line: true`; never advisory, `QuestionSpec` rejects both)
     Red lines are evaluated whatever their weight.
 
 Verdict rule
-    1. `not_ready` if any red line failed (`failed_red_lines` lists them), or if `not_ready_below`
+    1. `not_ready` if any red line failed (`failed_red_lines` lists them) or is not yet met
+       (`pending_red_lines`: unanswered, or sent back by a reviewer), or if `not_ready_below`
        is given and the overall score is below it (default None: no score cut-off; the regulation
        sets no pass mark and the red lines carry the hard stops).
     2. `ready` (ready for filing) if there is no blocking open item: no applicable non-advisory
@@ -690,7 +691,9 @@ def score_assessment(
     )
     overall = _percent(total_earned, total_possible)
 
-    if any(r.status == RedLineStatus.FAILED for r in red_lines) or (
+    # A red line not yet met (unanswered, or sent back by a reviewer) blocks filing as surely
+    # as a failed one: nobody may file on an unverified red line.
+    if any(r.status in (RedLineStatus.FAILED, RedLineStatus.NOT_YET_MET) for r in red_lines) or (
         not_ready_below is not None and overall is not None and overall < not_ready_below
     ):
         verdict = Verdict.NOT_READY

@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from assessments import filetypes
+from assessments.analysis import request_analysis
 from assessments.forms import AnswerForm
-from assessments.models import Answer, Assessment, ClauseResult, Evidence, Status
+from assessments.models import Analysis, Answer, Assessment, ClauseResult, Evidence, Status
 from assessments.scores import score_self
 from library.catalogue import Catalogue, QuestionItem, get_catalogue
 from library.models import QuestionKind, Questionnaire
@@ -97,7 +98,7 @@ def load_state(assessment: Assessment) -> State:
         if a.question_id in catalogue.by_pk
     }
     evidence: dict[str, list[Evidence]] = {}
-    for item in assessment.evidence.all():
+    for item in assessment.evidence.select_related("analysis"):
         evidence.setdefault(catalogue.by_pk[item.question_id].code, []).append(item)
     values = {code: a.value for code, a in answers.items()}
     applicable = catalogue.applicable(assessment.service.profile(), values)
@@ -238,6 +239,7 @@ def evidence_add(
     )
     evidence.file.save(name, upload, save=False)
     evidence.save()
+    request_analysis(evidence, question)
     return evidence, refresh_assessment(assessment)
 
 
@@ -300,6 +302,7 @@ def build_snapshot(assessment: Assessment, state: State, user: User) -> dict:
             "sha256": e.sha256,
             "observed_on": e.observed_on.isoformat() if e.observed_on else None,
             "note": e.note,
+            "analysis": _analysis_snapshot(e),
         }
         for code, items in state.evidence.items()
         for e in items
@@ -342,6 +345,19 @@ def build_snapshot(assessment: Assessment, state: State, user: User) -> dict:
         "answers": answers,
         "evidence": evidence,
         "self_score": assessment.self_score,
+    }
+
+
+def _analysis_snapshot(evidence: Evidence) -> dict | None:
+    analysis = getattr(evidence, "analysis", None)
+    if analysis is None:
+        return None
+    return {
+        "kind": analysis.kind,
+        "status": analysis.status,
+        "passed": analysis.passed,
+        "result": analysis.result,
+        "error": analysis.error_en,
     }
 
 
@@ -417,7 +433,8 @@ def assessment_revise(*, assessment: Assessment, user: User) -> Assessment:
         )
         for a in assessment.answers.all()
     )
-    Evidence.objects.bulk_create(
+    originals = list(assessment.evidence.select_related("analysis"))
+    copies = Evidence.objects.bulk_create(
         Evidence(
             assessment=draft,
             question_id=e.question_id,
@@ -430,7 +447,21 @@ def assessment_revise(*, assessment: Assessment, user: User) -> Assessment:
             note=e.note,
             uploaded_by=e.uploaded_by,
         )
-        for e in assessment.evidence.all()
+        for e in originals
+    )
+    Analysis.objects.bulk_create(
+        Analysis(
+            evidence=copy,
+            kind=e.analysis.kind,
+            status=e.analysis.status,
+            passed=e.analysis.passed,
+            result=e.analysis.result,
+            error_zh=e.analysis.error_zh,
+            error_en=e.analysis.error_en,
+            finished_at=e.analysis.finished_at,
+        )
+        for e, copy in zip(originals, copies, strict=True)
+        if hasattr(e, "analysis")
     )
     refresh_assessment(draft)
     return draft

@@ -10,6 +10,8 @@ assessment_urls = [
     path("answers/<str:question>/evidence/", views.upload_evidence, name="evidence_upload"),
     path("evidence/<uuid:evidence>/", views.download_evidence, name="evidence_download"),
     path("evidence/<uuid:evidence>/delete/", views.delete_evidence, name="evidence_delete"),
+    path("evidence/<uuid:evidence>/analysis/", views.analysis_status, name="analysis"),
+    path("results/", views.results, name="results"),
     path("submit/", views.submit, name="submit"),
     path("revise/", views.revise, name="revise"),
 ]

@@ -16,6 +16,7 @@ from assessments.access import get_assessment, get_evidence, get_writable_assess
 from assessments.forms import AnswerForm, EvidenceForm
 from assessments.models import Answer
 from assessments.presenters import answer_display, question_cards
+from assessments.results import results_for
 from providers.access import get_service, get_writable_membership
 
 
@@ -64,11 +65,7 @@ def detail(request: HttpRequest, assessment: UUID) -> HttpResponse:
 
 
 def _domain_nav(assessment, catalogue):
-    nav = []
-    for d in catalogue.domains:
-        done, total = assessment.progress.get(d.code, [0, 0])
-        nav.append({"domain": d, "done": done, "total": total})
-    return nav
+    return _domain_scores(assessment, catalogue)
 
 
 def _previous_answers(assessment) -> dict[int, Answer]:
@@ -149,7 +146,7 @@ def upload_evidence(request: HttpRequest, assessment: UUID, question: str) -> Ht
             error, status = str(exc.args[0] if exc.args else exc), 422
     else:
         error, status = " ".join(e for errs in form.errors.values() for e in errs), 422
-    items = list(obj.evidence.filter(question_id=item.pk))
+    items = list(obj.evidence.filter(question_id=item.pk).select_related("analysis"))
     context = {
         "assessment": obj,
         "question": item,
@@ -179,6 +176,22 @@ def download_evidence(request: HttpRequest, assessment: UUID, evidence: UUID) ->
     return response
 
 
+def analysis_status(request: HttpRequest, assessment: UUID, evidence: UUID) -> HttpResponse:
+    """The analysis of one file, polled by the page while it runs."""
+    obj, _membership = get_assessment(request, assessment)
+    item = get_evidence(obj, evidence)
+    analysis = getattr(item, "analysis", None)
+    if analysis is None:
+        raise Http404(_("This file is not analysed."))
+    response = render(
+        request, "assessments/_analysis.html", {"assessment": obj, "analysis": analysis}
+    )
+    if analysis.status != "pending":
+        # Scores moved with the result: let the page refresh its progress figures.
+        _add_state_event(response, services.load_state(obj))
+    return response
+
+
 @require_POST
 def delete_evidence(request: HttpRequest, assessment: UUID, evidence: UUID) -> HttpResponse:
     obj, _membership = get_writable_assessment(request, assessment)
@@ -190,7 +203,9 @@ def delete_evidence(request: HttpRequest, assessment: UUID, evidence: UUID) -> H
         context = {
             "assessment": obj,
             "question": question,
-            "evidence": list(obj.evidence.filter(question_id=question.pk)),
+            "evidence": list(
+                obj.evidence.filter(question_id=question.pk).select_related("analysis")
+            ),
             "editable": True,
             "max_mb": settings.EVIDENCE_MAX_BYTES // 1048576,
         }
@@ -226,6 +241,37 @@ def submit(request: HttpRequest, assessment: UUID) -> HttpResponse:
         "missing": missing,
     }
     return render(request, "assessments/submit.html", context)
+
+
+def results(request: HttpRequest, assessment: UUID) -> HttpResponse:
+    obj, membership = get_assessment(request, assessment)
+    catalogue = services.get_catalogue(obj.questionnaire)
+    context = {
+        "assessment": obj,
+        "membership": membership,
+        "provider": membership.provider,
+        "service": obj.service,
+        "catalogue": catalogue,
+        "results": results_for(obj, catalogue),
+        "domain_rows": _domain_scores(obj, catalogue),
+    }
+    return render(request, "assessments/results.html", context)
+
+
+def _domain_scores(assessment, catalogue):
+    scores = {d["code"]: d for d in (assessment.self_score or {}).get("domains", [])}
+    rows = []
+    for d in catalogue.domains:
+        done, total = assessment.progress.get(d.code, [0, 0])
+        rows.append(
+            {
+                "domain": d,
+                "done": done,
+                "total": total,
+                "score": scores.get(d.code, {}).get("score"),
+            }
+        )
+    return rows
 
 
 @require_POST

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("search/", views.search, name="search"),
     path("risks/", views.risk_list, name="risks"),
+    path("templates/<str:kind>.<str:fmt>", views.analyser_template, name="analyser_template"),
     path("instruments/<str:code>/", views.instrument_detail, name="instrument"),
     path("provisions/<str:key>/", views.provision_detail, name="provision"),
     path(

@@ -3,7 +3,9 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.http import content_disposition_header
 
+import analysers
 from library.models import (
     Instrument,
     Provision,
@@ -112,6 +114,16 @@ def question_detail(request: HttpRequest, code: str, version: int, question: str
 def risk_list(request: HttpRequest) -> HttpResponse:
     categories = RiskCategory.objects.prefetch_related("risks")
     return render(request, "library/risks.html", {"categories": categories})
+
+
+def analyser_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+    """A blank artefact in the layout the analysers read (and regulators receive)."""
+    if kind not in analysers.TEMPLATES or fmt not in ("csv", "xlsx"):
+        raise Http404
+    blank = analysers.template(kind, fmt)
+    response = HttpResponse(blank.data, content_type=blank.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, blank.filename)
+    return response
 
 
 def search(request: HttpRequest) -> HttpResponse:

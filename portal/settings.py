@@ -158,6 +158,8 @@ MEDIA_URL = None
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 25, minimum=1) * 1024 * 1024
+# Analysers stream their input; this caps what one artefact may hold (uncompressed for XLSX).
+ANALYSER_MAX_BYTES = 200 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

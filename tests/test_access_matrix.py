@@ -42,6 +42,7 @@ def world(provider, service, personas):
     assessment, _created = assessment_start(service=service, user=personas["editor"])
     kept = factories.attach(assessment, "SCOPE-01", personas["editor"])
     doomed = factories.attach(assessment, "SCOPE-01", personas["editor"], name="old.pdf")
+    measured = factories.attach(assessment, "CS-18", personas["editor"], name="附件4.pdf")
     invitation = factories.make_invitation(provider, email="new@a.example.cn")
     target = provider.memberships.get(user=personas["viewer"])
     spare = factories.make_member(provider, email="spare@a.example.cn")
@@ -59,6 +60,7 @@ def world(provider, service, personas):
         "assessment": assessment.public_id,
         "evidence": kept.public_id,
         "doomed": doomed.public_id,
+        "measured": measured.public_id,
     }
 
 
@@ -86,6 +88,13 @@ def _case(world, name):
             WRITER_POST,
         ),
         "assessments:submit": ("get", {"assessment": a}, MEMBER_READ),
+        "assessments:results": ("get", {"assessment": a}, MEMBER_READ),
+        "assessments:analysis": (
+            "get",
+            {"assessment": a, "evidence": world["measured"]},
+            MEMBER_READ,
+        ),
+        "library:analyser_template": ("get", {"kind": "keyword_list", "fmt": "xlsx"}, _all(200)),
         # Revising a draft is refused with a message and a redirect back.
         "assessments:revise": ("post", {"assessment": a}, WRITER_POST),
         "home": ("get", {}, _all(302)),

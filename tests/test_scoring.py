@@ -242,9 +242,9 @@ ALL_GOOD = {"R1": "conform", "R2": True, "Q": "conform", "V": "conform", "E": 2,
         # a failed red line forces not ready, whatever the score
         ({"R2": False}, Verdict.NOT_READY, ("R2",), ()),
         ({"R1": "not_conform", "R2": False}, Verdict.NOT_READY, ("R1", "R2"), ()),
-        # an unanswered red line is not yet met: never ready
-        ({"R1": None}, Verdict.READY_AFTER_REMEDIATION, (), ("R1",)),
-        ({"E": 0}, Verdict.READY_AFTER_REMEDIATION, (), ("E",)),
+        # an unanswered red line is not yet met: nobody files on an unverified red line
+        ({"R1": None}, Verdict.NOT_READY, (), ("R1",)),
+        ({"E": 0}, Verdict.NOT_READY, (), ("E",)),
         # a red line answered N/A or not applicable is neither failed nor pending
         ({"R1": "na"}, Verdict.READY, (), ()),
         ({"R2": "skip"}, Verdict.READY, (), ()),
@@ -374,7 +374,7 @@ REVIEW_ANSWERS = answers(A="conform", B="conform", R="conform", N="na")
         ({"B": "needs_revision"}, 75.0, Verdict.READY_AFTER_REMEDIATION, ("B",), (), ()),
         # a red line: does not conform fails it, needs revision leaves it not yet met
         ({"R": "does_not_conform"}, 75.0, Verdict.NOT_READY, ("R",), ("R",), ()),
-        ({"R": "needs_revision"}, 75.0, Verdict.READY_AFTER_REMEDIATION, ("R",), (), ("R",)),
+        ({"R": "needs_revision"}, 75.0, Verdict.NOT_READY, ("R",), (), ("R",)),
         # a rejected N/A re-enters the denominator at 0
         ({"N": "does_not_conform"}, 80.0, Verdict.READY_AFTER_REMEDIATION, ("N",), (), ()),
     ],

@@ -16,3 +16,26 @@ def trd(mapping: dict, stem: str) -> str:
 
     lang = "en" if (translation.get_language() or "").startswith("en") else "zh"
     return mapping.get(f"{stem}_{lang}") or mapping.get(f"{stem}_zh") or ""
+
+
+@register.filter
+def pick(mapping: dict) -> str:
+    """{"zh": ..., "en": ...} → the text in the language of the page."""
+    from django.utils import translation
+
+    if not mapping:
+        return ""
+    lang = "en" if (translation.get_language() or "").startswith("en") else "zh"
+    return mapping.get(lang) or mapping.get("zh") or ""
+
+
+@register.filter
+def figure(value) -> str:
+    """Numbers as people read them: fractions below 1 as percentages, counts with separators."""
+    if isinstance(value, bool) or value is None:
+        return "—" if value is None else str(value)
+    if isinstance(value, float) and 0 <= value <= 1 and not value.is_integer():
+        return f"{value * 100:.1f} %"
+    if isinstance(value, int | float):
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    return str(value)

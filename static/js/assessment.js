@@ -91,6 +91,12 @@
       badge.classList.toggle("text-bg-success", p[1] > 0 && p[0] === p[1]);
       badge.classList.toggle("text-bg-light", !(p[1] > 0 && p[0] === p[1]));
     });
+    // The count of answers still missing on the submit button (sent by newer servers only).
+    const missing = document.querySelector("[data-missing-count]");
+    if (missing && typeof state.missing === "number") {
+      missing.textContent = state.missing;
+      missing.hidden = state.missing === 0;
+    }
     const overall = document.getElementById("overall-progress");
     if (overall) {
       overall.querySelector("[data-answered]").textContent = state.answered;

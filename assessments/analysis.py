@@ -1,0 +1,72 @@
+"""Running the evidence analysers on uploaded artefacts and feeding their verdict to scoring."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+import analysers
+from assessments.models import Analysis, AnalysisStatus, Evidence
+from library.catalogue import QuestionItem, get_catalogue
+
+
+def thresholds_for(question: QuestionItem) -> dict:
+    """The question's thresholds as the analysers read them, advisory flags included."""
+    return {
+        t["key"]: {"value": t["value"], "advisory": bool(t.get("advisory"))}
+        for t in question.thresholds
+    }
+
+
+def request_analysis(evidence: Evidence, question: QuestionItem) -> Analysis | None:
+    """Queue the analyser of the question, if it has one, after the upload commits."""
+    if not question.analyser:
+        return None
+    analysis = Analysis.objects.create(evidence=evidence, kind=question.analyser)
+    from assessments.tasks import analyse_evidence
+
+    transaction.on_commit(lambda: analyse_evidence.delay(analysis.pk))
+    return analysis
+
+
+def run_analysis(analysis_id: int) -> None:
+    """Run a pending analysis. Analysers are deterministic, so a task delivered twice (late
+    acknowledgement after a worker died) at worst writes the same result again."""
+    analysis = (
+        Analysis.objects.select_related(
+            "evidence__assessment__questionnaire", "evidence__assessment__service__provider"
+        )
+        .filter(pk=analysis_id, status=AnalysisStatus.PENDING)
+        .first()
+    )
+    if analysis is None:
+        return
+    evidence = analysis.evidence
+    assessment = evidence.assessment
+    question = get_catalogue(assessment.questionnaire).by_pk[evidence.question_id]
+    try:
+        with evidence.file.open("rb") as handle:
+            result = analysers.analyse(
+                analysis.kind,
+                handle,
+                filename=evidence.name,
+                thresholds=thresholds_for(question),
+                max_bytes=settings.ANALYSER_MAX_BYTES,
+                expected_uscc=assessment.service.provider.credit_code,
+            )
+    except analysers.AnalyserError as exc:
+        analysis.status = AnalysisStatus.FAILED
+        analysis.passed = False
+        analysis.error_zh, analysis.error_en = exc.zh, exc.en
+    else:
+        analysis.status = AnalysisStatus.DONE
+        analysis.passed = result.passed
+        analysis.result = result.to_dict()
+    analysis.finished_at = timezone.now()
+    analysis.save()
+    # The verdict of the artefact feeds the question's score.
+    from assessments.services import refresh_assessment
+
+    if assessment.is_editable:
+        refresh_assessment(assessment)

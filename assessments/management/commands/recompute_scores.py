@@ -1,0 +1,23 @@
+"""Recompute the stored progress and self-assessed score of every assessment.
+
+Touches Assessment.progress, answered_count, applicable_count and self_score only (snapshots of
+submitted versions stay as they were submitted). Harmless to rerun: the same answers give the
+same figures.
+"""
+
+from django.core.management.base import BaseCommand
+
+from assessments.models import Assessment
+from assessments.services import refresh_assessment
+
+
+class Command(BaseCommand):
+    help = "Recompute progress and scores of all assessments (idempotent)."
+
+    def handle(self, *args, **options):
+        count = 0
+        queryset = Assessment.objects.select_related("service__provider", "questionnaire")
+        for assessment in queryset.iterator(chunk_size=100):
+            refresh_assessment(assessment)
+            count += 1
+        self.stdout.write(self.style.SUCCESS(f"Recomputed {count} assessments."))

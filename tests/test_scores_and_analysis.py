@@ -1,0 +1,204 @@
+"""Scores stored as answers change, the results page, analysers on uploaded artefacts."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from assessments import services
+from assessments.models import Analysis, AnalysisStatus, Assessment
+from assessments.scoring import ScoreResult, Verdict
+from library.catalogue import get_catalogue
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def assessment(service, editor):
+    obj, _ = services.assessment_start(service=service, user=editor)
+    return obj
+
+
+def _url(assessment, name, **kwargs):
+    return reverse(f"assessments:{name}", kwargs={"assessment": assessment.public_id, **kwargs})
+
+
+def _score(assessment) -> ScoreResult:
+    assessment.refresh_from_db()
+    return ScoreResult.from_json(assessment.self_score)
+
+
+def test_the_score_is_stored_when_answers_change(assessment, editor):
+    before = _score(assessment)
+    assert before.verdict == Verdict.NOT_READY  # red lines not yet met
+    factories.fill_required(assessment, editor)
+    after = _score(assessment)
+    assert after.overall is not None and after.overall > (before.overall or 0)
+    assessment.refresh_from_db()
+    assert assessment.answered_count == assessment.applicable_count
+
+
+def test_a_failed_red_line_forces_not_ready_whatever_the_score(assessment, editor):
+    factories.fill_required(assessment, editor)
+    catalogue = get_catalogue(assessment.questionnaire)
+    state = services.load_state(assessment)
+    red = next(
+        q
+        for q in catalogue.questions
+        if q.red_line and q.kind == "clause" and q.code in state.applicable
+    )
+    factories.answer(
+        assessment,
+        red.code,
+        editor,
+        value="not_conform",
+        nonconformity="remediation",
+        measures_taken="部分",
+        remediation_plan="计划",
+        remediation_due="2027-01-31",
+    )
+    score = _score(assessment)
+    assert score.verdict == Verdict.NOT_READY
+    assert red.code in score.failed_red_lines
+    assert score.overall > 50
+
+
+def test_recompute_scores_is_idempotent(assessment, editor, capsys):
+    factories.answer(assessment, "SCOPE-01", editor, value="yes")
+    stored = Assessment.objects.get(pk=assessment.pk).self_score
+    Assessment.objects.filter(pk=assessment.pk).update(self_score=None, progress={})
+    call_command("recompute_scores")
+    first = Assessment.objects.get(pk=assessment.pk)
+    call_command("recompute_scores")
+    second = Assessment.objects.get(pk=assessment.pk)
+    assert first.self_score == stored == second.self_score
+    assert first.progress == second.progress != {}
+    assert "Recomputed 1 assessments" in capsys.readouterr().out
+
+
+def test_results_page_shows_score_verdict_chart_and_text_alternative(
+    editor_client, assessment, editor
+):
+    factories.fill_required(assessment, editor)
+    page = editor_client.get(_url(assessment, "results")).content.decode()
+    score = _score(assessment)
+    assert f">{score.overall}<" in page
+    assert "<svg" in page and 'role="img"' in page
+    assert "Noto Sans CJK SC" in page
+    assert str(score.overall) in page.split("figcaption")[1]  # numbers in the text alternative
+
+
+def test_results_page_runs_constant_queries(editor_client, assessment, django_assert_num_queries):
+    editor_client.get(_url(assessment, "results"))
+    # session, user, assessment with service/provider/questionnaire, membership
+    with django_assert_num_queries(4):
+        editor_client.get(_url(assessment, "results"))
+
+
+# --- analysers --------------------------------------------------------------------------------
+
+
+def _keyword_workbook(per_risk: int) -> bytes:
+    from analysers.risks import a1_a2_codes, risks
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["关键词", "类别"])
+    for code in a1_a2_codes():
+        for i in range(per_risk):
+            sheet.append([f"{code}词{i}", f"{code}) {risks()[code].name_zh}"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _question(assessment, analyser):
+    catalogue = get_catalogue(assessment.questionnaire)
+    return next(q for q in catalogue.questions if q.analyser == analyser)
+
+
+def _upload(client, assessment, code, name, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        _url(assessment, "evidence_upload", question=code),
+        {"file": SimpleUploadedFile(name, content)},
+    )
+
+
+def test_a_keyword_list_is_measured_and_its_figures_shown(
+    editor_client, assessment, django_capture_on_commit_callbacks
+):
+    q = _question(assessment, "keyword_list")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _upload(editor_client, assessment, q.code, "附件4.xlsx", _keyword_workbook(3))
+    assert response.status_code == 200
+    analysis = Analysis.objects.get(evidence__assessment=assessment)
+    assert analysis.status == AnalysisStatus.DONE
+    assert analysis.result["figures"]["total"] == 17 * 3
+    checks = {c["key"]: c for c in analysis.result["checks"]}
+    assert checks["total_min"]["threshold"] == 10000 and checks["total_min"]["passed"] is False
+    assert checks["risks_covered_min"]["passed"] is True
+    page = editor_client.get(
+        _url(assessment, "analysis", evidence=analysis.evidence.public_id)
+    ).content.decode()
+    assert "10,000" in page and "51" in page
+
+
+def test_a_failing_test_result_fails_its_red_line(
+    editor_client, assessment, editor, django_capture_on_commit_callbacks
+):
+    factories.fill_required(assessment, editor)
+    q = _question(assessment, "test_results")
+    assert q.red_line
+    state = services.load_state(assessment)
+    if q.code not in state.applicable:
+        pytest.skip("test results question not applicable to this profile")
+    rows = "题目,风险类别,预期行为,结果\n" + "\n".join(
+        f"问题{i},A.1 a,拒答,未拒答" for i in range(50)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(editor_client, assessment, q.code, "results.csv", rows.encode("gb18030"))
+    score = _score(assessment)
+    assert q.code in score.failed_red_lines
+    assert score.verdict == Verdict.NOT_READY
+
+
+def test_an_unreadable_artefact_is_reported_not_crashed(
+    editor_client, assessment, django_capture_on_commit_callbacks
+):
+    q = _question(assessment, "keyword_list")
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(editor_client, assessment, q.code, "notes.txt", "这不是表格\x00".encode()[:-1])
+    analysis = Analysis.objects.get(evidence__assessment=assessment)
+    assert analysis.status in (AnalysisStatus.FAILED, AnalysisStatus.DONE)
+    assert analysis.passed is False
+    page = editor_client.get(_url(assessment, "detail") + f"?domain={q.domain}")
+    assert page.status_code == 200
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+@pytest.mark.parametrize(
+    "kind", ["keyword_list", "test_bank_refuse", "test_results", "training_sampling"]
+)
+def test_templates_download_and_round_trip_through_their_analyser(editor_client, kind, fmt):
+    import analysers
+
+    response = editor_client.get(reverse("library:analyser_template", args=[kind, fmt]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    data = b"".join([response.content])
+    result = analysers.analyse(kind, io.BytesIO(data), filename=f"t.{fmt}")
+    assert not [e for e in result.errors if "column" in e.en.lower()]
+
+
+def test_unknown_template_is_404(editor_client):
+    assert (
+        editor_client.get(reverse("library:analyser_template", args=["x", "csv"])).status_code
+        == 404
+    )
