@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assessments.models import Assessment, Status
 from providers.models import AIService, Provider
@@ -39,7 +40,9 @@ def _attention(service: AIService, current: Assessment | None) -> list[str]:
     elif current.status == Status.DRAFT:
         missing = current.applicable_count - current.answered_count
         if missing:
-            notes.append(_("%(n)d answers to go.") % {"n": missing})
+            notes.append(
+                ngettext("%(n)d answer to go.", "%(n)d answers to go.", missing) % {"n": missing}
+            )
         else:
             notes.append(_("Ready to submit."))
     failed = (current.self_score or {}).get("red_lines") or []

@@ -87,7 +87,7 @@ def describe_condition(condition: Any) -> str:
             "subject": subject,
             "values": ", ".join(_display(v) for v in condition["in"]),
         }
-    return _("%(subject)s include %(value)s") % {
+    return _("%(subject)s includes %(value)s") % {
         "subject": subject,
         "value": _display(condition["contains"]),
     }
