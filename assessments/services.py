@@ -141,10 +141,15 @@ def _is_complete(q: QuestionItem, answer, evidence, incomplete) -> bool:
 
 
 def progress_of(state: State) -> dict[str, list[int]]:
-    """Per domain: [complete answers, applicable questions]."""
+    """Per domain: [complete answers, applicable questions that must be answered]. Optional
+    questions do not count, so a domain reaches its total when nothing required is missing."""
     progress = {}
     for domain in state.catalogue.domains:
-        codes = [q.code for q in domain.questions if q.code in state.applicable]
+        codes = [
+            q.code
+            for q in domain.questions
+            if q.code in state.applicable and (q.required or q.evidence_required)
+        ]
         done = sum(1 for c in codes if state.complete[c])
         progress[domain.code] = [done, len(codes)]
     return progress
@@ -261,7 +266,13 @@ def missing_for_submission(state: State) -> list[tuple[QuestionItem, str]]:
             continue
         if q.required and not state.complete[q.code]:
             gaps = state.incomplete.get(q.code)
-            missing.append((q, gaps[0][1] if gaps else _("Not answered yet.")))
+            if gaps:
+                reason = gaps[0][1]
+            elif q.kind == QuestionKind.EVIDENCE:
+                reason = _("Attach at least one evidence file.")
+            else:
+                reason = _("Not answered yet.")
+            missing.append((q, reason))
         elif q.evidence_required and not state.evidence.get(q.code):
             missing.append((q, _("Attach at least one evidence file.")))
     return missing

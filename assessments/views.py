@@ -117,6 +117,7 @@ def _add_state_event(response: HttpResponse, state: services.State) -> None:
         "percent": round(100 * answered / total) if total else 0,
         "answered": answered,
         "total": total,
+        "missing": len(services.missing_for_submission(state)),
     }
     response["HX-Trigger"] = json.dumps({"assessment:state": event})
 

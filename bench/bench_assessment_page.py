@@ -113,8 +113,22 @@ def opener(session_key: str):
     jar = http.cookiejar.CookieJar()
     jar.set_cookie(
         http.cookiejar.Cookie(
-            0, "sessionid", session_key, None, False, "127.0.0.1", False, False, "/", True,
-            False, None, False, None, None, {},
+            0,
+            "sessionid",
+            session_key,
+            None,
+            False,
+            "127.0.0.1",
+            False,
+            False,
+            "/",
+            True,
+            False,
+            None,
+            False,
+            None,
+            None,
+            {},
         )
     )
     return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))

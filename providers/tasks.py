@@ -12,9 +12,9 @@ from providers.models import Invitation
 def send_invitation_email(invitation_id: int, link: str, language: str) -> None:
     """Mail the invitation link. SMTP hiccups retry with backoff; a withdrawn or already used
     invitation is not mailed."""
-    invitation = Invitation.objects.select_related("provider", "invited_by").filter(
-        pk=invitation_id
-    ).first()
+    invitation = (
+        Invitation.objects.select_related("provider", "invited_by").filter(pk=invitation_id).first()
+    )
     if invitation is None or not invitation.is_pending:
         return
     context = {"invitation": invitation, "link": link, "days": _days()}

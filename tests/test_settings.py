@@ -29,6 +29,9 @@ _KEPT = {"DATABASE_URL", "CELERY_BROKER_URL"}
 
 def _clean_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES or k in _KEPT}
+    # The browser tests allow sync ORM calls inside Playwright's event loop for their own
+    # process; a deployment never has that switch, so neither has the simulated one.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env["DJANGO_SETTINGS_MODULE"] = "portal.settings"
     env["PORTAL_VAR_DIR"] = str(tmp_path / "var")
     env["PYTHONDONTWRITEBYTECODE"] = "1"
