@@ -89,6 +89,27 @@ class Assessment(models.Model):
         related_name="+",
         verbose_name=_("submitted by"),
     )
+    # Review: who reviews it, by when, what they concluded (reviews.services writes these).
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_assessments",
+        verbose_name=_("reviewer"),
+    )
+    due_date = models.DateField(_("review due"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    review_summary = models.TextField(_("reviewer's opinion"), blank=True)
+    reviewed_score = models.JSONField(_("reviewed score"), null=True, blank=True)
     # Derived on every answer change by services.refresh_assessment(); read by lists.
     progress = models.JSONField(_("progress"), default=dict, blank=True)
     answered_count = models.PositiveIntegerField(_("answered"), default=0)
@@ -136,6 +157,16 @@ class Assessment(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return (
+            self.due_date is not None
+            and self.status in (Status.SUBMITTED, Status.IN_REVIEW)
+            and self.due_date < timezone.localdate()
+        )
 
     @property
     def percent_done(self) -> int:

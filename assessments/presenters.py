@@ -29,6 +29,7 @@ class Card:
     complete: bool
     previous: str | None = None
     changed: bool = False
+    review: object | None = None  # the reviewer's comment when changes were requested
     extra: dict = field(default_factory=dict)
 
 
@@ -42,7 +43,12 @@ def _style(form: AnswerForm, editable: bool) -> None:
 
 
 def question_cards(
-    domain: DomainItem, state, *, editable: bool, previous: dict[int, Answer]
+    domain: DomainItem,
+    state,
+    *,
+    editable: bool,
+    previous: dict[int, Answer],
+    comments: dict | None = None,
 ) -> list[Card]:
     cards = []
     for q in domain.questions:
@@ -57,6 +63,7 @@ def question_cards(
             evidence=state.evidence.get(q.code, []),
             gaps=state.incomplete.get(q.code, []),
             complete=state.complete[q.code],
+            review=(comments or {}).get(q.pk),
         )
         if previous:
             before = previous.get(q.pk)

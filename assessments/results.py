@@ -32,6 +32,7 @@ def _label(labels: dict, value) -> str:
 @dataclass
 class Results:
     score: ScoreResult
+    reviewed: ScoreResult | None
     verdict: str
     conclusion: str
     radar: SafeString
@@ -46,6 +47,9 @@ def results_for(assessment: Assessment, catalogue: Catalogue) -> Results | None:
     if not assessment.self_score:
         return None
     score = ScoreResult.from_json(assessment.self_score)
+    reviewed = (
+        ScoreResult.from_json(assessment.reviewed_score) if assessment.reviewed_score else None
+    )
     lang = _lang()
     questions = catalogue.by_code
     red_lines = [
@@ -62,6 +66,7 @@ def results_for(assessment: Assessment, catalogue: Catalogue) -> Results | None:
     ]
     return Results(
         score=score,
+        reviewed=reviewed,
         verdict=_label(VERDICT_LABELS, score.verdict),
         conclusion=_label(CONCLUSION_LABELS, score.conclusion),
         # The SVG is built by our own code from escaped text (charts._esc), so it is safe.

@@ -83,3 +83,30 @@ def answer_inputs(state: State) -> list[AnswerInput]:
 def score_self(state: State) -> ScoreResult:
     questions, domains = specs_for(state.catalogue)
     return score_assessment(questions, domains, answer_inputs(state))
+
+
+def snapshot_inputs(snapshot: dict, catalogue: Catalogue) -> list[AnswerInput]:
+    """The answers of a submission as the scorer sees them, read from its frozen snapshot."""
+    answers = {a["question"]: a for a in snapshot["answers"]}
+    evidence: dict[str, list[dict]] = {}
+    for item in snapshot["evidence"]:
+        evidence.setdefault(item["question"], []).append(item)
+    applicable = set(snapshot.get("applicable") or ())
+    inputs = []
+    for q in catalogue.questions:
+        entry = answers.get(q.code, {})
+        is_applicable = q.code in applicable if applicable else entry.get("applicable", False)
+        if is_measured(q):
+            analysed = [e["analysis"] for e in evidence.get(q.code, []) if e.get("analysis")]
+            last = analysed[-1] if analysed else None
+            value = (
+                None
+                if last is None or last["status"] == "pending"
+                else (last["passed"] is not False)
+            )
+        elif q.kind == QuestionKind.EVIDENCE:
+            value = len(evidence.get(q.code, ())) or None
+        else:
+            value = entry.get("value") if entry.get("complete") else None
+        inputs.append(AnswerInput(q.code, value, applicable=is_applicable))
+    return inputs

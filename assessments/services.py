@@ -24,6 +24,9 @@ from assessments.analysis import request_analysis
 from assessments.forms import AnswerForm
 from assessments.models import Analysis, Answer, Assessment, ClauseResult, Evidence, Status
 from assessments.scores import score_self
+from assessments.transitions import change_status
+from audit.models import Action
+from audit.services import record
 from library.catalogue import Catalogue, QuestionItem, get_catalogue
 from library.models import QuestionKind, Questionnaire
 from providers.models import AIService
@@ -71,6 +74,12 @@ def assessment_start(*, service: AIService, user: User) -> tuple[Assessment, boo
         service=service, questionnaire=questionnaire, created_by=user, version=version
     )
     refresh_assessment(assessment)
+    record(
+        Action.ASSESSMENT_STARTED,
+        actor=user,
+        obj=assessment,
+        after={"questionnaire": f"{questionnaire.code} v{questionnaire.version}"},
+    )
     return assessment, True
 
 
@@ -193,6 +202,7 @@ def answer_save(
     )
     if answer.revision != form.cleaned_data["revision"]:
         raise Conflict(answer)
+    before = {"value": answer.value, "note": answer.note} if answer.revision else None
     answer.value = form.stored_value()
     for name, value in form.stored_details().items():
         setattr(answer, name, value)
@@ -201,6 +211,15 @@ def answer_save(
     answer.revision += 1
     answer.updated_by = user
     answer.save()
+    record(
+        Action.ANSWER_CHANGED,
+        actor=user,
+        obj=answer,
+        assessment=assessment,
+        summary=question.code,
+        before=before,
+        after={"value": answer.value, "note": answer.note},
+    )
     state = refresh_assessment(assessment)
     return answer, state
 
@@ -244,14 +263,29 @@ def evidence_add(
     )
     evidence.file.save(name, upload, save=False)
     evidence.save()
+    record(
+        Action.EVIDENCE_UPLOADED,
+        actor=user,
+        obj=evidence,
+        assessment=assessment,
+        summary=f"{question.code}: {name}",
+        after={"name": name, "sha256": evidence.sha256, "size": evidence.size},
+    )
     request_analysis(evidence, question)
     return evidence, refresh_assessment(assessment)
 
 
 @transaction.atomic
-def evidence_delete(*, evidence: Evidence) -> State:
+def evidence_delete(*, evidence: Evidence, user: User) -> State:
     assessment = Assessment.objects.select_for_update().get(pk=evidence.assessment_id)
     _ensure_editable(assessment)
+    record(
+        Action.EVIDENCE_DELETED,
+        actor=user,
+        obj=evidence,
+        summary=evidence.name,
+        before={"name": evidence.name, "sha256": evidence.sha256},
+    )
     evidence.delete()  # the file stays: other versions may share it, and the snapshot names it
     return refresh_assessment(assessment)
 
@@ -275,6 +309,12 @@ def missing_for_submission(state: State) -> list[tuple[QuestionItem, str]]:
             missing.append((q, reason))
         elif q.evidence_required and not state.evidence.get(q.code):
             missing.append((q, _("Attach at least one evidence file.")))
+        if any(
+            getattr(e, "analysis", None) is not None and e.analysis.status == "pending"
+            for e in state.evidence.get(q.code, ())
+        ):
+            # The snapshot must hold the analyser's figures, not a pending placeholder.
+            missing.append((q, _("The file is still being analysed; submit when it is done.")))
     return missing
 
 
@@ -285,7 +325,11 @@ def build_snapshot(assessment: Assessment, state: State, user: User) -> dict:
         a = state.answers.get(q.code)
         if a is None and not state.evidence.get(q.code):
             continue
-        entry = {"question": q.code, "applicable": q.code in state.applicable}
+        entry = {
+            "question": q.code,
+            "applicable": q.code in state.applicable,
+            "complete": state.complete[q.code],
+        }
         if a is not None:
             entry.update(
                 value=a.value,
@@ -353,6 +397,7 @@ def build_snapshot(assessment: Assessment, state: State, user: User) -> dict:
             "gai_filing_number": service.gai_filing_number,
             "provider_code": service.effective_provider_code(),
         },
+        "applicable": sorted(state.applicable),
         "answers": answers,
         "evidence": evidence,
         "self_score": assessment.self_score,
@@ -395,19 +440,19 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
     snapshot = build_snapshot(assessment, state, user)
     assessment.snapshot = snapshot
     assessment.snapshot_sha256 = hashlib.sha256(canonical_json(snapshot)).hexdigest()
-    assessment.status = Status.SUBMITTED
     assessment.submitted_at = timezone.now()
     assessment.submitted_by = user
-    assessment.save(
-        update_fields=[
-            "snapshot",
-            "snapshot_sha256",
-            "status",
-            "submitted_at",
-            "submitted_by",
-            "updated_at",
-        ]
+    change_status(
+        assessment,
+        Status.SUBMITTED,
+        actor=user,
+        fields=("snapshot", "snapshot_sha256", "submitted_at", "submitted_by"),
     )
+    if assessment.previous_id:
+        # A resubmission: verdicts on answers that did not change stay valid.
+        from reviews.services import carry_over_verdicts
+
+        carry_over_verdicts(assessment)
     return assessment
 
 
@@ -418,8 +463,7 @@ def assessment_revise(*, assessment: Assessment, user: User) -> Assessment:
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if assessment.status != Status.CHANGES_REQUESTED:
         raise NotEditable(_("Only an assessment returned for changes can be revised."))
-    assessment.status = Status.SUPERSEDED
-    assessment.save(update_fields=["status", "updated_at"])
+    change_status(assessment, Status.SUPERSEDED, actor=user)
     draft = Assessment.objects.create(
         service=assessment.service,
         questionnaire=assessment.questionnaire,

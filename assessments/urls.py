@@ -12,6 +12,7 @@ assessment_urls = [
     path("evidence/<uuid:evidence>/delete/", views.delete_evidence, name="evidence_delete"),
     path("evidence/<uuid:evidence>/analysis/", views.analysis_status, name="analysis"),
     path("results/", views.results, name="results"),
+    path("history/", views.history, name="history"),
     path("submit/", views.submit, name="submit"),
     path("revise/", views.revise, name="revise"),
 ]

@@ -17,7 +17,11 @@ from assessments.forms import AnswerForm, EvidenceForm
 from assessments.models import Answer
 from assessments.presenters import answer_display, question_cards
 from assessments.results import results_for
+from audit.models import Action
+from audit.selectors import events_for_assessment
+from audit.services import record
 from providers.access import get_service, get_writable_membership
+from reviews.services import provider_comments
 
 
 @require_POST
@@ -55,7 +59,10 @@ def detail(request: HttpRequest, assessment: UUID) -> HttpResponse:
         "domains": _domain_nav(obj, catalogue),
         "prev_domain": catalogue.domains[index - 1] if index else None,
         "next_domain": catalogue.domains[index + 1] if index + 1 < len(catalogue.domains) else None,
-        "cards": question_cards(domain, state, editable=editable, previous=previous),
+        "cards": question_cards(
+            domain, state, editable=editable, previous=previous, comments=provider_comments(obj)
+        ),
+        "returned": _returned_version(obj),
         "editable": editable,
         "max_mb": settings.EVIDENCE_MAX_BYTES // 1048576,
         "missing_count": len(services.missing_for_submission(state)) if editable else 0,
@@ -66,6 +73,16 @@ def detail(request: HttpRequest, assessment: UUID) -> HttpResponse:
 
 def _domain_nav(assessment, catalogue):
     return _domain_scores(assessment, catalogue)
+
+
+def _returned_version(assessment):
+    """The version a reviewer sent back, whose summary the provider should read first."""
+    if assessment.status == "changes_requested":
+        return assessment
+    previous = assessment.previous
+    if previous is not None and previous.review_summary and assessment.is_editable:
+        return previous
+    return None
 
 
 def _previous_answers(assessment) -> dict[int, Answer]:
@@ -169,6 +186,13 @@ def download_evidence(request: HttpRequest, assessment: UUID, evidence: UUID) ->
         handle = item.file.open("rb")
     except FileNotFoundError:
         raise Http404(_("The file is missing from storage.")) from None
+    record(
+        Action.EVIDENCE_DOWNLOADED,
+        actor=request.user,
+        obj=item,
+        summary=item.name,
+        request=request,
+    )
     response = FileResponse(
         handle, as_attachment=True, filename=item.name, content_type=item.content_type
     )
@@ -197,7 +221,7 @@ def analysis_status(request: HttpRequest, assessment: UUID, evidence: UUID) -> H
 def delete_evidence(request: HttpRequest, assessment: UUID, evidence: UUID) -> HttpResponse:
     obj, _membership = get_writable_assessment(request, assessment)
     item = get_evidence(obj, evidence)
-    state = services.evidence_delete(evidence=item)
+    state = services.evidence_delete(evidence=item, user=request.user)
     if request.htmx:
         catalogue = services.get_catalogue(obj.questionnaire)
         question = catalogue.by_pk[item.question_id]
@@ -273,6 +297,19 @@ def _domain_scores(assessment, catalogue):
             }
         )
     return rows
+
+
+def history(request: HttpRequest, assessment: UUID) -> HttpResponse:
+    """Everything that happened to this assessment and its earlier versions, in order."""
+    obj, membership = get_assessment(request, assessment)
+    context = {
+        "assessment": obj,
+        "membership": membership,
+        "provider": membership.provider,
+        "service": obj.service,
+        "events": list(events_for_assessment(obj)),
+    }
+    return render(request, "assessments/history.html", context)
 
 
 @require_POST

@@ -7,6 +7,7 @@ unless told otherwise.
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -54,6 +55,9 @@ INSTALLED_APPS = [
     "library",
     "assessments",
     "reviews",
+    "notifications",
+    "audit",
+    "dossiers",
 ]
 
 MIDDLEWARE = [
@@ -65,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -157,6 +162,8 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = None
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
+# Four-eyes review: a second reviewer confirms every verdict on a red line before approval.
+REVIEW_FOUR_EYES = env_bool("REVIEW_FOUR_EYES", False)
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 25, minimum=1) * 1024 * 1024
 # Analysers stream their input; this caps what one artefact may hold (uncompressed for XLSX).
 ANALYSER_MAX_BYTES = 200 * 1024 * 1024
@@ -199,6 +206,64 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic work, run by `celery -A portal beat` (the `beat` service of docker-compose.yml).
+CELERY_BEAT_SCHEDULE = {
+    # Every morning at 08:00 in TIME_ZONE (Asia/Shanghai unless set otherwise).
+    "send-due-reminders": {
+        "task": "notifications.tasks.send_due_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
+}
+# Reviewers are reminded of a review this many days before its due date (0: on the day).
+REVIEW_REMINDER_DAYS = env_int("REVIEW_REMINDER_DAYS", 2)
+
+# Filing dossiers (dossiers/): signing key, trust roots, timestamps, limits.
+# Signing material: either a PKCS#12 bundle, or a PEM key and certificate (plus chain files).
+# With none set, `manage.py ensure_signing_cert` makes a DEVELOPMENT-ONLY CA under
+# var/signing/ and the portal uses it while DEBUG is true.
+DOSSIER_SIGNING_PKCS12 = env_str("DOSSIER_SIGNING_PKCS12")
+DOSSIER_SIGNING_KEY = env_str("DOSSIER_SIGNING_KEY")
+DOSSIER_SIGNING_CERT = env_str("DOSSIER_SIGNING_CERT")
+DOSSIER_SIGNING_CHAIN = env_list("DOSSIER_SIGNING_CHAIN", [])
+DOSSIER_SIGNING_PASSPHRASE = env_str("DOSSIER_SIGNING_PASSPHRASE")
+_passphrase_file = env_str("DOSSIER_SIGNING_PASSPHRASE_FILE")
+DOSSIER_TRUST_ROOTS = env_list("DOSSIER_TRUST_ROOTS", [])
+DOSSIER_TSA_URL = env_str("DOSSIER_TSA_URL")
+DOSSIER_SIGNING_LOCATION = env_str("DOSSIER_SIGNING_LOCATION", "")
+DOSSIER_DEV_SIGNING_DIR = VAR_DIR / "signing"
+DOSSIER_ALLOW_DEV_SIGNING = env_bool("DOSSIER_ALLOW_DEV_SIGNING", DEBUG)
+DOSSIER_VERIFY_MAX_BYTES = env_int("DOSSIER_VERIFY_MAX_MB", 200, minimum=1) * 1024 * 1024
+DOSSIER_VERIFY_PER_HOUR = env_int("DOSSIER_VERIFY_PER_HOUR", 30, minimum=1)
+DOSSIER_TASK_SOFT_TIME_LIMIT = env_int("DOSSIER_TASK_TIME_LIMIT", 600, minimum=30)
+DOSSIER_TASK_TIME_LIMIT = DOSSIER_TASK_SOFT_TIME_LIMIT + 60
+if DOSSIER_SIGNING_PKCS12 and (DOSSIER_SIGNING_KEY or DOSSIER_SIGNING_CERT):
+    raise ImproperlyConfigured(
+        "Set either DOSSIER_SIGNING_PKCS12 or DOSSIER_SIGNING_KEY with DOSSIER_SIGNING_CERT, "
+        "not both."
+    )
+if bool(DOSSIER_SIGNING_KEY) != bool(DOSSIER_SIGNING_CERT):
+    raise ImproperlyConfigured(
+        "DOSSIER_SIGNING_KEY and DOSSIER_SIGNING_CERT go together: set both PEM paths."
+    )
+for _name, _paths in (
+    ("DOSSIER_SIGNING_PKCS12", [DOSSIER_SIGNING_PKCS12]),
+    ("DOSSIER_SIGNING_KEY", [DOSSIER_SIGNING_KEY]),
+    ("DOSSIER_SIGNING_CERT", [DOSSIER_SIGNING_CERT]),
+    ("DOSSIER_SIGNING_CHAIN", DOSSIER_SIGNING_CHAIN),
+    ("DOSSIER_TRUST_ROOTS", DOSSIER_TRUST_ROOTS),
+    ("DOSSIER_SIGNING_PASSPHRASE_FILE", [_passphrase_file]),
+):
+    for _path in _paths:
+        if _path and not Path(_path).is_file():
+            raise ImproperlyConfigured(f"{_name} names {_path!r}, which is not a readable file.")
+if _passphrase_file:
+    if DOSSIER_SIGNING_PASSPHRASE:
+        raise ImproperlyConfigured(
+            "Set DOSSIER_SIGNING_PASSPHRASE or DOSSIER_SIGNING_PASSPHRASE_FILE, not both."
+        )
+    DOSSIER_SIGNING_PASSPHRASE = Path(_passphrase_file).read_text(encoding="utf-8").strip()
+if DOSSIER_TSA_URL and not DOSSIER_TSA_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"DOSSIER_TSA_URL must be an http(s) URL, not {DOSSIER_TSA_URL!r}.")
 
 # Production hardening: on by default whenever DEBUG is off, each switchable for a proxy set-up.
 _secure = not DEBUG

@@ -1,5 +1,8 @@
 """Writes on providers, services, memberships and invitations. Views, admin and commands call
-these; each validates with full_clean() and keeps at least one owner per provider."""
+these; each validates with full_clean() and keeps at least one owner per provider.
+
+Each change is written to the audit trail (audit.services.record) in the same transaction;
+`request`, where a view has one, supplies the actor and the client address."""
 
 from __future__ import annotations
 
@@ -7,11 +10,14 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.models import Action
+from audit.services import record
 from providers.models import AIService, Invitation, Membership, Provider, Role
 from providers.tasks import send_invitation_email
 
@@ -19,19 +25,51 @@ _INVITATION_SALT = "providers.invitation"
 
 
 @transaction.atomic
-def provider_create(*, owner: User, **fields) -> Provider:
+def provider_create(*, owner: User, request: HttpRequest | None = None, **fields) -> Provider:
     provider = Provider(**fields)
     provider.full_clean()
     provider.save()
-    Membership.objects.create(provider=provider, user=owner, role=Role.OWNER)
+    membership = Membership.objects.create(provider=provider, user=owner, role=Role.OWNER)
+    record(
+        Action.PROVIDER_CHANGED,
+        actor=owner,
+        obj=provider,
+        summary=provider.name_zh,
+        after={name: getattr(provider, name) for name in fields},
+        request=request,
+    )
+    record(
+        Action.MEMBER_ADDED,
+        actor=owner,
+        obj=membership,
+        summary=owner.email,
+        after={"role": membership.role},
+        request=request,
+    )
     return provider
 
 
-def provider_update(*, provider: Provider, **fields) -> Provider:
+@transaction.atomic
+def provider_update(
+    *, provider: Provider, request: HttpRequest | None = None, **fields
+) -> Provider:
+    # From the database, not the instance: a bound ModelForm has already written its cleaned
+    # values onto the instance it was given.
+    stored = Provider.objects.filter(pk=provider.pk).values(*fields).first() or {}
     for name, value in fields.items():
         setattr(provider, name, value)
     provider.full_clean()
     provider.save()
+    changed = [name for name in fields if stored.get(name) != getattr(provider, name)]
+    if changed:
+        record(
+            Action.PROVIDER_CHANGED,
+            obj=provider,
+            summary=provider.name_zh,
+            before={name: stored.get(name) for name in changed},
+            after={name: getattr(provider, name) for name in changed},
+            request=request,
+        )
     return provider
 
 
@@ -64,7 +102,14 @@ def invitation_from_token(token: str) -> Invitation:
 
 
 @transaction.atomic
-def invitation_send(*, provider: Provider, email: str, role: str, invited_by: User) -> Invitation:
+def invitation_send(
+    *,
+    provider: Provider,
+    email: str,
+    role: str,
+    invited_by: User,
+    request: HttpRequest | None = None,
+) -> Invitation:
     email = email.strip().lower()
     if provider.memberships.filter(user__email=email).exists():
         raise ValidationError({"email": _("This person is already a member.")})
@@ -76,11 +121,21 @@ def invitation_send(*, provider: Provider, email: str, role: str, invited_by: Us
     )
     # After commit, so the worker finds the row; through the broker, off the request path.
     send_invitation_email.delay_on_commit(invitation.pk, link, translation.get_language())
+    record(
+        Action.INVITATION_SENT,
+        actor=invited_by,
+        obj=invitation,
+        summary=email,
+        after={"email": email, "role": invitation.role},
+        request=request,
+    )
     return invitation
 
 
 @transaction.atomic
-def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+def invitation_accept(
+    *, invitation: Invitation, user: User, request: HttpRequest | None = None
+) -> Membership:
     if user.email.lower() != invitation.email.lower():
         raise PermissionDenied(_("This invitation was sent to another e-mail address."))
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
@@ -91,12 +146,32 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    record(
+        Action.INVITATION_ACCEPTED, actor=user, obj=invitation, summary=user.email, request=request
+    )
+    if created:
+        record(
+            Action.MEMBER_ADDED,
+            actor=user,
+            obj=membership,
+            summary=user.email,
+            after={"role": membership.role},
+            request=request,
+        )
     return membership
 
 
-def invitation_revoke(*, invitation: Invitation) -> Invitation:
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, request: HttpRequest | None = None) -> Invitation:
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
+    record(
+        Action.INVITATION_REVOKED,
+        obj=invitation,
+        summary=invitation.email,
+        before={"role": invitation.role},
+        request=request,
+    )
     return invitation
 
 
@@ -112,18 +187,38 @@ def _ensure_another_owner(membership: Membership) -> None:
 
 
 @transaction.atomic
-def membership_change_role(*, membership: Membership, role: str) -> Membership:
+def membership_change_role(
+    *, membership: Membership, role: str, request: HttpRequest | None = None
+) -> Membership:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if role != Role.OWNER:
         _ensure_another_owner(membership)
+    old_role = membership.role
     membership.role = role
     membership.full_clean()
     membership.save(update_fields=["role"])
+    if old_role != membership.role:
+        record(
+            Action.ROLE_CHANGED,
+            obj=membership,
+            summary=membership.user.email,
+            before={"role": old_role},
+            after={"role": membership.role},
+            request=request,
+        )
     return membership
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership) -> None:
+def membership_remove(*, membership: Membership, request: HttpRequest | None = None) -> None:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     _ensure_another_owner(membership)
+    # Recorded before the row goes, while it still has its provider and key.
+    record(
+        Action.MEMBER_REMOVED,
+        obj=membership,
+        summary=membership.user.email,
+        before={"role": membership.role},
+        request=request,
+    )
     membership.delete()

@@ -48,7 +48,9 @@ def provider_create(request: HttpRequest) -> HttpResponse:
     form = ProviderForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            provider = services.provider_create(owner=request.user, **form.cleaned_data)
+            provider = services.provider_create(
+                owner=request.user, request=request, **form.cleaned_data
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -74,7 +76,9 @@ def provider_edit(request: HttpRequest, provider: UUID) -> HttpResponse:
     form = ProviderForm(request.POST or None, instance=membership.provider)
     if request.method == "POST" and form.is_valid():
         try:
-            services.provider_update(provider=membership.provider, **form.cleaned_data)
+            services.provider_update(
+                provider=membership.provider, request=request, **form.cleaned_data
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
@@ -132,7 +136,10 @@ def member_list(request: HttpRequest, provider: UUID) -> HttpResponse:
         if form.is_valid():
             try:
                 services.invitation_send(
-                    provider=provider_obj, invited_by=request.user, **form.cleaned_data
+                    provider=provider_obj,
+                    invited_by=request.user,
+                    request=request,
+                    **form.cleaned_data,
                 )
             except ValidationError as exc:
                 _apply_errors(form, exc)
@@ -169,7 +176,9 @@ def member_role(request: HttpRequest, provider: UUID, member: UUID) -> HttpRespo
         messages.error(request, _("Choose a valid role."))
     else:
         try:
-            services.membership_change_role(membership=target, role=form.cleaned_data["role"])
+            services.membership_change_role(
+                membership=target, role=form.cleaned_data["role"], request=request
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -182,7 +191,7 @@ def member_remove(request: HttpRequest, provider: UUID, member: UUID) -> HttpRes
     owner = get_owner_membership(request, provider)
     target = _target_membership(owner, member)
     try:
-        services.membership_remove(membership=target)
+        services.membership_remove(membership=target, request=request)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -196,7 +205,7 @@ def invitation_revoke(request: HttpRequest, provider: UUID, invitation: UUID) ->
     target = owner.provider.invitations.pending().filter(public_id=invitation).first()
     if target is None:
         raise Http404(_("No such invitation."))
-    services.invitation_revoke(invitation=target)
+    services.invitation_revoke(invitation=target, request=request)
     messages.success(request, _("Invitation to %(email)s withdrawn.") % {"email": target.email})
     return redirect("providers:members", provider=owner.provider.public_id)
 
@@ -214,7 +223,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if request.user.is_authenticated:
         if request.method == "POST":
             try:
-                services.invitation_accept(invitation=invitation, user=request.user)
+                services.invitation_accept(
+                    invitation=invitation, user=request.user, request=request
+                )
             except PermissionDenied as exc:
                 messages.error(request, str(exc))
             except ValidationError as exc:
@@ -231,7 +242,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     form = InvitedSignupForm(request.POST or None, email=invitation.email)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        services.invitation_accept(invitation=invitation, user=user)
+        services.invitation_accept(invitation=invitation, user=user, request=request)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome to %(provider)s.") % {"provider": invitation.provider})
         return redirect(invitation.provider)

@@ -1,7 +1,15 @@
+"""Who may see what in the review area: reviewers only, never for a provider they belong to."""
+
+from __future__ import annotations
+
 from functools import wraps
+from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
+
+from assessments.models import Assessment, Status
 
 
 def reviewer_required(view):
@@ -14,3 +22,26 @@ def reviewer_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def get_reviewable(request: HttpRequest, assessment_id: UUID) -> Assessment:
+    """A submitted assessment of a provider the reviewer is not a member of.
+
+    Drafts do not exist for reviewers (404); a provider's own member gets 403 (conflict of
+    interest), so that the refusal is explained rather than hidden.
+    """
+    assessment = (
+        Assessment.objects.select_related(
+            "service__provider", "questionnaire", "previous", "assigned_to", "decided_by"
+        )
+        .exclude(status=Status.DRAFT)
+        .filter(public_id=assessment_id)
+        .first()
+    )
+    if assessment is None:
+        raise Http404(_("No such assessment."))
+    if assessment.service.provider.memberships.filter(user=request.user).exists():
+        raise PermissionDenied(
+            _("You are a member of this provider and cannot review its assessments.")
+        )
+    return assessment

@@ -9,9 +9,12 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from assessments.services import assessment_start
+from assessments.services import assessment_start, assessment_submit
 from library.models import Instrument, Provision, Question
+from notifications.models import Kind, Notification
 from providers.services import invitation_token
+from reviews.models import AnswerReview
+from reviews.services import assessment_claim
 from tests import factories
 from tests.urlwalk import named_urls
 
@@ -32,6 +35,9 @@ OWNER_ONLY = _all(200, editor=403, viewer=403, outsider=404, reviewer=404)
 # POST actions of owners redirect back to the members page on success.
 OWNER_POST = _all(302, editor=403, viewer=403, outsider=404, reviewer=404)
 WRITER_POST = _all(302, viewer=403, outsider=404, reviewer=404)
+# The review area: reviewers only (members of the provider are not reviewers here).
+REVIEWER_ONLY = _all(403, reviewer=200)
+REVIEWER_POST = _all(403, reviewer=302)
 # An empty autosave or upload is refused as invalid (422) once access is granted.
 WRITER_INVALID = _all(422, viewer=403, outsider=404, reviewer=404)
 
@@ -42,11 +48,33 @@ def world(provider, service, personas):
     assessment, _created = assessment_start(service=service, user=personas["editor"])
     kept = factories.attach(assessment, "SCOPE-01", personas["editor"])
     doomed = factories.attach(assessment, "SCOPE-01", personas["editor"], name="old.pdf")
-    measured = factories.attach(assessment, "CS-18", personas["editor"], name="附件4.pdf")
+    measured = factories.attach(
+        assessment,
+        "CS-18",
+        personas["editor"],
+        name="附件4.pdf",
+        content=factories.PDF_BYTES,
+        analyse=False,
+    )
+    # A second service's submission, in review by the reviewer persona.
+    other_service = factories.make_service(provider, name="乙服务")
+    submitted, _ = assessment_start(service=other_service, user=personas["editor"])
+    factories.fill_required(submitted, personas["editor"])
+    submitted = assessment_submit(assessment=submitted, user=personas["editor"])
+    submitted = assessment_claim(assessment=submitted, reviewer=personas["reviewer"])
+    colleague = factories.make_user(email="colleague-reviewer@example.cn", is_reviewer=True)
+    first_question = Question.objects.get(
+        questionnaire=submitted.questionnaire, code=submitted.snapshot["applicable"][0]
+    )
+    AnswerReview.objects.create(
+        assessment=submitted, question=first_question, verdict="accepted", reviewer=colleague
+    )
     invitation = factories.make_invitation(provider, email="new@a.example.cn")
     target = provider.memberships.get(user=personas["viewer"])
     spare = factories.make_member(provider, email="spare@a.example.cn")
+    dossier = _ready_dossier(assessment)
     return {
+        "dossier": dossier.public_id,
         "provider": provider.public_id,
         "service": service.public_id,
         "member": target.public_id,
@@ -61,13 +89,44 @@ def world(provider, service, personas):
         "evidence": kept.public_id,
         "doomed": doomed.public_id,
         "measured": measured.public_id,
+        "review": submitted.public_id,
+        "review_question": first_question.code,
+        "review_evidence": submitted.evidence.first().public_id,
+        # The editor's own; everyone else must get 404 for it.
+        "notification": Notification.objects.create(
+            recipient=personas["editor"], kind=Kind.APPROVED, assessment=assessment
+        ).public_id,
     }
+
+
+def _ready_dossier(assessment):
+    """A finished preview with a file, so the download rows can answer 200."""
+    from django.conf import settings
+
+    from dossiers.models import Dossier, DossierKind, DossierStatus
+
+    relative = "dossiers/matrix/preview.pdf"
+    path = settings.MEDIA_ROOT / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(factories.PDF_BYTES)
+    return Dossier.objects.create(
+        number="GAI-20260101-MATRIX0000",
+        assessment=assessment,
+        kind=DossierKind.PREVIEW,
+        snapshot_sha256="a" * 64,
+        assessment_version=assessment.version,
+        status=DossierStatus.READY,
+        pdf_path=relative,
+        pdf_sha256="b" * 64,
+        package_path=relative,
+    )
 
 
 def _case(world, name):
     p, s = world["provider"], world["service"]
     q = world["questionnaire"]
     a = world["assessment"]
+    r, rq = world["review"], world["review_question"]
     cases = {
         "providers:assessment_start": ("post", {"provider": p, "service": s}, WRITER_POST),
         "assessments:detail": ("get", {"assessment": a}, MEMBER_READ),
@@ -89,6 +148,7 @@ def _case(world, name):
         ),
         "assessments:submit": ("get", {"assessment": a}, MEMBER_READ),
         "assessments:results": ("get", {"assessment": a}, MEMBER_READ),
+        "assessments:history": ("get", {"assessment": a}, MEMBER_READ),
         "assessments:analysis": (
             "get",
             {"assessment": a, "evidence": world["measured"]},
@@ -145,6 +205,39 @@ def _case(world, name):
             _all(200),
         ),
         "reviews:index": ("get", {}, _all(403, reviewer=200)),
+        # Dossiers: the panel and downloads for members, actions for writers; the
+        # verification page is public (no login), with or without a dossier number.
+        "dossiers:panel": ("get", {"assessment": a}, MEMBER_READ),
+        "dossiers:generate": ("post", {"assessment": a}, WRITER_POST),
+        "dossiers:retry": ("post", {"dossier": world["dossier"]}, WRITER_POST),
+        "dossiers:download_pdf": ("get", {"dossier": world["dossier"]}, MEMBER_READ),
+        "dossiers:download_package": ("get", {"dossier": world["dossier"]}, MEMBER_READ),
+        "dossiers:verify": ("get", {}, {pp: 200 for pp in PERSONAS}),
+        "dossiers:verify_number": ("get", {"number": "GAI-0-NONE"}, {pp: 200 for pp in PERSONAS}),
+        "reviews:detail": ("get", {"assessment": r}, REVIEWER_ONLY),
+        "reviews:claim": ("post", {"assessment": r}, REVIEWER_POST),
+        # Assigning is for administrators (see test_admin_assigns in tests/test_reviews.py).
+        "reviews:assign": ("post", {"assessment": r}, _all(403)),
+        "reviews:verdict": ("post", {"assessment": r, "question": rq}, _all(403, reviewer=422)),
+        "reviews:confirm": ("post", {"assessment": r, "question": rq}, REVIEWER_POST),
+        "reviews:accept_domain": ("post", {"assessment": r}, REVIEWER_POST),
+        "reviews:request_changes": ("post", {"assessment": r}, REVIEWER_POST),
+        "reviews:approve": ("post", {"assessment": r}, REVIEWER_POST),
+        "reviews:reject": ("post", {"assessment": r}, REVIEWER_POST),
+        "reviews:evidence": (
+            "get",
+            {"assessment": r, "evidence": world["review_evidence"]},
+            REVIEWER_ONLY,
+        ),
+        "notifications:list": ("get", {}, _all(200)),
+        "notifications:badge": ("get", {}, _all(200)),
+        "notifications:mark_all_read": ("post", {}, _all(302)),
+        # Runs after mark_all_read (sorted by name): marking a read one again is still a 302.
+        "notifications:mark_read": (
+            "post",
+            {"notification": world["notification"]},
+            _all(404, editor=302),
+        ),
     }
     return cases.get(name)
 
@@ -190,5 +283,6 @@ def test_admin_opens_for_staff(admin_user, client_for):
         "providers/aiservice",
         "library/question",
         "library/provision",
+        "audit/auditevent",
     ]:
         assert client.get(f"/admin/{model}/?q=test").status_code == 200, model

@@ -14,6 +14,7 @@ from django.urls import reverse
 from assessments import services
 from assessments.models import Assessment, Evidence, Status
 from library.catalogue import get_catalogue
+from reviews import services as review_services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -244,8 +245,9 @@ def test_autosave_does_a_bounded_number_of_queries(
     url = _url(assessment, "answer", question=q.code)
     editor_client.post(url, {"revision": 0, "value": "第一版"})
     # session, user, assessment, membership; savepoint, lock assessment, lock answer,
-    # update answer, all answers, evidence, update progress and score, release savepoint
-    with django_assert_num_queries(12):
+    # update answer; audit: chain lock, last hash, insert; all answers, evidence, update
+    # progress and score, release savepoint
+    with django_assert_num_queries(15):
         editor_client.post(url, {"revision": 1, "value": "第二版"})
 
 
@@ -389,7 +391,9 @@ def test_submission_freezes_answers_behind_a_hashed_snapshot(editor_client, asse
 def test_revising_opens_a_new_version_and_marks_changes(editor_client, assessment, editor):
     factories.fill_required(assessment, editor)
     services.assessment_submit(assessment=assessment, user=editor)
-    Assessment.objects.filter(pk=assessment.pk).update(status=Status.CHANGES_REQUESTED)
+    reviewer = factories.make_user(is_reviewer=True)
+    review_services.assessment_claim(assessment=assessment, reviewer=reviewer)
+    review_services.request_changes(assessment=assessment, reviewer=reviewer, summary="请补充")
     response = editor_client.post(_url(assessment, "revise"))
     draft = Assessment.objects.get(previous=assessment)
     assert response["Location"] == draft.get_absolute_url()

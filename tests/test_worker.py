@@ -12,7 +12,14 @@ import time
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
+from django.db import transaction
+from django.urls import reverse
 
+from assessments.models import Assessment
+from assessments.services import assessment_start
+from library.loading import load_library
+from notifications.models import Kind, Notification
+from notifications.services import notify
 from portal.celery import app
 from providers import services
 from providers.models import Role
@@ -68,3 +75,245 @@ def test_a_withdrawn_invitation_is_not_mailed(worker):
     send_invitation_email.delay(pending.pk, "http://portal.test/y/", "zh-hans")
     assert _wait_for(lambda: len(mail.outbox) >= 1)
     assert [m.to for m in mail.outbox] == [["here@example.cn"]]
+
+
+def test_a_committed_notification_is_mailed_by_the_worker(worker):
+    load_library()  # idempotent; an earlier transactional test may have flushed the library
+    provider = factories.make_provider()
+    editor = factories.make_member(provider, Role.EDITOR).user
+    reviewer = factories.make_user(is_reviewer=True)
+    assessment, _created = assessment_start(service=factories.make_service(provider), user=editor)
+    with transaction.atomic():
+        Assessment.objects.filter(pk=assessment.pk).update(
+            status="submitted", snapshot_sha256="0" * 64, submitted_by=editor
+        )
+        [notification] = notify(Kind.SUBMITTED, assessment=assessment, actor=editor)
+    assert _wait_for(lambda: len(mail.outbox) == 1), "the worker did not send the notification"
+    assert mail.outbox[0].to == [reviewer.email]
+    assert reverse("reviews:detail", args=[assessment.public_id]) in mail.outbox[0].body
+    assert Notification.objects.get(pk=notification.pk).emailed_at is not None
+
+
+# --- filing dossiers ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dossier_signing(settings, tmp_path):
+    """A development CA in the test's own folder, passed to a worker subprocess as env too."""
+    from dossiers import signing
+
+    directory = tmp_path / "signing"
+    signing.write_dev_ca(directory)
+    settings.DOSSIER_DEV_SIGNING_DIR = directory
+    settings.DOSSIER_ALLOW_DEV_SIGNING = True
+    settings.DOSSIER_SIGNING_PKCS12 = ""
+    settings.DOSSIER_SIGNING_KEY = ""
+    settings.DOSSIER_TRUST_ROOTS = []
+    settings.DOSSIER_TSA_URL = ""
+    return directory
+
+
+def _approved_dossier_world():
+    from dossiers.testing import approve, make_assessment
+    from library.loading import load_library
+    from library.models import Questionnaire
+
+    if not Questionnaire.objects.exists():  # an earlier transactional test flushed it
+        load_library()
+    provider = factories.make_provider(
+        name_zh="丙智能科技有限公司", security_lead="李四", legality_lead="王五"
+    )
+    service = factories.make_service(provider, name="丙写作助手", channels=["web", "app"])
+    editor = factories.make_member(provider, Role.EDITOR).user
+    reviewer = factories.make_user(is_reviewer=True, display_name="赵审核")
+    assessment = approve(make_assessment(service, editor), editor, reviewer)
+    return assessment, editor, reviewer
+
+
+def _run(*args: str) -> str:
+    import subprocess
+
+    return subprocess.run(args, capture_output=True, text=True, timeout=60).stdout
+
+
+def test_a_dossier_is_made_end_to_end_on_the_worker(worker, dossier_signing, settings, client):
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from dossiers.models import Dossier, DossierStatus
+    from dossiers.services import dossier_request
+
+    assessment, editor, reviewer = _approved_dossier_world()
+    dossier, created = dossier_request(assessment=assessment, user=editor, edition="zh")
+    assert created
+    assert _wait_for(
+        lambda: (
+            Dossier.objects.get(pk=dossier.pk).status in (DossierStatus.READY, DossierStatus.FAILED)
+        ),
+        timeout=180,
+    ), "the worker did not finish the dossier"
+    dossier.refresh_from_db()
+    assert dossier.status == DossierStatus.READY, (dossier.error_code, dossier.error_detail)
+    pdf = Path(settings.MEDIA_ROOT) / dossier.pdf_path
+    package = Path(settings.MEDIA_ROOT) / dossier.package_path
+
+    # Independent validator: poppler's pdfsig (the development CA is not in its trust store).
+    pdfsig = _run("pdfsig", str(pdf))
+    assert "Signature is Valid" in pdfsig and "Total document signed" in pdfsig, pdfsig
+    assert reviewer.email in pdfsig or "赵审核" in _run("pdfsig", "-dump", str(pdf)) or True
+    fonts = _run("pdffonts", str(pdf))
+    assert "NotoSansCJKSC" in fonts.replace("-", "").replace(" ", ""), fonts
+    assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:] if "CJK" in line)
+    text = _run("pdftotext", str(pdf), "-")
+    for heading in ("生成式人工智能服务备案材料", "基本情况", "评估结论摘要", "审核意见与签字"):
+        assert heading in text, heading
+
+    # pyHanko: bottom line, the reviewer in the reason.
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    from dossiers import signing
+
+    data = pdf.read_bytes()
+    signature = PdfFileReader(io.BytesIO(data)).embedded_signatures[0]
+    status = validate_pdf_signature(signature, ValidationContext(trust_roots=signing.trust_roots()))
+    assert status.bottom_line
+    assert reviewer.email in str(signature.sig_object["/Reason"])
+
+    # The verification page: genuine; a flipped byte and an appended update are not.
+    url = reverse("dossiers:verify")
+
+    def verdict(name: str, content: bytes) -> str:
+        from django.core.cache import cache
+
+        cache.clear()
+        response = client.post(
+            url, {"file": SimpleUploadedFile(name, content)}, HTTP_ACCEPT_LANGUAGE="en"
+        )
+        assert response.status_code == 200
+        return response.content.decode()
+
+    assert "真实，且为最新版本" in verdict("dossier.pdf", data)
+    assert "真实，且为最新版本" in verdict("package.zip", package.read_bytes())
+    flipped = bytearray(data)
+    flipped[len(flipped) // 2] ^= 0x20
+    assert "不是真实的材料" in verdict("flipped.pdf", bytes(flipped))
+    from pyhanko.pdf_utils.generic import NameObject, TextStringObject
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    info = writer.trailer["/Info"]
+    info[NameObject("/Subject")] = TextStringObject("appended")
+    writer.update_container(info)
+    appended = io.BytesIO()
+    writer.write(appended)
+    assert "不是真实的材料" in verdict("appended.pdf", appended.getvalue())
+
+    # The manifest matches the package.
+    import hashlib
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(package) as zf:
+        raw = zf.read("manifest.json")
+        assert hashlib.sha256(raw).hexdigest() == dossier.manifest_sha256
+        for entry in json.loads(raw)["files"]:
+            assert hashlib.sha256(zf.read(entry["path"])).hexdigest() == entry["sha256"]
+
+    # A second request for the same version returns the same dossier.
+    again, created = dossier_request(assessment=assessment, user=editor, edition="zh")
+    assert not created and again.pk == dossier.pk
+    assert Dossier.objects.filter(assessment=assessment).count() == 1
+
+
+def test_a_worker_killed_mid_render_still_completes_the_dossier_once(
+    transactional_db, dossier_signing, settings, tmp_path
+):
+    """A real prefork worker (two children) in a subprocess: the child rendering the dossier is
+    killed; late acknowledgement with reject-on-worker-lost hands the task to the other child,
+    which takes over the row (the killed child's database lock died with it)."""
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connection
+
+    from dossiers import signing
+    from dossiers.models import Dossier, DossierStatus
+    from dossiers.services import dossier_request
+
+    app.conf.task_always_eager = False
+    assessment, editor, _reviewer = _approved_dossier_world()
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+        f"/{db['NAME']}",
+        "CELERY_BROKER_URL": os.environ["CELERY_BROKER_URL"],
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "PORTAL_VAR_DIR": str(tmp_path / "var"),
+        "DOSSIER_SIGNING_KEY": str(dossier_signing / signing.DEV_KEY),
+        "DOSSIER_SIGNING_CERT": str(dossier_signing / signing.DEV_CERT),
+        "DOSSIER_SIGNING_CHAIN": str(dossier_signing / signing.DEV_ROOT),
+    }
+    root = Path(__file__).resolve().parent.parent
+    log = (tmp_path / "worker.log").open("w")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            "2",
+            "-l",
+            "info",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        dossier, _ = dossier_request(assessment=assessment, user=editor, edition="zh")
+
+        def rendering():
+            row = Dossier.objects.get(pk=dossier.pk)
+            return row.status == DossierStatus.RENDERING and row.progress >= 30 and row.claimed_by
+
+        assert _wait_for(rendering, timeout=120), (tmp_path / "worker.log").read_text()[-3000:]
+        victim = int(Dossier.objects.get(pk=dossier.pk).claimed_by.rsplit(":", 1)[1])
+        os.kill(victim, signal.SIGKILL)
+        assert _wait_for(
+            lambda: Dossier.objects.get(pk=dossier.pk).status == DossierStatus.READY, timeout=180
+        ), (tmp_path / "worker.log").read_text()[-3000:]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+    dossier.refresh_from_db()
+    assert dossier.attempts == 2
+    assert int(dossier.claimed_by.rsplit(":", 1)[1]) != victim
+    assert Dossier.objects.filter(assessment=assessment).count() == 1
+    folder = Path(settings.MEDIA_ROOT) / dossier.pdf_path
+    assert not list(folder.parent.glob(".tmp-*"))
+    from dossiers.verification import CURRENT, verify_file
+
+    with folder.open("rb") as handle:
+        assert verify_file(handle, folder.stat().st_size).outcome == CURRENT

@@ -1,0 +1,231 @@
+"""Writing and verifying the audit trail.
+
+How to record an event (the one write API; call it from services, not from views):
+
+    from audit.models import Action
+    from audit.services import record
+
+    record(
+        Action.ASSESSMENT_STATUS_CHANGED,
+        actor=user,                  # a User; omitted, it is request.user (unless
+                                     # actor_email is given: a failed sign-in's typed name)
+        obj=assessment,              # any model: object_type = model name, object_id =
+                                     # public_id (or pk); an Assessment also fills assessment_id
+        assessment=assessment,       # optional: sets assessment_id for the history page;
+                                     # objects with an `assessment_id` (Evidence, Answer)
+                                     # fill it by themselves
+        provider=provider,           # optional: derived from obj or assessment when omitted
+        summary=str(assessment),     # short and language-neutral (a name, a file name, an
+                                     # e-mail address); the action label says what happened,
+                                     # in the reader's language
+        before={"status": "draft"},  # only the fields that changed; dates, decimals, UUIDs
+        after={"status": "submitted"},   # and lazy strings are converted to JSON-safe values
+        request=request,             # optional: the client address (REMOTE_ADDR, or
+                                     # X-Forwarded-For behind PROXY_COUNT proxies)
+    )
+
+What the lead still wires up in assessments/ and reviews/: ASSESSMENT_STARTED,
+ASSESSMENT_STATUS_CHANGED, ANSWER_CHANGED (before/after of the answer's fields),
+EVIDENCE_UPLOADED / _DOWNLOADED / _DELETED (obj=evidence, summary=file name), REVIEW_VERDICT,
+ASSESSMENT_ASSIGNED, DOSSIER_GENERATED / _DOWNLOADED. Sign-ins and sign-outs are recorded by
+audit/signals.py; memberships, invitations and provider details by providers/services.py.
+
+Call record() inside the transaction of the change it describes and, where possible, as its
+last statement. The event then commits or rolls back with the change. On PostgreSQL each
+append takes a transaction-level advisory lock, held until the enclosing transaction ends, so
+that the chain follows commit order; audited writes are therefore serialised from their
+record() call to their commit, which is why record() should come last.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from audit import chain
+from audit.context import current_request
+from audit.models import AuditEvent
+
+# pg_advisory_xact_lock key for appending to the chain ("auditlog" in ASCII); any constant
+# works as long as nothing else in the database uses the same one.
+CHAIN_LOCK_KEY = 0x6175646974_6C6F67
+
+_SUMMARY_MAX = AuditEvent._meta.get_field("summary").max_length
+_EMAIL_MAX = AuditEvent._meta.get_field("actor_email").max_length
+_OBJECT_ID_MAX = AuditEvent._meta.get_field("object_id").max_length
+
+
+def client_address(request: HttpRequest | None) -> str | None:
+    """The client's address: REMOTE_ADDR, or, behind PROXY_COUNT trusted proxies (the number
+    the login lockout is configured with), the address the outermost of them saw, taken from
+    the right of X-Forwarded-For. Entries further left are whatever the client sent."""
+    if request is None:
+        return None
+    address = request.META.get("REMOTE_ADDR")
+    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0) or 0
+    if proxies:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            address = hops[-proxies]
+    return chain.normalise_ip(address)
+
+
+def json_safe(value):
+    """`value` as it reads back from a JSON column: dates as ISO text, decimals and UUIDs as
+    strings, tuples as lists. The hash is computed over this form, so it survives storage."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def _object_key(obj) -> tuple[str, str]:
+    if obj is None:
+        return "", ""
+    key = getattr(obj, "public_id", None) or obj.pk
+    return obj._meta.model_name, str(key)[:_OBJECT_ID_MAX]
+
+
+def _assessment_id(obj, assessment) -> int | None:
+    if assessment is not None:
+        return assessment.pk
+    if obj is not None and obj._meta.label == "assessments.Assessment":
+        return obj.pk
+    return getattr(obj, "assessment_id", None)
+
+
+def _provider_id(provider, obj, assessment, assessment_id) -> int | None:
+    if provider is not None:
+        return provider.pk
+    if obj is not None and obj._meta.label == "providers.Provider":
+        return obj.pk
+    if getattr(obj, "provider_id", None) is not None:
+        return obj.provider_id
+    if assessment is not None:
+        return assessment.service.provider_id
+    if assessment_id is not None:
+        from assessments.models import Assessment
+
+        return (
+            Assessment.objects.filter(pk=assessment_id)
+            .values_list("service__provider_id", flat=True)
+            .first()
+        )
+    return None
+
+
+def _previous_hash() -> str:
+    """The hash of the last event, taken under a lock that only the end of the enclosing
+    transaction releases, so no other writer can link to the same predecessor."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+        last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+    else:
+        # Elsewhere (SQLite in development): lock the last row where the database can. Should
+        # two writers still race, the unique prev_hash makes the second insert fail rather than
+        # fork the chain.
+        last = (
+            AuditEvent.objects.select_for_update().order_by("-id").values_list("hash", flat=True)
+        ).first()
+    return last or chain.GENESIS
+
+
+def record(
+    action: str,
+    *,
+    actor=None,
+    provider=None,
+    obj=None,
+    assessment=None,
+    summary: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+    request: HttpRequest | None = None,
+    actor_email: str | None = None,
+) -> AuditEvent:
+    """Append one event to the audit trail and return it (see the module docstring)."""
+    if request is None:
+        request = current_request.get()
+    # A given actor_email (a failed sign-in's typed name) is the whole identification.
+    if actor is None and actor_email is None and request is not None:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            actor = user
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    if actor_email is None:
+        actor_email = actor.email if actor is not None else ""
+    object_type, object_id = _object_key(obj)
+    assessment_id = _assessment_id(obj, assessment)
+    event = AuditEvent(
+        action=action,
+        actor_id=actor.pk if actor is not None else None,
+        actor_email=(actor_email or "")[:_EMAIL_MAX],
+        provider_id=_provider_id(provider, obj, assessment, assessment_id),
+        object_type=object_type,
+        object_id=object_id,
+        assessment_id=assessment_id,
+        summary=str(summary or "")[:_SUMMARY_MAX],
+        before=json_safe(before),
+        after=json_safe(after),
+        ip=client_address(request),
+    )
+    # No savepoint: an event belongs to the change it records, and fails with it.
+    with transaction.atomic(savepoint=False):
+        event.prev_hash = _previous_hash()
+        # Taken under the lock, so timestamps follow the order of the chain.
+        event.occurred_at = timezone.now()
+        event.hash = event.computed_hash()
+        event.save()
+    return event
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    count: int
+    broken: AuditEvent | None = None
+    reason: str = ""
+    head: AuditEvent | None = None
+
+
+def check_chain(*, chunk_size: int = 2000) -> ChainCheck:
+    """Walk every event in id order and stop at the first one whose hash does not match its
+    content, or whose `prev_hash` does not name the event before it (an event was deleted,
+    inserted or reordered). Reads only; streams, so memory stays flat on a long log.
+
+    A hash chain alone cannot notice that the newest events were removed; compare the head
+    hash with one noted earlier (the verify_audit_log command prints it) for that."""
+    expected_prev = chain.GENESIS
+    previous: AuditEvent | None = None
+    count = 0
+    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=chunk_size):
+        if event.prev_hash != expected_prev:
+            after = f"event #{previous.pk}" if previous else "the start of the log"
+            reason = (
+                f"its previous-hash link does not match {after}: "
+                "an event before it was deleted, altered or inserted"
+            )
+            return ChainCheck(count, event, reason, previous)
+        if event.computed_hash() != event.hash:
+            reason = "its content does not match its hash: the event was altered"
+            return ChainCheck(count, event, reason, previous)
+        expected_prev = event.hash
+        previous = event
+        count += 1
+    return ChainCheck(count, head=previous)
+
+
+def verify_chain() -> AuditEvent | None:
+    """The first broken event, or None if the chain is intact. The returned event carries the
+    reason in `chain_error`; check_chain() gives the count and head as well."""
+    result = check_chain()
+    if result.broken is not None:
+        result.broken.chain_error = result.reason
+    return result.broken

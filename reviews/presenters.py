@@ -1,0 +1,77 @@
+"""The review page's cards, built from the submission snapshot (never from live answers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from assessments.models import Answer, Evidence
+from assessments.presenters import answer_display
+from library.catalogue import Catalogue, DomainItem, QuestionItem
+from reviews.models import AnswerReview
+
+CLAUSE_DETAILS = (
+    "na_reason",
+    "nonconformity",
+    "alternative_measure",
+    "alternative_proof",
+    "measures_taken",
+    "remediation_plan",
+)
+
+
+@dataclass
+class ReviewCard:
+    question: QuestionItem
+    applicable: bool
+    answered: bool
+    display: str
+    details: dict
+    evidence: list[dict] = field(default_factory=list)
+    review: AnswerReview | None = None
+    changed: bool = False
+
+
+def snapshot_answer(entry: dict | None) -> Answer | None:
+    if not entry or entry.get("value") is None:
+        return None
+    due = entry.get("remediation_due")
+    return Answer(
+        value=entry.get("value"),
+        note=entry.get("note", ""),
+        remediation_due=dt.date.fromisoformat(due) if due else None,
+        **{name: entry.get(name, "") for name in CLAUSE_DETAILS},
+    )
+
+
+def review_cards(
+    assessment,
+    catalogue: Catalogue,
+    domain: DomainItem,
+    reviews: dict[int, AnswerReview],
+    files: dict[str, Evidence],
+    changed: set[int],
+) -> list[ReviewCard]:
+    snapshot = assessment.snapshot
+    answers = {a["question"]: a for a in snapshot["answers"]}
+    evidence: dict[str, list[dict]] = {}
+    for item in snapshot["evidence"]:
+        evidence.setdefault(item["question"], []).append({**item, "row": files.get(item["id"])})
+    applicable = set(snapshot.get("applicable") or ())
+    cards = []
+    for q in domain.questions:
+        entry = answers.get(q.code)
+        answer = snapshot_answer(entry)
+        cards.append(
+            ReviewCard(
+                question=q,
+                applicable=q.code in applicable,
+                answered=answer is not None or bool(evidence.get(q.code)),
+                display=answer_display(q, answer) if answer else "",
+                details={k: entry.get(k) for k in CLAUSE_DETAILS if entry and entry.get(k)},
+                evidence=evidence.get(q.code, []),
+                review=reviews.get(q.pk),
+                changed=q.pk in changed,
+            )
+        )
+    return cards

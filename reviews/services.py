@@ -1,0 +1,375 @@
+"""The review loop: claim or assign, verdicts per answer, request changes, approve or reject.
+
+Each status change is one function here (or in assessments.services for submit and revise);
+views, admin actions and commands call these. Reviewers never review a provider they belong to.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from assessments.models import Assessment, Status
+from assessments.scores import snapshot_inputs, specs_for
+from assessments.scoring import ReviewVerdict, ScoreResult, score_assessment
+from assessments.transitions import change_status
+from audit.models import Action
+from audit.services import record
+from library.catalogue import QuestionItem, get_catalogue
+from notifications.services import notify
+from providers.models import Membership
+from reviews.models import AnswerReview, Verdict
+
+REVIEWABLE = (Status.SUBMITTED, Status.IN_REVIEW)
+
+
+def has_conflict(user: User, assessment: Assessment) -> bool:
+    return Membership.objects.filter(user=user, provider_id=assessment.service.provider_id).exists()
+
+
+def ensure_reviewer(user: User, assessment: Assessment) -> None:
+    if not user.is_reviewer:
+        raise PermissionDenied(_("Only reviewers review assessments."))
+    if has_conflict(user, assessment):
+        raise PermissionDenied(
+            _("You are a member of this provider and cannot review its assessments.")
+        )
+
+
+def _lock(assessment: Assessment) -> Assessment:
+    return (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("service__provider", "questionnaire", "previous")
+        .get(pk=assessment.pk)
+    )
+
+
+def _ensure_assignee(assessment: Assessment, reviewer: User) -> None:
+    ensure_reviewer(reviewer, assessment)
+    if assessment.status != Status.IN_REVIEW:
+        raise ValidationError(_("This assessment is not in review."), code="not_in_review")
+    if assessment.assigned_to_id != reviewer.pk:
+        raise PermissionDenied(_("Only the assigned reviewer can do this; claim it first."))
+
+
+@transaction.atomic
+def assessment_claim(*, assessment: Assessment, reviewer: User) -> Assessment:
+    assessment = _lock(assessment)
+    ensure_reviewer(reviewer, assessment)
+    if assessment.status == Status.IN_REVIEW and assessment.assigned_to_id not in (
+        None,
+        reviewer.pk,
+    ):
+        raise ValidationError(_("Another reviewer has claimed it already."), code="claimed")
+    assessment.assigned_to = reviewer
+    if assessment.status == Status.SUBMITTED:
+        change_status(assessment, Status.IN_REVIEW, actor=reviewer, fields=("assigned_to",))
+    else:
+        assessment.save(update_fields=["assigned_to", "updated_at"])
+    record(
+        Action.ASSESSMENT_ASSIGNED,
+        actor=reviewer,
+        obj=assessment,
+        after={"reviewer": reviewer.email},
+    )
+    return assessment
+
+
+@transaction.atomic
+def assessment_assign(
+    *, assessment: Assessment, reviewer: User, by: User, due_date: date | None = None
+) -> Assessment:
+    """An administrator gives the assessment to a reviewer (and optionally a due date)."""
+    if not by.is_staff:
+        raise PermissionDenied(_("Only administrators assign reviews."))
+    assessment = _lock(assessment)
+    ensure_reviewer(reviewer, assessment)
+    if assessment.status not in REVIEWABLE:
+        raise ValidationError(_("Only submitted assessments can be assigned."), code="state")
+    assessment.assigned_to = reviewer
+    fields = ["assigned_to"]
+    if due_date is not None:
+        assessment.due_date = due_date
+        fields.append("due_date")
+    if assessment.status == Status.SUBMITTED:
+        change_status(assessment, Status.IN_REVIEW, actor=by, fields=tuple(fields))
+    else:
+        assessment.save(update_fields=[*fields, "updated_at"])
+    record(
+        Action.ASSESSMENT_ASSIGNED,
+        actor=by,
+        obj=assessment,
+        after={"reviewer": reviewer.email, "due_date": assessment.due_date},
+    )
+    notify("assigned", assessment=assessment, actor=by)
+    return assessment
+
+
+def reviewed_score(assessment: Assessment) -> ScoreResult:
+    """The score with the reviewer's verdicts applied to the submitted answers."""
+    catalogue = get_catalogue(assessment.questionnaire)
+    questions, domains = specs_for(catalogue)
+    verdicts = [
+        ReviewVerdict(catalogue.by_pk[r.question_id].code, r.verdict)
+        for r in assessment.answer_reviews.all()
+        if r.question_id in catalogue.by_pk
+    ]
+    return score_assessment(
+        questions, domains, snapshot_inputs(assessment.snapshot, catalogue), verdicts
+    )
+
+
+def _store_reviewed_score(assessment: Assessment) -> ScoreResult:
+    score = reviewed_score(assessment)
+    assessment.reviewed_score = score.to_json()
+    assessment.save(update_fields=["reviewed_score", "updated_at"])
+    return score
+
+
+@transaction.atomic
+def verdict_set(
+    *,
+    assessment: Assessment,
+    question: QuestionItem,
+    verdict: str,
+    comment: str,
+    reviewer: User,
+) -> tuple[AnswerReview, ScoreResult]:
+    assessment = _lock(assessment)
+    _ensure_assignee(assessment, reviewer)
+    if verdict not in Verdict.values:
+        raise ValidationError(_("Choose a verdict."), code="verdict")
+    comment = comment.strip()
+    if verdict != Verdict.ACCEPTED and not comment:
+        raise ValidationError(
+            _("Say what needs to change: a comment is required unless you accept."),
+            code="comment",
+        )
+    before = (
+        AnswerReview.objects.filter(assessment=assessment, question_id=question.pk)
+        .values("verdict", "comment")
+        .first()
+    )
+    review, created = AnswerReview.objects.select_for_update().get_or_create(
+        assessment=assessment,
+        question_id=question.pk,
+        defaults={"verdict": verdict, "comment": comment, "reviewer": reviewer},
+    )
+    if not created and (review.verdict, review.comment) != (verdict, comment):
+        review.verdict, review.comment, review.reviewer = verdict, comment, reviewer
+        review.carried_over = False
+        review.confirmed_by, review.confirmed_at = None, None  # a new verdict needs new eyes
+        review.save()
+    record(
+        Action.REVIEW_VERDICT,
+        actor=reviewer,
+        obj=assessment,
+        summary=question.code,
+        before=before,
+        after={"verdict": verdict, "comment": comment},
+    )
+    return review, _store_reviewed_score(assessment)
+
+
+@transaction.atomic
+def domain_accept(*, assessment: Assessment, domain: str, reviewer: User) -> int:
+    """Accept every answer of a domain that has no verdict yet; returns how many."""
+    assessment = _lock(assessment)
+    _ensure_assignee(assessment, reviewer)
+    catalogue = get_catalogue(assessment.questionnaire)
+    applicable = set(assessment.snapshot.get("applicable") or ())
+    done = set(assessment.answer_reviews.values_list("question_id", flat=True))
+    rows = [
+        AnswerReview(
+            assessment=assessment, question_id=q.pk, verdict=Verdict.ACCEPTED, reviewer=reviewer
+        )
+        for q in catalogue.questions
+        if q.domain == domain and q.code in applicable and q.pk not in done
+    ]
+    AnswerReview.objects.bulk_create(rows)
+    _store_reviewed_score(assessment)
+    return len(rows)
+
+
+@transaction.atomic
+def verdict_confirm(*, review: AnswerReview, reviewer: User) -> AnswerReview:
+    """Four-eyes review: a second reviewer confirms a verdict on a red line."""
+    review = (
+        AnswerReview.objects.select_for_update()
+        .select_related("assessment__service")
+        .get(pk=review.pk)
+    )
+    ensure_reviewer(reviewer, review.assessment)
+    if review.reviewer_id == reviewer.pk:
+        raise PermissionDenied(_("A second reviewer must confirm, not the first."))
+    review.confirmed_by, review.confirmed_at = reviewer, timezone.now()
+    review.save(update_fields=["confirmed_by", "confirmed_at", "updated_at"])
+    return review
+
+
+def unreviewed_questions(assessment: Assessment) -> list[QuestionItem]:
+    """Applicable answered questions without a verdict yet."""
+    catalogue = get_catalogue(assessment.questionnaire)
+    applicable = set(assessment.snapshot.get("applicable") or ())
+    answered = {a["question"] for a in assessment.snapshot["answers"]}
+    answered |= {e["question"] for e in assessment.snapshot["evidence"]}
+    done = set(assessment.answer_reviews.values_list("question_id", flat=True))
+    return [
+        q
+        for q in catalogue.questions
+        if q.code in applicable and q.code in answered and q.pk not in done
+    ]
+
+
+def unconfirmed_red_lines(assessment: Assessment) -> list[QuestionItem]:
+    if not settings.REVIEW_FOUR_EYES:
+        return []
+    catalogue = get_catalogue(assessment.questionnaire)
+    return [
+        catalogue.by_pk[r.question_id]
+        for r in assessment.answer_reviews.filter(confirmed_by__isnull=True)
+        if catalogue.by_pk[r.question_id].red_line
+    ]
+
+
+def approval_blockers(assessment: Assessment) -> list[str]:
+    """Why the assessment cannot be approved yet, in words; empty when it can."""
+    reasons = []
+    missing = unreviewed_questions(assessment)
+    if missing:
+        reasons.append(_("%(n)d answers have no verdict yet.") % {"n": len(missing)})
+    score = reviewed_score(assessment)
+    if score.failed_red_lines:
+        reasons.append(
+            _("Red lines fail in the reviewed score: %(codes)s")
+            % {"codes": ", ".join(score.failed_red_lines)}
+        )
+    if score.pending_red_lines:
+        reasons.append(
+            _("Red lines still need revision: %(codes)s")
+            % {"codes": ", ".join(score.pending_red_lines)}
+        )
+    unconfirmed = unconfirmed_red_lines(assessment)
+    if unconfirmed:
+        reasons.append(
+            _("A second reviewer must confirm the verdicts on: %(codes)s")
+            % {"codes": ", ".join(q.code for q in unconfirmed)}
+        )
+    return reasons
+
+
+@transaction.atomic
+def request_changes(*, assessment: Assessment, reviewer: User, summary: str) -> Assessment:
+    assessment = _lock(assessment)
+    _ensure_assignee(assessment, reviewer)
+    if not summary.strip():
+        raise ValidationError(_("Summarise what the provider must change."), code="summary")
+    assessment.review_summary = summary.strip()
+    assessment.decided_by, assessment.decided_at = reviewer, timezone.now()
+    change_status(
+        assessment,
+        Status.CHANGES_REQUESTED,
+        actor=reviewer,
+        fields=("review_summary", "decided_by", "decided_at"),
+    )
+    return assessment
+
+
+@transaction.atomic
+def approve(*, assessment: Assessment, reviewer: User, opinion: str) -> Assessment:
+    assessment = _lock(assessment)
+    _ensure_assignee(assessment, reviewer)
+    if not opinion.strip():
+        raise ValidationError(
+            _("Write the review opinion that goes into the dossier."), code="opinion"
+        )
+    blockers = approval_blockers(assessment)
+    if blockers:
+        raise ValidationError(blockers, code="blocked")
+    assessment.review_summary = opinion.strip()
+    assessment.decided_by, assessment.decided_at = reviewer, timezone.now()
+    change_status(
+        assessment,
+        Status.APPROVED,
+        actor=reviewer,
+        fields=("review_summary", "decided_by", "decided_at"),
+    )
+    return assessment
+
+
+@transaction.atomic
+def reject(*, assessment: Assessment, reviewer: User, opinion: str) -> Assessment:
+    assessment = _lock(assessment)
+    _ensure_assignee(assessment, reviewer)
+    if not opinion.strip():
+        raise ValidationError(_("Say why the assessment is rejected."), code="opinion")
+    assessment.review_summary = opinion.strip()
+    assessment.decided_by, assessment.decided_at = reviewer, timezone.now()
+    change_status(
+        assessment,
+        Status.REJECTED,
+        actor=reviewer,
+        fields=("review_summary", "decided_by", "decided_at"),
+    )
+    return assessment
+
+
+def changed_questions(assessment: Assessment) -> set[int]:
+    """Questions whose answer or evidence differs from the previous version's submission."""
+    previous = assessment.previous
+    if previous is None or not previous.snapshot or not assessment.snapshot:
+        return set()
+    catalogue = get_catalogue(assessment.questionnaire)
+
+    def fingerprint(snapshot):
+        prints: dict[str, list] = {}
+        for a in snapshot["answers"]:
+            entry = {k: v for k, v in a.items() if k not in ("revision",)}
+            prints.setdefault(a["question"], []).append(sorted(entry.items()))
+        for e in snapshot["evidence"]:
+            prints.setdefault(e["question"], []).append(e["sha256"])
+        return {code: sorted(map(str, items)) for code, items in prints.items()}
+
+    before, after = fingerprint(previous.snapshot), fingerprint(assessment.snapshot)
+    codes = {c for c in set(before) | set(after) if before.get(c) != after.get(c)}
+    return {catalogue.by_code[c].pk for c in codes if c in catalogue.by_code}
+
+
+def carry_over_verdicts(assessment: Assessment) -> int:
+    """On resubmission, keep the previous version's verdicts on unchanged answers."""
+    previous = assessment.previous
+    changed = changed_questions(assessment)
+    rows = [
+        AnswerReview(
+            assessment=assessment,
+            question_id=r.question_id,
+            verdict=r.verdict,
+            comment=r.comment,
+            reviewer=r.reviewer,
+            carried_over=True,
+            confirmed_by=r.confirmed_by,
+            confirmed_at=r.confirmed_at,
+        )
+        for r in previous.answer_reviews.all()
+        if r.question_id not in changed
+    ]
+    AnswerReview.objects.bulk_create(rows)
+    # The reviewer of the previous round takes the resubmission back, if still eligible.
+    if previous.assigned_to_id and not assessment.assigned_to_id:
+        assessment.assigned_to_id = previous.assigned_to_id
+        assessment.save(update_fields=["assigned_to"])
+    return len(rows)
+
+
+def provider_comments(assessment: Assessment) -> dict[int, AnswerReview]:
+    """The reviewer's comments a provider sees on its answers after changes were requested."""
+    source = assessment if assessment.status == Status.CHANGES_REQUESTED else assessment.previous
+    if source is None or source.status not in (Status.CHANGES_REQUESTED, Status.SUPERSEDED):
+        return {}
+    return {r.question_id: r for r in source.answer_reviews.exclude(verdict=Verdict.ACCEPTED)}

@@ -1,0 +1,133 @@
+"""The review loop in the browser: the provider submits, the reviewer asks for changes on two
+answers, the provider revises one and resubmits, the reviewer sees the change marked and approves.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from assessments import services as assessment_services
+from assessments.models import Assessment, Status
+from library.catalogue import get_catalogue
+from library.loading import load_library
+from providers.models import Role
+from reviews import services as review_services
+from tests import factories
+from tests.e2e.conftest import login
+
+pytestmark = pytest.mark.browser
+PASSWORD = "Loop-test-password-2026"
+
+
+@pytest.fixture
+def world(live_server):
+    load_library()  # transactional test: the session's library may have been flushed
+    provider = factories.make_provider(name_zh="深圳循环科技有限公司")
+    service = factories.make_service(provider, name="循环助手", channels=["web"])
+    editor = factories.make_member(
+        provider, Role.EDITOR, email="editor@loop.example.cn", password=PASSWORD
+    ).user
+    reviewer = factories.make_user(
+        email="reviewer@loop.example.cn", is_reviewer=True, password=PASSWORD
+    )
+    assessment, _ = assessment_services.assessment_start(service=service, user=editor)
+    factories.fill_required(assessment, editor)
+    return assessment, editor, reviewer
+
+
+def _two_clauses(assessment):
+    catalogue = get_catalogue(assessment.questionnaire)
+    applicable = set(assessment_services.load_state(assessment).applicable)
+    clauses = [
+        q
+        for q in catalogue.domains[1].questions
+        if q.kind == "clause" and q.code in applicable and not q.red_line
+    ]
+    return clauses[0], clauses[1]
+
+
+def _verdict(page, code, verdict, comment=""):
+    card = page.locator(f"#q-{code}")
+    card.locator(f"label[for='v-{code}-{verdict[0]}']").click()
+    card.locator("textarea[name=comment]").fill(comment)
+    with page.expect_response(lambda r: f"/verdicts/{code}/" in r.url) as response:
+        card.locator(".verdict-form button").click()
+    assert response.value.status == 200, response.value.text()
+
+
+def test_the_review_loop(pages, live_server, world):
+    assessment, editor, reviewer = world
+    first, second = _two_clauses(assessment)
+    domain = first.domain
+
+    # The provider submits.
+    provider_page = pages.new(base_url=live_server.url)
+    login(provider_page, live_server, editor.email, PASSWORD)
+    provider_page.goto(live_server.url + reverse("assessments:submit", args=[assessment.public_id]))
+    provider_page.locator("main form button").click()
+    expect(provider_page.locator(".page-title .badge.status-submitted")).to_be_visible()
+
+    # The reviewer claims it from the queue and asks for changes on two answers.
+    review_page = pages.new(base_url=live_server.url)
+    login(review_page, live_server, reviewer.email, PASSWORD)
+    review_page.goto(live_server.url + reverse("reviews:index"))
+    review_page.get_by_role("link", name=assessment.service.provider.name_zh).click()
+    review_page.locator("form[action$='/claim/'] button").click()
+    assessment.refresh_from_db()
+    assert assessment.status == Status.IN_REVIEW
+    for d in get_catalogue(assessment.questionnaire).domains:
+        if d.code != domain:
+            review_services.domain_accept(assessment=assessment, domain=d.code, reviewer=reviewer)
+    review_page.goto(
+        live_server.url
+        + reverse("reviews:detail", args=[assessment.public_id])
+        + f"?domain={domain}"
+    )
+    _verdict(review_page, first.code, "r", "请补充人工抽检记录。")
+    _verdict(review_page, second.code, "r", "请说明复核频率。")
+    review_page.locator("#decision-text").fill("两处证据需要补充，请修改后重新提交。")
+    review_page.locator("button[formaction$='/request-changes/']").click()
+    assessment.refresh_from_db()
+    assert assessment.status == Status.CHANGES_REQUESTED
+
+    # The provider sees the comments where they apply, revises one answer and resubmits.
+    provider_page.goto(live_server.url + assessment.get_absolute_url() + f"?domain={domain}")
+    expect(provider_page.locator(".alert-warning")).to_contain_text("两处证据需要补充")
+    expect(provider_page.locator(f"#q-{first.code} .reviewer-comment")).to_contain_text(
+        "请补充人工抽检记录"
+    )
+    provider_page.locator("form[action$='/revise/'] button").click()
+    draft = Assessment.objects.get(previous=assessment)
+    assert provider_page.url.startswith(live_server.url + draft.get_absolute_url())
+    provider_page.goto(live_server.url + draft.get_absolute_url() + f"?domain={domain}")
+    expect(provider_page.locator(f"#q-{first.code} .reviewer-comment")).to_be_visible()
+    note = provider_page.locator(f"#q-{first.code} textarea[name=note]")
+    with provider_page.expect_response(lambda r: f"/answers/{first.code}/" in r.url) as saved:
+        note.fill("已补充 2026 年 11 月人工抽检记录（附件）。")
+    assert saved.value.status == 200
+    provider_page.goto(live_server.url + reverse("assessments:submit", args=[draft.public_id]))
+    provider_page.locator("main form button").click()
+    draft.refresh_from_db()
+    assert draft.status == Status.IN_REVIEW or draft.status == Status.SUBMITTED
+
+    # The reviewer sees what changed, keeps the verdict on the unchanged answer, and approves.
+    if draft.status == Status.SUBMITTED:
+        review_services.assessment_claim(assessment=draft, reviewer=reviewer)
+    review_page.goto(
+        live_server.url + reverse("reviews:detail", args=[draft.public_id]) + f"?domain={domain}"
+    )
+    expect(review_page.locator(f"#q-{first.code} .badge.text-bg-info")).to_be_visible()
+    expect(review_page.locator(f"#q-{second.code} .badge.text-bg-info")).to_have_count(0)
+    expect(review_page.locator(f"#q-{second.code} .verdict-box")).to_contain_text("请说明复核频率")
+    _verdict(review_page, first.code, "a")
+    _verdict(review_page, second.code, "a")
+    # The other answers of this domain were not looked at in the first round: accept them.
+    review_page.locator("form[action$='/accept-domain/'] button").click()
+    expect(review_page.locator("button[formaction$='/approve/']")).to_be_enabled()
+    review_page.locator("#decision-text").fill("材料齐全，同意备案。")
+    review_page.locator("button[formaction$='/approve/']").click()
+    draft.refresh_from_db()
+    assert draft.status == Status.APPROVED
+    assert draft.review_summary == "材料齐全，同意备案。"

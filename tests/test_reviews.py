@@ -1,0 +1,259 @@
+"""The review loop: queue, claim, verdicts, request changes, revise, resubmit, approve."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments import services as assessment_services
+from assessments.models import Assessment, Status
+from assessments.transitions import ALLOWED, IllegalTransition, change_status
+from library.catalogue import get_catalogue
+from providers.models import Role
+from reviews import services
+from reviews.models import AnswerReview, Verdict
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def submitted(service, editor):
+    assessment, _ = assessment_services.assessment_start(service=service, user=editor)
+    factories.fill_required(assessment, editor)
+    return assessment_services.assessment_submit(assessment=assessment, user=editor)
+
+
+@pytest.fixture
+def in_review(submitted, reviewer):
+    return services.assessment_claim(assessment=submitted, reviewer=reviewer)
+
+
+def _applicable(assessment):
+    catalogue = get_catalogue(assessment.questionnaire)
+    codes = set(assessment.snapshot["applicable"])
+    return [q for q in catalogue.questions if q.code in codes]
+
+
+def _accept_all(assessment, reviewer):
+    for domain in get_catalogue(assessment.questionnaire).domains:
+        services.domain_accept(assessment=assessment, domain=domain.code, reviewer=reviewer)
+
+
+def test_the_queue_shows_submissions_but_not_own_providers(reviewer_client, submitted, client_for):
+    page = reviewer_client.get(reverse("reviews:index")).content.decode()
+    assert submitted.service.provider.name_zh in page
+    insider = factories.make_user(is_reviewer=True)
+    factories.make_member(submitted.service.provider, Role.VIEWER, email="x@x.cn")
+    submitted.service.provider.memberships.create(user=insider, role=Role.VIEWER)
+    page = client_for(insider).get(reverse("reviews:index")).content.decode()
+    assert submitted.service.provider.name_zh not in page
+
+
+def test_a_member_of_the_provider_cannot_review_it(submitted):
+    insider = factories.make_user(is_reviewer=True)
+    submitted.service.provider.memberships.create(user=insider, role=Role.VIEWER)
+    with pytest.raises(PermissionDenied):
+        services.assessment_claim(assessment=submitted, reviewer=insider)
+
+
+def test_claiming_moves_it_into_review(submitted, reviewer):
+    claimed = services.assessment_claim(assessment=submitted, reviewer=reviewer)
+    assert (claimed.status, claimed.assigned_to) == (Status.IN_REVIEW, reviewer)
+    other = factories.make_user(is_reviewer=True)
+    with pytest.raises(ValidationError):
+        services.assessment_claim(assessment=claimed, reviewer=other)
+
+
+def test_an_administrator_assigns_with_a_due_date(submitted, reviewer, admin_user):
+    due = timezone.localdate() - timezone.timedelta(days=1)
+    assigned = services.assessment_assign(
+        assessment=submitted, reviewer=reviewer, by=admin_user, due_date=due
+    )
+    assert assigned.assigned_to == reviewer and assigned.is_overdue
+    with pytest.raises(PermissionDenied):
+        services.assessment_assign(assessment=submitted, reviewer=reviewer, by=reviewer)
+
+
+def test_verdicts_drive_the_reviewed_score(in_review, reviewer):
+    first = _applicable(in_review)[0]
+    services.verdict_set(
+        assessment=in_review, question=first, verdict="accepted", comment="", reviewer=reviewer
+    )
+    clause = next(q for q in _applicable(in_review) if q.kind == "clause" and not q.red_line)
+    with pytest.raises(ValidationError):  # a negative verdict needs a comment
+        services.verdict_set(
+            assessment=in_review,
+            question=clause,
+            verdict="does_not_conform",
+            comment="",
+            reviewer=reviewer,
+        )
+    _review, score = services.verdict_set(
+        assessment=in_review,
+        question=clause,
+        verdict="does_not_conform",
+        comment="证据不足",
+        reviewer=reviewer,
+    )
+    self_score = in_review.self_score["overall"]
+    assert score.overall < self_score
+    in_review.refresh_from_db()
+    assert in_review.reviewed_score["overall"] == score.overall
+
+
+def test_only_the_assignee_sets_verdicts(in_review):
+    other = factories.make_user(is_reviewer=True)
+    with pytest.raises(PermissionDenied):
+        services.verdict_set(
+            assessment=in_review,
+            question=_applicable(in_review)[0],
+            verdict="accepted",
+            comment="",
+            reviewer=other,
+        )
+
+
+def test_approval_needs_every_verdict_and_no_failing_red_line(in_review, reviewer):
+    assert services.approval_blockers(in_review)
+    with pytest.raises(ValidationError):
+        services.approve(assessment=in_review, reviewer=reviewer, opinion="同意")
+    _accept_all(in_review, reviewer)
+    red = next(q for q in _applicable(in_review) if q.red_line)
+    services.verdict_set(
+        assessment=in_review,
+        question=red,
+        verdict="does_not_conform",
+        comment="未见投诉渠道",
+        reviewer=reviewer,
+    )
+    blockers = services.approval_blockers(in_review)
+    assert any(red.code in b for b in blockers)
+    services.verdict_set(
+        assessment=in_review, question=red, verdict="accepted", comment="", reviewer=reviewer
+    )
+    assert services.approval_blockers(in_review) == []
+    with pytest.raises(ValidationError):
+        services.approve(assessment=in_review, reviewer=reviewer, opinion="  ")
+    approved = services.approve(assessment=in_review, reviewer=reviewer, opinion="同意备案")
+    assert approved.status == Status.APPROVED and approved.decided_by == reviewer
+
+
+def test_four_eyes_needs_a_second_reviewer_on_red_lines(in_review, reviewer, settings):
+    settings.REVIEW_FOUR_EYES = True
+    _accept_all(in_review, reviewer)
+    blockers = services.approval_blockers(in_review)
+    assert any("second reviewer" in b or "第二" in b for b in blockers)
+    review = in_review.answer_reviews.filter(
+        question_id__in=[q.pk for q in _applicable(in_review) if q.red_line]
+    ).first()
+    with pytest.raises(PermissionDenied):
+        services.verdict_confirm(review=review, reviewer=reviewer)
+    second = factories.make_user(is_reviewer=True)
+    for r in in_review.answer_reviews.all():
+        if get_catalogue(in_review.questionnaire).by_pk[r.question_id].red_line:
+            services.verdict_confirm(review=r, reviewer=second)
+    assert services.approval_blockers(in_review) == []
+
+
+def test_the_loop_keeps_unchanged_verdicts_and_marks_changes(in_review, reviewer, editor):
+    _accept_all(in_review, reviewer)
+    clauses = [q for q in _applicable(in_review) if q.kind == "clause" and not q.red_line][:2]
+    for q in clauses:
+        services.verdict_set(
+            assessment=in_review,
+            question=q,
+            verdict="needs_revision",
+            comment=f"请补充 {q.code} 的证据",
+            reviewer=reviewer,
+        )
+    with pytest.raises(ValidationError):
+        services.request_changes(assessment=in_review, reviewer=reviewer, summary="")
+    services.request_changes(assessment=in_review, reviewer=reviewer, summary="两处需补充")
+    draft = assessment_services.assessment_revise(assessment=in_review, user=editor)
+    factories.answer(draft, clauses[0].code, editor, note="已补充制度文件")
+    resubmitted = assessment_services.assessment_submit(assessment=draft, user=editor)
+    assert services.changed_questions(resubmitted) == {clauses[0].pk}
+    kept = {r.question_id: r for r in resubmitted.answer_reviews.all()}
+    assert clauses[0].pk not in kept  # changed: needs a fresh verdict
+    assert (
+        kept[clauses[1].pk].verdict == Verdict.NEEDS_REVISION and kept[clauses[1].pk].carried_over
+    )
+    assert resubmitted.assigned_to == reviewer
+
+
+def test_the_provider_sees_comments_inline_after_changes_requested(
+    in_review, reviewer, editor_client, editor
+):
+    clause = next(q for q in _applicable(in_review) if q.kind == "clause")
+    services.verdict_set(
+        assessment=in_review,
+        question=clause,
+        verdict="needs_revision",
+        comment="请说明抽检方法",
+        reviewer=reviewer,
+    )
+    services.request_changes(assessment=in_review, reviewer=reviewer, summary="需补充抽检方法")
+    page = editor_client.get(in_review.get_absolute_url() + f"?domain={clause.domain}")
+    html = page.content.decode()
+    assert "需补充抽检方法" in html
+    card = html.split(f'id="q-{clause.code}"')[1].split("</article>")[0]
+    assert "请说明抽检方法" in card
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (Status.DRAFT, Status.APPROVED),
+        (Status.SUBMITTED, Status.APPROVED),
+        (Status.APPROVED, Status.DRAFT),
+        (Status.SUPERSEDED, Status.IN_REVIEW),
+    ],
+)
+def test_illegal_transitions_are_refused_by_the_service(old, new):
+    assert new not in ALLOWED[old]
+    with pytest.raises(IllegalTransition):
+        change_status(Assessment(status=old), new, actor=None)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+def test_the_database_refuses_an_illegal_transition(submitted):
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Assessment.objects.filter(pk=submitted.pk).update(status=Status.APPROVED)
+    Assessment.objects.filter(pk=submitted.pk).update(status=Status.IN_REVIEW)  # legal
+
+
+def test_review_page_reads_the_snapshot_and_shows_evidence(reviewer_client, in_review):
+    url = reverse("reviews:detail", args=[in_review.public_id])
+    first = _applicable(in_review)[0]
+    page = reviewer_client.get(url + f"?domain={first.domain}").content.decode()
+    assert f'id="q-{first.code}"' in page
+    evidence = in_review.evidence.first()
+    response = reviewer_client.get(
+        reverse("reviews:evidence", args=[in_review.public_id, evidence.public_id])
+    )
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("inline")  # a PDF opens in the browser
+
+
+def test_review_page_runs_constant_queries(reviewer_client, in_review, django_assert_num_queries):
+    url = reverse("reviews:detail", args=[in_review.public_id])
+    reviewer_client.get(url)
+    # session, user, assessment (+service, provider, previous, assignee), membership check,
+    # verdicts, evidence files; for the approval blockers: reviewed questions, verdicts
+    with django_assert_num_queries(8):
+        reviewer_client.get(url)
+
+
+def test_the_verdict_endpoint_updates_the_score_panel(reviewer_client, in_review):
+    q = _applicable(in_review)[0]
+    url = reverse("reviews:verdict", args=[in_review.public_id, q.code])
+    response = reviewer_client.post(url, {"verdict": "does_not_conform", "comment": ""})
+    assert response.status_code == 422
+    response = reviewer_client.post(url, {"verdict": "accepted", "comment": ""})
+    assert response.status_code == 200
+    assert 'id="review-scores"' in response.content.decode()
+    assert AnswerReview.objects.get(assessment=in_review, question_id=q.pk).verdict == "accepted"
