@@ -17,6 +17,7 @@ from assessments.forms import AnswerForm, EvidenceForm
 from assessments.models import Answer
 from assessments.presenters import answer_display, question_cards
 from assessments.results import results_for
+from library.routes import filing_routes
 from audit.models import Action
 from audit.selectors import events_for_assessment
 from audit.services import record
@@ -279,6 +280,11 @@ def results(request: HttpRequest, assessment: UUID) -> HttpResponse:
         "catalogue": catalogue,
         "results": results_for(obj, catalogue),
         "domain_rows": _domain_scores(obj, catalogue),
+        "routes": filing_routes(
+            obj.questionnaire,
+            profile=obj.service.profile(),
+            answers=services.load_state(obj).values,
+        ),
     }
     return render(request, "assessments/results.html", context)
 

@@ -86,6 +86,7 @@ def test_results_page_shows_score_verdict_chart_and_text_alternative(
 ):
     factories.fill_required(assessment, editor)
     page = editor_client.get(_url(assessment, "results")).content.decode()
+    assert "filing-routes" in page and "生成式人工智能服务备案" in page
     score = _score(assessment)
     assert f">{score.overall}<" in page
     assert "<svg" in page and 'role="img"' in page
@@ -95,8 +96,9 @@ def test_results_page_shows_score_verdict_chart_and_text_alternative(
 
 def test_results_page_runs_constant_queries(editor_client, assessment, django_assert_num_queries):
     editor_client.get(_url(assessment, "results"))
-    # session, user, assessment with service/provider/questionnaire, membership
-    with django_assert_num_queries(4):
+    # session, user, assessment with service/provider/questionnaire, membership, and for the
+    # filing route the answers and evidence
+    with django_assert_num_queries(6):
         editor_client.get(_url(assessment, "results"))
 
 
