@@ -17,10 +17,10 @@ from assessments.forms import AnswerForm, EvidenceForm
 from assessments.models import Answer
 from assessments.presenters import answer_display, question_cards
 from assessments.results import results_for
-from library.routes import filing_routes
 from audit.models import Action
 from audit.selectors import events_for_assessment
 from audit.services import record
+from library.routes import filing_routes
 from providers.access import get_service, get_writable_membership
 from reviews.services import provider_comments
 

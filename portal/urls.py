@@ -16,5 +16,7 @@ urlpatterns = [
     path("assessments/", include("assessments.urls")),
     path("library/", include("library.urls")),
     path("reviews/", include("reviews.urls")),
+    path("dossiers/", include("dossiers.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]
