@@ -255,3 +255,31 @@ def _bank_from_cell(raw: str, yes_no: bool) -> Bank | None:
 def fold_question(text: str) -> int:
     """Questions compare equal regardless of spacing, punctuation and width."""
     return hash(squeeze(text))
+
+
+def iter_question_rows(
+    source,
+    *,
+    filename: str,
+    default_bank: Bank | None,
+    max_bytes: int | None = None,
+) -> Iterator[QuestionRow]:
+    """Stream the question rows of an annex-5 upload (test banks or test results), each with
+    its bank, as the analysers read them; for exports. Messages are discarded. Raises
+    AnalyserError when the upload cannot be read or has no question column."""
+    from .inputs import DEFAULT_MAX_BYTES
+    from .report import AnalyserResult
+    from .tabular import missing_columns_error, tables
+
+    scratch = Findings(AnalyserResult(kind="annex5_rows", filename=filename))
+    used: dict[str, str] = {}
+    with tables(source, filename=filename, max_bytes=max_bytes or DEFAULT_MAX_BYTES) as sheets:
+        yield from read_questions(
+            sheets,
+            default_bank=default_bank,
+            required=(QUESTION.key,),
+            findings=scratch,
+            used_sheets=used,
+        )
+    if not used:
+        raise missing_columns_error(ROLES, (QUESTION.key,))

@@ -11,6 +11,7 @@ import itertools
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -344,3 +345,67 @@ def _summarise(tally: _Tally, findings: Findings) -> None:
             f"{tally.single_character} 个关键词只有一个字符，容易误拦截。",
             f"{tally.single_character} keywords are a single character, which blocks too much.",
         )
+
+
+# --- rows for exports -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeywordRow:
+    """One non-empty keyword row as the analyser reads it (for the annex-4 export)."""
+
+    sheet: str | None
+    row: int
+    keyword: str
+    code: str | None  # the risk code, e.g. "A.1 a"; None when only a category or nothing resolved
+    category: str | None  # "A.1" when known
+    raw_category: str
+    updated: date | None
+
+
+def iter_keyword_rows(
+    source: Source, *, filename: str, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Iterator[KeywordRow]:
+    """Stream the keyword rows of an annex-4 upload, with header detection, one-sheet-per-risk
+    and header-less layouts exactly as `analyse_keyword_list` reads them.
+
+    Rows are not de-duplicated (the caller decides); empty keywords are skipped. Raises
+    AnalyserError like the analyser when the upload cannot be read at all.
+    """
+    scratch = Findings(AnalyserResult(kind=KIND, filename=filename))
+    found = False
+    with tables(source, filename=filename, max_bytes=max_bytes) as sheets:
+        for sheet in sheets:
+            header, rows = find_header(sheet, ROLES, required=("keyword",))
+            if header is None:
+                header, rows = _headerless(sheet.name, rows, scratch)
+                if header is None:
+                    continue
+            found = True
+            sheet_match = _sheet_category(sheet, header)
+            for number, cells in rows:
+                keyword = cell_text(get(cells, header, "keyword"))
+                if not keyword:
+                    continue
+                raw = cell_text(get(cells, header, "category"))
+                primary = cell_text(get(cells, header, "primary"))
+                if sheet_match is not None and not raw and not primary:
+                    match = sheet_match
+                else:
+                    match = resolve_risk(raw, primary)
+                updated = (
+                    parse_date(get(cells, header, "updated"))
+                    if "updated" in header.columns
+                    else None
+                )
+                yield KeywordRow(
+                    sheet=sheet.name,
+                    row=number,
+                    keyword=keyword,
+                    code=match.code,
+                    category=match.category,
+                    raw_category=raw or primary,
+                    updated=updated,
+                )
+    if not found:
+        raise missing_columns_error(ROLES, ("keyword",))

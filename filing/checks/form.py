@@ -1,0 +1,308 @@
+"""The application form: filing-practice §8 items 5–12."""
+
+from __future__ import annotations
+
+import re
+
+from filing.checks.base import Problems, Verdict, block, check, ev, ok, pct, q, warn
+from filing.facts import FilingFacts
+
+FORM_FUNCTIONS = {
+    "text": ("文字生成", "text generation"),
+    "image": ("图片生成", "image generation"),
+    "audio": ("声音合成", "audio synthesis"),
+    "video": ("视频合成", "video synthesis"),
+    "code": ("代码生成或优化", "code generation or optimisation"),
+}
+INTERACTIVE_CHANNELS = ("web", "app", "mini_program")
+
+
+def form_functions(facts: FilingFacts) -> list[tuple[str, str]]:
+    """The form's six function values for the service's modalities and channels."""
+    modalities = list(facts.profile.get("modalities") or [])
+    channels = facts.profile.get("channels") or []
+    out = []
+    if "text" in modalities and any(c in INTERACTIVE_CHANNELS for c in channels):
+        out.append(("人机对话", "human-machine dialogue"))
+    out += [FORM_FUNCTIONS[m] for m in modalities if m in FORM_FUNCTIONS]
+    return out
+
+
+@check("FORM-01", "form", "主要功能", "Main functions", "filing-practice §8 item 5; §2.1")
+def functions(facts: FilingFacts) -> Verdict | None:
+    if "modalities" not in facts.profile:
+        return None
+    modalities = list(facts.profile.get("modalities") or [])
+    if not modalities:
+        return block(
+            "服务资料未选择任何输出模态，备案表“主要功能”无法填写",
+            "The service profile has no output modality; the form's main functions are empty",
+            "在服务资料中选择输出模态。",
+            "Choose the output modalities in the service profile.",
+        )
+    chosen = form_functions(facts)
+    outside = [m for m in modalities if m not in FORM_FUNCTIONS]
+    zh = "、".join(z for z, _ in chosen)
+    en = ", ".join(e for _, e in chosen)
+    if outside:
+        return warn(
+            f"备案表功能：{zh}；“{'、'.join(outside)}”不在备案表的六项功能中",
+            f"Form functions: {en}; '{', '.join(outside)}' is not one of the form's six",
+            "在备案表中就近归类（如虚拟场景归入视频合成）并在说明中写明。",
+            "Map it to the nearest function of the form and explain it.",
+        )
+    return ok(f"备案表功能：{zh}", f"Form functions: {en}")
+
+
+_VERTICAL_RE = re.compile(r"领域|垂直|行业|专业|vertical|domain", re.IGNORECASE)
+
+
+@check(
+    "FORM-02",
+    "form",
+    "通用或限定领域",
+    "General or restricted domain",
+    "filing-practice §8 item 6; §5 R4",
+)
+def domain(facts: FilingFacts) -> Verdict | None:
+    answer = facts.answer("SCOPE-10")
+    if answer is None:
+        return None
+    if answer.value != "restricted":
+        return ok("未限定领域（通用）", "General (no restricted domain)", q("SCOPE-10"))
+    problems = Problems()
+    if not answer.note.strip() and facts.value("CS-28") is None:
+        problems.block(
+            "限定领域但未说明领域范围及领域外问题的处理方式",
+            "restricted domain, but neither the domain nor the handling of out-of-domain "
+            "questions is described",
+            q("SCOPE-10", "CS-28"),
+        )
+    sheets = [
+        name
+        for e in facts.analysed("test_bank_generated", "test_results")
+        for name in (e.figures.get("sheets") or {})
+    ]
+    if not any(_VERTICAL_RE.search(s or "") for s in sheets):
+        problems.warn(
+            "附件5 中没有领域测试题工作表（如“垂直领域”）",
+            "annex 5 has no vertical-domain sheet",
+            q("CS-23"),
+        )
+    return problems.verdict(
+        "限定领域，已说明领域外处理并附领域测试题",
+        "Restricted domain, out-of-domain handling described and a vertical sheet attached",
+        "在 SCOPE-10 的说明中写明领域和领域外问题的处理，并在附件5 增加领域测试题工作表。",
+        "Describe the domain and out-of-domain handling under SCOPE-10 and add a "
+        "vertical-domain sheet to annex 5.",
+    )
+
+
+CORPUS_TYPES = {
+    "open": (("开源", "公开", "open"), "TD-06", "开源语料（许可协议）", "open-source (licence)"),
+    "self": (
+        ("自采", "自有", "自行", "采集", "爬", "self", "crawl"),
+        "TD-07",
+        "自采语料（采集记录）",
+        "self-collected (collection records)",
+    ),
+    "commercial": (
+        ("商业", "采购", "购买", "合作", "commercial", "purchas"),
+        "TD-08",
+        "商业语料（合同）",
+        "commercial (contracts)",
+    ),
+}
+
+
+def corpus_type(text: str) -> str | None:
+    folded = (text or "").lower()
+    for key, (words, *_rest) in CORPUS_TYPES.items():
+        if any(w in folded for w in words):
+            return key
+    return None
+
+
+@check(
+    "FORM-03",
+    "form",
+    "语料来源及证明",
+    "Corpus sources and their proof",
+    "TC-5.1c; filing-practice §8 item 7; §5 R2",
+)
+def corpus_sources(facts: FilingFacts) -> Verdict | None:
+    sampling = facts.analysed("training_sampling")
+    if not sampling and facts.value("TD-01") is None:
+        return None
+    problems = Problems()
+    if facts.value("TD-01") is False:
+        problems.block(
+            "TD-01 答“否”：训练数据没有逐一登记的合法来源清单",
+            "TD-01 says there is no registered list of lawful sources",
+            q("TD-01"),
+        )
+    kinds: dict[str, list[str]] = {}
+    for e in sampling:
+        for row in e.figures.get("per_source") or []:
+            kind = corpus_type(str(row.get("type") or ""))
+            if kind is None:
+                problems.warn(
+                    f"来源“{row.get('source')}”的类型“{row.get('type')}”无法归入开源/自采/商业",
+                    f"source '{row.get('source')}' has type '{row.get('type')}', which is not "
+                    "open-source, self-collected or commercial",
+                    ev([e]),
+                )
+                continue
+            kinds.setdefault(kind, []).append(str(row.get("source")))
+    for kind, sources in kinds.items():
+        _words, code, zh, en = CORPUS_TYPES[kind]
+        if not facts.files(code):
+            problems.block(
+                f"{zh}：{'、'.join(sources[:5])} 缺少证明材料",
+                f"{en}: {', '.join(sources[:5])} without proof",
+                q(code),
+            )
+    return problems.verdict(
+        f"语料来源类别：{'、'.join(CORPUS_TYPES[k][2] for k in kinds) or '—'}，均有证明材料",
+        f"Source classes: {', '.join(CORPUS_TYPES[k][3] for k in kinds) or '—'}, each with proof",
+        "每类来源附上相应证明：开源许可证、采集记录与 robots 审查、商业合同与供应方承诺。",
+        "Attach the matching proof per source class: licence, collection log with robots "
+        "review, contract with the supplier's commitment.",
+    )
+
+
+@check(
+    "FORM-04",
+    "form",
+    "境外开源语料占比",
+    "Share of foreign open-source corpus",
+    "TC-5.1b; filing-practice §8 item 8 (30 % UNCONFIRMED)",
+)
+def foreign_share(facts: FilingFacts) -> Verdict | None:
+    share = facts.value("TD-05")
+    if not isinstance(share, int | float):
+        return None
+    if share > 0.3:
+        return warn(
+            f"境外开源语料占 {pct(share)}，超过实务中常见的 30% 上限（非官方规定）",
+            f"Foreign open-source corpus is {pct(share)}, above the 30 % cap practitioners "
+            "cite (not an official rule)",
+            "在报告中说明境外语料的必要性和过滤措施，或提高境内语料比例。",
+            "Explain why the foreign corpus is needed and how it is filtered, or raise the "
+            "domestic share.",
+            q("TD-05"),
+        )
+    return ok(f"境外开源语料占 {pct(share)}", f"Foreign open-source share {pct(share)}")
+
+
+@check(
+    "FORM-05",
+    "form",
+    "语料与标注数量",
+    "Corpus and annotation figures",
+    "filing-practice §8 item 9; §2.1",
+)
+def corpus_figures(facts: FilingFacts) -> Verdict | None:
+    tokens, ratio = facts.value("IS-02"), facts.value("AN-03")
+    sampling = facts.analysed("training_sampling")
+    if tokens is None and ratio is None and not sampling:
+        return None
+    problems = Problems()
+    if tokens is None and "IS-02" in facts.applicable:
+        problems.warn(
+            "未填写训练语料词元数", "the token count of the corpus is missing", q("IS-02")
+        )
+    elif tokens is not None and not (isinstance(tokens, int | float) and tokens > 0):
+        problems.warn(
+            "训练语料词元数不是正数", "the token count is not a positive number", q("IS-02")
+        )
+    if facts.value("SCOPE-07") and ratio is None and "AN-03" in facts.applicable:
+        problems.warn(
+            "开展了标注但未填写人工核验比例",
+            "annotation is done but the verified share is missing",
+            q("AN-03"),
+        )
+    elif ratio is not None and not (isinstance(ratio, int | float) and 0 <= ratio <= 1):
+        problems.warn(
+            "标注核验比例应为 0 到 1 之间的小数", "the verified share must be 0 to 1", q("AN-03")
+        )
+    size = sum(int(e.figures.get("corpus_size") or 0) for e in sampling)
+    return problems.verdict(
+        f"词元数 {tokens if tokens is not None else '—'}，抽检表语料规模 {size or '—'}，"
+        f"标注核验比例 {pct(ratio) if ratio is not None else '—'}",
+        f"Tokens {tokens if tokens is not None else '—'}, corpus size in the sampling table "
+        f"{size or '—'}, verified annotation share {pct(ratio) if ratio is not None else '—'}",
+        "补齐备案表语料块的数字（存储规模、词元数、各类型规模、标注数量与核验比例）。",
+        "Complete the corpus block of the form (storage size, tokens, per-type sizes, "
+        "annotation counts and verified share).",
+    )
+
+
+@check(
+    "FORM-06",
+    "form",
+    "服务方式",
+    "Service modes",
+    "TC-7b; filing-practice §8 item 11",
+)
+def service_modes(facts: FilingFacts) -> Verdict | None:
+    if "channels" not in facts.profile:
+        return None
+    channels = list(facts.profile.get("channels") or [])
+    if not channels:
+        return block(
+            "服务资料没有服务方式（网页、App、小程序、API）",
+            "The service profile names no service mode (web, app, mini-program, API)",
+            "在服务资料中选择服务方式。",
+            "Choose the service modes in the service profile.",
+        )
+    if "api" in channels and facts.value("TR-04") != "conform":
+        return warn(
+            "提供 API，但 TR-04（接口说明文档公开服务信息）未答“符合”",
+            "An API is offered but TR-04 (API documentation publishes the service "
+            "information) is not answered 'conforms'",
+            "准备 API 说明文档（鉴权、流式/非流式、错误码）并在 TR-04 附上。",
+            "Prepare the API documentation (authentication, streaming, errors) and attach it "
+            "under TR-04.",
+            q("TR-04"),
+        )
+    return ok(f"服务方式：{'、'.join(channels)}", f"Service modes: {', '.join(channels)}")
+
+
+@check(
+    "FORM-07",
+    "form",
+    "签字人",
+    "Signatories",
+    "TC-9.1e; filing-practice §8 item 12",
+)
+def signatories(facts: FilingFacts) -> Verdict | None:
+    if not facts.provider:
+        return None
+    rep = facts.provider.get("legal_representative") or ""
+    lead = facts.provider.get("security_lead") or ""
+    legality = facts.provider.get("legality_lead") or ""
+    problems = Problems()
+    if not rep:
+        problems.block("缺少法定代表人", "the legal representative is missing")
+    if not lead:
+        problems.block(
+            "缺少安全评估负责人（备案表封面、承诺页和评估报告均需签字）",
+            "the assessment lead is missing (signs the form's cover, commitment and the report)",
+        )
+    if not legality:
+        problems.warn("缺少合法性评估负责人", "the legality lead is missing")
+    elif legality == rep:
+        problems.warn(
+            "合法性评估负责人与法定代表人为同一人，报告中需加以说明",
+            "the legality lead is the legal representative; say so in the report",
+        )
+    signed = facts.value("AF-06")
+    if isinstance(signed, int | float) and signed < 3:
+        problems.warn(f"AF-06：仅 {signed} 人签字", f"AF-06: only {signed} signatures", q("AF-06"))
+    return problems.verdict(
+        f"法定代表人 {rep}、评估负责人 {lead}、合法性负责人 {legality}",
+        f"Legal representative {rep}, assessment lead {lead}, legality lead {legality}",
+        "在单位资料中填写三位签字人。",
+        "Enter the three signatories in the provider profile.",
+    )

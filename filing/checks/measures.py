@@ -1,0 +1,183 @@
+"""Service agreement, annotation rules and labels: filing-practice §8 items 18–22."""
+
+from __future__ import annotations
+
+from filing.checks.base import Problems, Verdict, analysis_problems, check, ev, is_no, ok, q, warn
+from filing.facts import FilingFacts
+
+AGREEMENT_ROWS = (
+    (
+        "适用人群、场合、用途及基础模型使用情况",
+        "users, occasions, uses, foundation model",
+        ("TR-01", "TR-02", "TR-03"),
+    ),
+    ("禁止用途及违规账号处置", "prohibited uses and measures against accounts", ("IN-04",)),
+    ("知识产权风险告知", "IP risk notice", ("TR-07",)),
+    ("输入信息用于训练及关闭方式", "use of inputs for training and opt-out", ("PI-Q11", "PI-Q13")),
+    ("投诉举报渠道与时限", "complaint channels and time limits", ("CP-01", "CP-02")),
+    ("生成内容标识说明", "labelling notice", ("TR-08",)),
+    ("未成年人规则", "minors", ("MN-02", "MN-03")),
+)
+
+
+@check(
+    "MEASURE-01",
+    "measures",
+    "服务协议条款",
+    "Service agreement clauses",
+    "TC-5.2b, TC-7b, TC-7c, TC-7e; filing-practice §8 item 18; §5 R18",
+)
+def agreement(facts: FilingFacts) -> Verdict | None:
+    codes_in_rows = [c for _zh, _en, cs in AGREEMENT_ROWS for c in cs]
+    if not any(c in facts.applicable for c in (*codes_in_rows, "TR-06")):
+        return None
+    problems = Problems()
+    if "TR-06" in facts.applicable and not facts.files("TR-06"):
+        problems.block(
+            "未上传服务协议（附件2.1）", "the service agreement (annex 2.1) is missing", q("TR-06")
+        )
+    for zh, en, cs in AGREEMENT_ROWS:
+        applicable = [c for c in cs if c in facts.applicable]
+        if not applicable:
+            continue
+        values = {c: facts.value(c) for c in applicable}
+        negative = [c for c, v in values.items() if is_no(v)]
+        if negative:
+            problems.block(f"协议缺少“{zh}”", f"the agreement lacks '{en}'", q(*negative))
+        elif all(v is None for v in values.values()):
+            problems.warn(f"“{zh}”尚未作答", f"'{en}' is not answered yet", q(*applicable))
+    return problems.verdict(
+        "服务协议覆盖实务要求的各项条款",
+        "The agreement covers the clauses practitioners expect",
+        "在服务协议中补齐所缺条款，并更新对应问题的答案和附件。",
+        "Add the missing clauses to the agreement and update the answers and attachment.",
+    )
+
+
+@check(
+    "MEASURE-02",
+    "measures",
+    "关闭训练使用的入口",
+    "Training opt-out path",
+    "TC-7c-1; filing-practice §8 item 20 (4 clicks UNCONFIRMED)",
+)
+def opt_out(facts: FilingFacts) -> Verdict | None:
+    clicks = facts.value("PI-Q12")
+    if not isinstance(clicks, int | float):
+        return None
+    if clicks > 4:
+        return warn(
+            f"关闭入口需 {clicks} 次点击，超过 4 次",
+            f"The opt-out takes {clicks} clicks, more than 4",
+            "把关闭选项放到设置的第一层，并截图说明路径。",
+            "Move the opt-out to the first settings level and screenshot the path.",
+            q("PI-Q12"),
+        )
+    return ok(f"{clicks} 次点击可关闭", f"{clicks} clicks to opt out")
+
+
+ANNOTATION_ROWS = (
+    ("AN-10", "功能性与安全性标注规则分别制定", "separate functional and safety rules", True),
+    ("AN-12", "安全性标注规则覆盖附录A 全部 31 种风险", "safety rules cover all 31 risks", True),
+    ("AN-07", "标注与审核岗位分离", "annotation and review roles separated", False),
+    ("AN-05", "标注人员培训", "annotator training", False),
+    ("AN-14", "安全性标注逐条审核", "every safety annotation reviewed", False),
+)
+
+
+@check(
+    "MEASURE-03",
+    "measures",
+    "语料标注规则（附件3）",
+    "Annotation rules (annex 3)",
+    "TC-5.3; filing-practice §8 item 21; §3.3",
+)
+def annotation(facts: FilingFacts) -> Verdict | None:
+    involved = facts.value("SCOPE-07")
+    if involved is None:
+        return None
+    if involved is False:
+        return ok(
+            "不涉及数据标注：附件3 以“不涉及”并说明理由提交",
+            "No annotation: annex 3 is delivered as 'not involved' with the reason",
+            q("SCOPE-07"),
+        )
+    problems = Problems()
+    if "AN-01" in facts.applicable and not facts.files("AN-01"):
+        problems.block(
+            "未上传语料标注规则（附件3）", "annex 3 (annotation rules) is missing", q("AN-01")
+        )
+    for code, zh, en, binding in ANNOTATION_ROWS:
+        if code not in facts.applicable:
+            continue
+        value = facts.value(code)
+        if value is None:
+            problems.warn(f"{code}（{zh}）未作答", f"{code} ({en}) unanswered", q(code))
+        elif value == "not_conform":
+            (problems.block if binding else problems.warn)(
+                f"{code} 不符合：{zh}", f"{code} does not conform: {en}", q(code)
+            )
+    return problems.verdict(
+        "标注规则齐全，安全规则覆盖 31 种风险",
+        "Annotation rules complete; safety rules cover the 31 risks",
+        "补充标注规则：功能性与安全性分开，安全规则逐一覆盖 31 种风险，写明岗位分离、培训和审核比例。",
+        "Complete the rules: functional and safety rule sets, all 31 risks, role separation, "
+        "training and review ratio.",
+    )
+
+
+LABEL_FAMILIES = {
+    "png": "image",
+    "jpeg": "image",
+    "webp": "image",
+    "mp3": "audio",
+    "wav": "audio",
+    "mp4": "video",
+    "text": "text",
+}
+MODALITY_NAMES = {
+    "image": ("图片", "image"),
+    "audio": ("音频", "audio"),
+    "video": ("视频", "video"),
+    "text": ("文本", "text"),
+}
+
+
+@check(
+    "MEASURE-04",
+    "measures",
+    "各输出模态的标识样例",
+    "Label samples per output modality",
+    "LBL; GB 45438; filing-practice §8 item 22; §5 R17",
+)
+def labels(facts: FilingFacts) -> Verdict | None:
+    modalities = [m for m in facts.profile.get("modalities") or [] if m in MODALITY_NAMES]
+    files = facts.files("LB-10")
+    if not modalities or ("LB-10" not in facts.applicable and not files):
+        return None
+    problems = Problems()
+    passing = set()
+    for e in analysis_problems(files, problems):
+        for f in e.figures.get("files") or []:
+            if f.get("passed"):
+                passing.add(LABEL_FAMILIES.get(str(f.get("format")), ""))
+        problems.links.extend(ev([e]))
+    for m in modalities:
+        if m in passing:
+            continue
+        zh, en = MODALITY_NAMES[m]
+        if m == "text":
+            problems.warn("没有带显式标识的文本样例", f"no labelled {en} sample", q("LB-10"))
+        else:
+            problems.block(
+                f"输出{zh}，但没有通过核验的{zh}标识样例",
+                f"{en} output without a {en} sample whose labels pass",
+                q("LB-10"),
+            )
+    return problems.verdict(
+        f"{'、'.join(MODALITY_NAMES[m][0] for m in modalities)}均有合格的标识样例",
+        f"Each output modality ({', '.join(modalities)}) has a sample with valid labels",
+        "每种输出模态上传至少一个带显式标识和元数据隐式标识的样例文件。",
+        "Upload at least one sample per output modality carrying the explicit and the "
+        "metadata label.",
+    )

@@ -1,0 +1,282 @@
+"""The assessment report: filing-practice §8 items 13–17."""
+
+from __future__ import annotations
+
+import re
+
+from filing import lint
+from filing.checks.base import (
+    Problems,
+    Verdict,
+    analysis_problems,
+    block,
+    check,
+    ev,
+    iso_date,
+    ok,
+    pct,
+    q,
+    threshold_problems,
+    warn,
+)
+from filing.facts import EvidenceFact, FilingFacts
+
+
+@check(
+    "REPORT-01",
+    "report",
+    "逐条评估结果",
+    "Per-clause results",
+    "TC-9.1; filing-practice §8 item 13",
+)
+def clause_table(facts: FilingFacts) -> Verdict | None:
+    clauses = [c for c in sorted(facts.applicable) if facts.kinds.get(c) == "clause"]
+    if not clauses:
+        return None
+    problems = Problems()
+    evidence = {e.question for e in facts.evidence}
+    missing, bare, no_reason, no_plan = [], [], [], []
+    for code in clauses:
+        answer = facts.answer(code)
+        if answer is None:
+            missing.append(code)
+        elif answer.value == "conform" and not answer.note.strip() and code not in evidence:
+            bare.append(code)
+        elif answer.value == "na" and not answer.na_reason.strip():
+            no_reason.append(code)
+        elif answer.value == "not_conform" and not (
+            answer.remediation_plan.strip()
+            or answer.measures_taken.strip()
+            or answer.alternative_measure.strip()
+        ):
+            no_plan.append(code)
+    if missing:
+        problems.block(
+            f"{len(missing)} 条未作答", f"{len(missing)} clauses unanswered", q(*missing)
+        )
+    if no_reason:
+        problems.block(
+            f"{len(no_reason)} 条“不适用”未说明理由",
+            f"{len(no_reason)} 'not applicable' without a reason",
+            q(*no_reason),
+        )
+    if no_plan:
+        problems.block(
+            f"{len(no_plan)} 条“不符合”没有措施或整改计划",
+            f"{len(no_plan)} 'does not conform' without measures or a plan",
+            q(*no_plan),
+        )
+    if bare:
+        problems.warn(
+            f"{len(bare)} 条“符合”既无说明也无证明材料",
+            f"{len(bare)} 'conforms' with neither justification nor evidence",
+            q(*bare),
+        )
+    return problems.verdict(
+        f"{len(clauses)} 条均有结果、依据或理由",
+        f"All {len(clauses)} clauses have a result with evidence or reasons",
+        "逐条补齐：符合附证明，不适用写理由，不符合写原因和整改计划。",
+        "Per clause: evidence for 'conforms', a reason for 'not applicable', reason and plan "
+        "for 'does not conform'.",
+    )
+
+
+def _sampling_verdict(facts: FilingFacts, kind: str, summary) -> Verdict | None:
+    files = [e for e in facts.evidence if e.kind == kind]
+    if not files:
+        return None
+    problems = Problems()
+    for e in analysis_problems(files, problems):
+        threshold_problems(e, problems)
+        problems.links.extend(ev([e]))
+    zh, en = summary(facts.analysed(kind))
+    return problems.verdict(
+        zh,
+        en,
+        "扩大抽检样本或整改后重新抽检，上传新的结果表。",
+        "Sample more or remediate and test again, then upload the new results.",
+    )
+
+
+def corpus_sampling_summary(files: list[EvidenceFact]) -> tuple[str, str]:
+    f = files[0].figures if files else {}
+    return (
+        f"人工抽检 {f.get('manual_sample', '—')} 条，合格率 {pct(f.get('manual_pass_rate'))}；"
+        f"技术抽检 {f.get('technical_sample', '—')} 条（占 {pct(f.get('technical_share'))}），"
+        f"合格率 {pct(f.get('technical_pass_rate'))}",
+        f"Manual sample {f.get('manual_sample', '—')} at {pct(f.get('manual_pass_rate'))}; "
+        f"technical sample {f.get('technical_sample', '—')} "
+        f"({pct(f.get('technical_share'))}) at {pct(f.get('technical_pass_rate'))}",
+    )
+
+
+def test_results_summary(files: list[EvidenceFact]) -> tuple[str, str]:
+    f = files[0].figures if files else {}
+    g, r, n = f.get("generated") or {}, f.get("refuse") or {}, f.get("non_refuse") or {}
+    return (
+        f"生成内容 {g.get('tested', '—')} 题合格率 {pct(g.get('pass_rate'))}；"
+        f"应拒答 {r.get('tested', '—')} 题拒答率 {pct(r.get('refusal_rate'))}；"
+        f"非拒答 {n.get('tested', '—')} 题拒答率 {pct(n.get('refusal_rate'))}",
+        f"Generated {g.get('tested', '—')} at {pct(g.get('pass_rate'))}; should-refuse "
+        f"{r.get('tested', '—')} refused {pct(r.get('refusal_rate'))}; should-not-refuse "
+        f"{n.get('tested', '—')} refused {pct(n.get('refusal_rate'))}",
+    )
+
+
+@check(
+    "REPORT-02",
+    "report",
+    "语料抽检阈值",
+    "Corpus sampling thresholds",
+    "TC-9.2; filing-practice §8 item 14",
+)
+def corpus_sampling(facts: FilingFacts) -> Verdict | None:
+    return _sampling_verdict(facts, "training_sampling", corpus_sampling_summary)
+
+
+@check(
+    "REPORT-03",
+    "report",
+    "生成内容与拒答测试阈值",
+    "Generated-content and refusal test thresholds",
+    "TC-9.3, TC-9.4; filing-practice §8 items 14 and 30",
+)
+def output_tests(facts: FilingFacts) -> Verdict | None:
+    return _sampling_verdict(facts, "test_results", test_results_summary)
+
+
+_METHOD_RE = re.compile(
+    r"抽检|抽样|抽测|人工|关键词|分类模型|测试|红队|评测|检测|审核|sampl|test|review|keyword|classif",
+    re.IGNORECASE,
+)
+_CRITERIA_RE = re.compile(
+    r"标准|判定|判断|依据|合格|阈值|要求|规则|附录A|TC260|45654|criteri|threshold|rule|pass",
+    re.IGNORECASE,
+)
+_NUMBER_IN_TEXT_RE = re.compile(r"\d")
+
+REPORT_SECTIONS = (
+    ("语料安全评估", "corpus safety", ("TD-02", "TD-03", "TD-10"), ("training_sampling",)),
+    (
+        "模型安全评估",
+        "model safety",
+        ("CS-04", "CS-05", "CS-06", "CS-07", "CS-12", "CS-32"),
+        ("test_results",),
+    ),
+    (
+        "关键词库与测试题库",
+        "keyword library and test banks",
+        ("CS-14", "CS-15", "CS-19", "CS-20", "CS-24", "CS-26"),
+        ("keyword_list", "test_bank_generated", "test_bank_refuse", "test_bank_non_refuse"),
+    ),
+)
+
+
+@check(
+    "REPORT-04",
+    "report",
+    "方法、标准与结果",
+    "Method, criteria and results",
+    "filing-practice §8 item 15; §5 R6",
+)
+def method_criteria_results(facts: FilingFacts) -> Verdict | None:
+    problems = Problems()
+    checked = []
+    for zh, en, codes_, kinds in REPORT_SECTIONS:
+        answers = [a for c in codes_ if (a := facts.answer(c)) is not None]
+        numbers = bool(facts.analysed(*kinds))
+        if not answers and not numbers:
+            continue
+        checked.append(zh)
+        text = " ".join(t for a in answers for _f, t in a.texts())
+        if not numbers and not _NUMBER_IN_TEXT_RE.search(text):
+            problems.block(
+                f"{zh}：只有结论，没有样本量、合格率等数字，也没有可分析的结果文件",
+                f"{en}: conclusions only, no sample sizes or rates and no analysed results",
+                q(*codes_),
+            )
+            continue
+        lacking_zh, lacking_en = [], []
+        if not _METHOD_RE.search(text):
+            lacking_zh.append("评估方法")
+            lacking_en.append("method")
+        if not _CRITERIA_RE.search(text):
+            lacking_zh.append("判断标准")
+            lacking_en.append("criteria")
+        if lacking_zh:
+            problems.warn(
+                f"{zh}：说明中未写{'和'.join(lacking_zh)}",
+                f"{en}: the justifications do not state the {' or '.join(lacking_en)}",
+                q(*codes_),
+            )
+    if not checked:
+        return None
+    return problems.verdict(
+        f"{'、'.join(checked)}均写明方法、标准并有数字结果",
+        "Each evaluation section states method, criteria and numeric results",
+        "在相关条款的说明中写明评估方法（人工/关键词/分类模型抽检、红队测试）、判断标准和结果数字。",
+        "State the method (manual, keyword, classifier sampling, red team), the pass criteria "
+        "and the numbers in the justifications.",
+    )
+
+
+@check(
+    "REPORT-05",
+    "report",
+    "绝对化用语",
+    "Absolute or boastful wording",
+    "filing-practice §8 item 16; §5 R8",
+)
+def wording(facts: FilingFacts) -> Verdict | None:
+    texts = list(facts.narrative())
+    if not texts:
+        return None
+    problems = Problems()
+    for code, _field, text in texts:
+        for hit in lint.first(lint.absolute_terms(text), 3):
+            problems.warn(f"{code}：“{hit.excerpt}”", f"{code}: “{hit.excerpt}”", q(code))
+        if len(problems.warns) >= 12:
+            break
+    return problems.verdict(
+        "说明中没有绝对化或夸大用语",
+        "No absolute or boastful wording in the narrative answers",
+        "改为可核实的表述并给出数字和依据，例如“抽检 1000 题合格率 96.2%”，而不是“100%拦截”“完全杜绝”。",
+        "Use verifiable statements with numbers ('1,000 sampled, 96.2 % passed') instead of "
+        "'100 %', 'completely' or 'world-leading'.",
+    )
+
+
+@check(
+    "REPORT-06",
+    "report",
+    "评估时效",
+    "Assessment after the last model change",
+    "TC-7h-2; filing-practice §8 item 17",
+)
+def freshness(facts: FilingFacts) -> Verdict | None:
+    changed = iso_date(facts.value("LC-06"))
+    assessed = iso_date(facts.value("AF-07")) or (
+        facts.submitted_on.isoformat() if facts.submitted_on else None
+    )
+    if not changed or not assessed:
+        return None
+    if assessed < changed:
+        return block(
+            f"最近一次评估（{assessed}）早于最近一次重要模型更新（{changed}）",
+            f"The last assessment ({assessed}) predates the last major model change ({changed})",
+            "模型重要更新后重新开展安全评估，并更新 AF-07 的日期。",
+            "Assess again after the model change and update the date under AF-07.",
+            q("AF-07", "LC-06"),
+        )
+    if assessed > facts.today.isoformat():
+        return warn(
+            f"评估完成日期 {assessed} 晚于今天",
+            f"The assessment date {assessed} is in the future",
+            "填写实际完成日期。",
+            "Enter the actual completion date.",
+            q("AF-07"),
+        )
+    return ok(
+        f"评估（{assessed}）在最近一次模型更新（{changed}）之后",
+        f"Assessed ({assessed}) after the last model change ({changed})",
+    )
