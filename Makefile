@@ -9,6 +9,7 @@ HOST ?= 127.0.0.1:8000
         worker lint fmt migrations-check check-deploy reset-local-db bench clean
 
 run: install migrate load-data ## serve on http://127.0.0.1:8000 with a worker beside it
+	@$(MANAGE) ensure_signing_cert
 	@$(MANAGE) demo_accounts
 	@bash scripts/run-dev.sh $(HOST)
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "notifications",
     "audit",
     "dossiers",
+    "filing",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("library/", include("library.urls")),
     path("reviews/", include("reviews.urls")),
     path("dossiers/", include("dossiers.urls")),
+    path("filing/", include("filing.urls")),
     path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

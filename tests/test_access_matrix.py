@@ -214,6 +214,16 @@ def _case(world, name):
         "dossiers:download_package": ("get", {"dossier": world["dossier"]}, MEMBER_READ),
         "dossiers:verify": ("get", {}, {pp: 200 for pp in PERSONAS}),
         "dossiers:verify_number": ("get", {"number": "GAI-0-NONE"}, {pp: 200 for pp in PERSONAS}),
+        # Pre-filing checks and filing documents: members under the assessment (a draft
+        # here), reviewers beside the review (a submitted version).
+        "filing:checks": ("get", {"assessment": a}, MEMBER_READ),
+        "filing:document": ("get", {"assessment": a, "document": "report.docx"}, MEMBER_READ),
+        "filing:review_checks": ("get", {"assessment": r}, REVIEWER_ONLY),
+        "filing:review_document": (
+            "get",
+            {"assessment": r, "document": "annex4.xlsx"},
+            REVIEWER_ONLY,
+        ),
         "reviews:detail": ("get", {"assessment": r}, REVIEWER_ONLY),
         "reviews:claim": ("post", {"assessment": r}, REVIEWER_POST),
         # Assigning is for administrators (see test_admin_assigns in tests/test_reviews.py).
@@ -274,8 +284,16 @@ def test_admin_is_for_staff_only(personas, client_for, persona, expected):
     assert "/admin/login/" in response["Location"]
 
 
-PROJECT_APPS = {"accounts", "providers", "library", "assessments", "reviews", "audit",
-                "notifications", "dossiers"}
+PROJECT_APPS = {
+    "accounts",
+    "providers",
+    "library",
+    "assessments",
+    "reviews",
+    "audit",
+    "notifications",
+    "dossiers",
+}
 
 
 def test_every_model_has_an_admin():

@@ -232,8 +232,8 @@ def test_the_assessment_page_runs_constant_queries(
         url = _url(assessment, "detail")
         client.get(url)  # the questionnaire structure is cached per version after this
         # session, user, assessment+service+provider+questionnaire, membership,
-        # answers, evidence
-        with django_assert_num_queries(6):
+        # answers, evidence, dossiers of this assessment (the dossier panel)
+        with django_assert_num_queries(7):
             response = client.get(url)
         assert response.status_code == 200
 

@@ -162,7 +162,6 @@ def test_a_dossier_is_made_end_to_end_on_the_worker(worker, dossier_signing, set
     # Independent validator: poppler's pdfsig (the development CA is not in its trust store).
     pdfsig = _run("pdfsig", str(pdf))
     assert "Signature is Valid" in pdfsig and "Total document signed" in pdfsig, pdfsig
-    assert reviewer.email in pdfsig or "赵审核" in _run("pdfsig", "-dump", str(pdf)) or True
     fonts = _run("pdffonts", str(pdf))
     assert "NotoSansCJKSC" in fonts.replace("-", "").replace(" ", ""), fonts
     assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:] if "CJK" in line)

@@ -1,0 +1,213 @@
+"""Benchmark: a filing dossier for the full questionnaire with realistic answers and evidence.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_dossier \\
+        .venv/bin/python bench/bench_dossier.py [--editions zh,bilingual] [--runs 2]
+
+Creates (and afterwards drops) the database named in DATABASE_URL, loads the questionnaire,
+answers every applicable question (long justifications, three clauses with remediation plans,
+the annex 4/5 files analysed), approves it and makes a development CA in a temporary folder.
+Then, per edition and run, each in a fresh subprocess so peak RSS is its own:
+
+- ours: `dossiers.services.dossier_build` (snapshot check, manifest, HTML, WeasyPrint with
+  PDF/UA tags, PAdES signature, package ZIP), wall time and peak RSS;
+- WeasyPrint alone: `HTML(string=...).write_pdf()` with default options on the same HTML.
+
+Prints a Markdown table for docs/benchmarks.md. Nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ["CELERY_BROKER_URL"] = "memory://"  # nothing consumes; tasks run in children
+    import django
+
+    django.setup()
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_build(dossier_id: int) -> dict:
+    _setup_django()
+    from dossiers.models import Dossier
+    from dossiers.services import dossier_build
+
+    started = time.perf_counter()
+    assert dossier_build(dossier_id, worker="bench")
+    seconds = time.perf_counter() - started
+    d = Dossier.objects.get(pk=dossier_id)
+    assert d.status == "ready", (d.error_code, d.error_detail)
+    return {
+        "seconds": seconds,
+        "peak_mb": _peak_mb(),
+        "pages": d.page_count,
+        "render": d.render_seconds,
+        "sign": d.sign_seconds,
+        "pdf_mb": d.pdf_size / 1048576,
+        "package_mb": (d.package_size or 0) / 1048576,
+    }
+
+
+def child_weasyprint(html_path: str) -> dict:
+    from weasyprint import HTML
+
+    html = Path(html_path).read_text(encoding="utf-8")
+    started = time.perf_counter()
+    document = HTML(string=html, base_url=(ROOT / "static").as_uri() + "/").render()
+    document.write_pdf()
+    return {
+        "seconds": time.perf_counter() - started,
+        "peak_mb": _peak_mb(),
+        "pages": len(document.pages),
+    }
+
+
+def setup(url: str, workdir: Path, editions: list[str]) -> dict[str, int]:
+    import psycopg
+
+    name = urllib.parse.urlsplit(url).path.lstrip("/")
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    _setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("load_questionnaires", verbosity=0)
+    from dossiers import signing
+    from dossiers.content import build_context
+    from dossiers.models import Dossier
+    from dossiers.package import build_manifest
+    from dossiers.pdf import render_dossier_html
+    from dossiers.services import dossier_request
+    from dossiers.testing import approve, make_assessment
+    from providers.models import Role
+    from tests import factories
+
+    signing.write_dev_ca(workdir / "signing")
+    provider = factories.make_provider(
+        name_zh="北京示例智能科技有限公司",
+        security_lead="李四",
+        legality_lead="王五",
+        address="北京市海淀区中关村大街1号",
+    )
+    service = factories.make_service(
+        provider, name="示例写作助手", channels=["web", "app", "api"], modalities=["text", "image"]
+    )
+    editor = factories.make_member(provider, Role.EDITOR).user
+    reviewer = factories.make_user(is_reviewer=True, display_name="赵审核")
+    assessment = approve(make_assessment(service, editor), editor, reviewer)
+    ids = {}
+    for edition in editions:
+        dossier, _ = dossier_request(assessment=assessment, user=editor, edition=edition)
+        ids[edition] = dossier.pk
+        manifest = build_manifest(
+            number=dossier.number,
+            snapshot=assessment.snapshot,
+            snapshot_sha256=assessment.snapshot_sha256,
+        )
+        context = build_context(
+            dossier=Dossier.objects.get(pk=dossier.pk),
+            assessment=assessment,
+            snapshot=assessment.snapshot,
+            manifest=manifest.data,
+            manifest_sha256=manifest.sha256,
+        )
+        (workdir / f"{edition}.html").write_text(
+            render_dossier_html(context, edition=edition), encoding="utf-8"
+        )
+    return ids
+
+
+def run_child(args: list[str], env: dict) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    if out.returncode:
+        raise SystemExit(out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--editions", default="zh,bilingual")
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--child", nargs="+")
+    args = parser.parse_args()
+    if args.child:
+        kind, value = args.child
+        result = child_build(int(value)) if kind == "build" else child_weasyprint(value)
+        print(json.dumps(result))
+        return
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        raise SystemExit("Set DATABASE_URL to a PostgreSQL database the benchmark may recreate.")
+    editions = args.editions.split(",")
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        env = {
+            **os.environ,
+            "MEDIA_ROOT": str(workdir / "media"),
+            "PORTAL_VAR_DIR": str(workdir / "var"),
+            "DOSSIER_SIGNING_KEY": str(workdir / "signing/DEVELOPMENT-ONLY-dossier-signer.key.pem"),
+            "DOSSIER_SIGNING_CERT": str(
+                workdir / "signing/DEVELOPMENT-ONLY-dossier-signer.cert.pem"
+            ),
+            "DOSSIER_SIGNING_CHAIN": str(workdir / "signing/DEVELOPMENT-ONLY-root-ca.cert.pem"),
+        }
+        os.environ.update({k: env[k] for k in ("MEDIA_ROOT", "PORTAL_VAR_DIR")})
+        ids = setup(url, workdir, editions)
+        from dossiers.models import Dossier
+
+        print(
+            "| edition | pages | ours s | render s | sign s | WeasyPrint alone s | ratio |"
+            " ours peak MB | WeasyPrint peak MB | PDF MB | package MB |"
+        )
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for edition in editions:
+            for _run in range(args.runs):
+                Dossier.objects.filter(pk=ids[edition]).update(status="queued", progress=0)
+                ours = run_child(["build", str(ids[edition])], env)
+                alone = run_child(["weasy", str(workdir / f"{edition}.html")], env)
+                print(
+                    f"| {edition} | {ours['pages']} | {ours['seconds']:.1f} | "
+                    f"{ours['render']:.1f} | {ours['sign']:.2f} | {alone['seconds']:.1f} | "
+                    f"{ours['seconds'] / alone['seconds']:.2f} | {ours['peak_mb']:.0f} | "
+                    f"{alone['peak_mb']:.0f} | {ours['pdf_mb']:.1f} | {ours['package_mb']:.1f} |",
+                    flush=True,
+                )
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    name = urllib.parse.urlsplit(url).path.lstrip("/")
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""HTML to PDF for dossiers, in two steps (style guide §9): `render_dossier_html` gives the HTML
+(tests assert on it), `html_to_pdf` runs WeasyPrint with a fetcher that reads only our static
+files and data: URIs, and fails on a `.notdef` glyph (a CJK font missing: boxes, not Chinese).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from dossiers.errors import DossierError
+
+# Tagged PDF (PDF/UA-1): structure tags and a language for screen readers and text
+# extraction, at a cost of about 10 % render time (docs/benchmarks.md).
+PDF_VARIANT = "pdf/ua-1"
+EDITION_LANGUAGE = {"zh": "zh-hans", "en": "en", "bilingual": "zh-hans"}
+
+
+def static_root() -> Path:
+    return Path(settings.BASE_DIR) / "static"
+
+
+def render_dossier_html(context: dict, *, edition: str) -> str:
+    """The dossier as HTML, with every label in the edition's language."""
+    with translation.override(EDITION_LANGUAGE[edition]):
+        return render_to_string("dossiers/pdf/dossier.html", {**context, "edition": edition})
+
+
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher
+
+    class StaticOnlyFetcher(URLFetcher):
+        """Our static directory and data: URIs; anything else (http, other files) refused."""
+
+        def fetch(self, url, headers=None):
+            scheme = urlsplit(url).scheme.lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = Path(unquote(urlsplit(url).path)).resolve()
+                root = static_root().resolve()
+                if path.is_relative_to(root) and path.is_file():
+                    return super().fetch(url, headers)
+            raise ValueError(f"dossier templates may not load {url!r}")
+
+    return StaticOnlyFetcher
+
+
+class _NotdefCatcher(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.missing: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if ".notdef" in message:
+            self.missing.append(message)
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    data: bytes
+    pages: int
+    seconds: float
+
+
+def html_to_pdf(html: str, *, lang: str = "zh-CN") -> RenderedPdf:
+    """Render with WeasyPrint. DossierError("font_missing") when a glyph had no font."""
+    from weasyprint import HTML
+
+    catcher = _NotdefCatcher()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(catcher)
+    started = time.perf_counter()
+    try:
+        document = HTML(
+            string=html,
+            base_url=static_root().as_uri() + "/",
+            url_fetcher=_fetcher_class()(timeout=5),
+        ).render(pdf_variant=PDF_VARIANT, custom_metadata=True)
+        out = io.BytesIO()
+        document.write_pdf(out, pdf_variant=PDF_VARIANT, custom_metadata=True)
+    finally:
+        logger.removeHandler(catcher)
+    if catcher.missing:
+        raise DossierError("font_missing", catcher.missing[0][:300])
+    return RenderedPdf(out.getvalue(), len(document.pages), time.perf_counter() - started)

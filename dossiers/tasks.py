@@ -1,0 +1,57 @@
+"""Background work of dossiers: thin tasks that take ids and are safe to run twice.
+
+At-least-once delivery (late acknowledgement, reject on a lost worker) means a task may run
+again after its worker died; services.dossier_build claims the row with a conditional update
+under a database session lock, so a redelivered or duplicate task never builds twice at once
+and never rebuilds a finished dossier.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+
+from dossiers import services
+from dossiers.errors import DossierError, TransientError
+
+logger = logging.getLogger(__name__)
+TRANSIENT = (TransientError, OperationalError, InterfaceError, ConnectionError)
+MAX_RETRIES = 4
+
+
+class DossierTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        # Anything unforeseen, including the hard time limit: the row must not stay "rendering".
+        logger.error("dossier task %s failed: %r", task_id, exc)
+        if args:
+            services.dossier_fail(args[0], "internal", repr(exc))
+
+
+@shared_task(
+    bind=True,
+    base=DossierTask,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+    soft_time_limit=settings.DOSSIER_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.DOSSIER_TASK_TIME_LIMIT,
+)
+def build_dossier(self, dossier_id: int) -> None:
+    worker = f"{self.request.hostname or 'local'}:{os.getpid()}"
+    try:
+        services.dossier_build(dossier_id, worker=worker)
+    except DossierError as exc:  # bad data or configuration: retrying cannot help
+        services.dossier_fail(dossier_id, exc.code, exc.detail)
+    except SoftTimeLimitExceeded:
+        services.dossier_fail(dossier_id, "timeout")
+    except TRANSIENT as exc:
+        if self.request.retries >= MAX_RETRIES:
+            services.dossier_fail(dossier_id, "transient", str(exc))
+            return
+        services.dossier_requeue(dossier_id)
+        raise self.retry(exc=exc, countdown=min(300, 10 * 2**self.request.retries)) from exc

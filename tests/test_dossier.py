@@ -1,0 +1,453 @@
+"""Dossiers: request (one per version), build (render, sign, package), verification, views.
+
+Tasks run eagerly here (tests/conftest.py); tests/test_worker.py runs them on a real worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from dossiers import signing
+from dossiers.models import Dossier, DossierKind, DossierStatus
+from dossiers.services import dossier_request
+from dossiers.testing import approve, make_assessment
+from dossiers.verification import CURRENT, NOT_GENUINE, SUPERSEDED, verify_file
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "dossiers"
+
+
+@pytest.fixture(scope="session")
+def signing_dir(tmp_path_factory):
+    """A development CA made once per run (RSA key generation takes about a second)."""
+    directory = tmp_path_factory.mktemp("signing")
+    signing.write_dev_ca(directory)
+    return directory
+
+
+@pytest.fixture(autouse=True)
+def _signing(settings, signing_dir):
+    settings.DOSSIER_DEV_SIGNING_DIR = signing_dir
+    settings.DOSSIER_ALLOW_DEV_SIGNING = True
+    settings.DOSSIER_SIGNING_PKCS12 = ""
+    settings.DOSSIER_SIGNING_KEY = ""
+    settings.DOSSIER_TRUST_ROOTS = []
+    settings.DOSSIER_TSA_URL = ""
+
+
+@pytest.fixture
+def approved(service, editor, reviewer):
+    assessment = make_assessment(service, editor)
+    return approve(assessment, editor, reviewer)
+
+
+def generate(assessment, user, capture, edition="zh") -> Dossier:
+    with capture(execute=True):
+        dossier, _created = dossier_request(assessment=assessment, user=user, edition=edition)
+    dossier.refresh_from_db()
+    return dossier
+
+
+def media_file(settings, relative: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / relative
+
+
+def keep(name: str, path: Path) -> None:
+    """Copy a generated PDF to test-artifacts/ for looking at (pdftoppm)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(path, ARTIFACTS / name)
+
+
+def test_approved_assessment_gets_a_signed_dossier_and_package(
+    approved, editor, settings, django_capture_on_commit_callbacks
+):
+    dossier = generate(approved, editor, django_capture_on_commit_callbacks)
+    assert dossier.status == DossierStatus.READY, (dossier.error_code, dossier.error_detail)
+    assert dossier.kind == DossierKind.FINAL
+    pdf = media_file(settings, dossier.pdf_path)
+    keep("final-zh.pdf", pdf)
+    assert hashlib.sha256(pdf.read_bytes()).hexdigest() == dossier.pdf_sha256
+    assert dossier.page_count > 10
+    with pdf.open("rb") as handle:
+        verdict = verify_file(handle, pdf.stat().st_size)
+    assert verdict.outcome == CURRENT, verdict.reasons
+    package = media_file(settings, dossier.package_path)
+    with package.open("rb") as handle:
+        verdict = verify_file(handle, package.stat().st_size)
+    assert verdict.outcome == CURRENT, verdict.reasons
+    assert verdict.files_checked > 4
+
+
+def test_every_edition_and_the_draft_preview_render_for_looking_at(
+    approved, service, editor, settings, django_capture_on_commit_callbacks
+):
+    """Not an assertion on looks: it leaves the PDFs in test-artifacts/dossiers/ for pdftoppm."""
+    for edition in ("en", "bilingual"):
+        dossier = generate(approved, editor, django_capture_on_commit_callbacks, edition)
+        assert dossier.status == DossierStatus.READY, dossier.error_code
+        keep(f"final-{edition}.pdf", media_file(settings, dossier.pdf_path))
+
+
+# --- a small questionnaire: the whole pipeline in about a second ------------------------------
+
+
+@pytest.fixture
+def small(service, editor, reviewer):
+    """An approved assessment of a five-question questionnaire, with one evidence file."""
+    from assessments.models import Assessment
+    from assessments.services import refresh_assessment
+    from tests import factories
+
+    questionnaire = factories.make_questionnaire(5, domains=3)
+    assessment = Assessment.objects.create(
+        service=service, questionnaire=questionnaire, created_by=editor
+    )
+    factories.attach(assessment, "T-000", editor, name="制度文件.pdf")
+    factories.fill_required(assessment, editor)
+    refresh_assessment(assessment)
+    return approve(assessment, editor, reviewer)
+
+
+@pytest.fixture
+def small_dossier(small, editor, django_capture_on_commit_callbacks):
+    dossier = generate(small, editor, django_capture_on_commit_callbacks)
+    assert dossier.status == DossierStatus.READY, (dossier.error_code, dossier.error_detail)
+    return dossier
+
+
+def check(path: Path):
+    from django.utils import translation
+
+    with translation.override("en"), path.open("rb") as handle:
+        return verify_file(handle, path.stat().st_size)
+
+
+def test_a_second_request_for_the_same_version_returns_the_same_dossier(
+    small, editor, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        first, created = dossier_request(assessment=small, user=editor, edition="zh")
+    assert created and len(callbacks) == 1
+    with django_capture_on_commit_callbacks() as callbacks:
+        second, created = dossier_request(assessment=small, user=editor, edition="zh")
+    assert not created and not callbacks
+    assert second.pk == first.pk
+    assert Dossier.objects.filter(assessment=small).count() == 1
+
+
+def test_the_signature_names_the_approving_reviewer_and_covers_the_manifest(
+    small_dossier, settings, reviewer
+):
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    pdf = media_file(settings, small_dossier.pdf_path)
+    reader = PdfFileReader(io.BytesIO(pdf.read_bytes()))
+    signature = reader.embedded_signatures[0]
+    assert reviewer.email in str(signature.sig_object["/Reason"])
+    assert str(reader.trailer["/Info"]["/manifestsha256"]) == small_dossier.manifest_sha256
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert small_dossier.manifest_sha256 in text
+
+
+def test_the_package_matches_its_manifest(small_dossier, settings):
+    package = media_file(settings, small_dossier.package_path)
+    with zipfile.ZipFile(package) as zf:
+        raw = zf.read("manifest.json")
+        manifest = json.loads(raw)
+        assert hashlib.sha256(raw).hexdigest() == small_dossier.manifest_sha256
+        names = set(zf.namelist())
+        for entry in manifest["files"]:
+            data = zf.read(entry["path"])
+            assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+            assert len(data) == entry["size"]
+        assert names == {e["path"] for e in manifest["files"]} | {"manifest.json", manifest["pdf"]}
+    kinds = {e["kind"] for e in manifest["files"]}
+    assert kinds == {"snapshot", "evidence"}
+    assert manifest["snapshot_sha256"] == small_dossier.assessment.snapshot_sha256
+
+
+def test_a_rerun_of_a_finished_task_does_nothing(small_dossier):
+    from dossiers.services import dossier_build
+
+    assert dossier_build(small_dossier.pk) is False
+    small_dossier.refresh_from_db()
+    assert small_dossier.attempts == 1
+
+
+def _tamper_zip(source: Path, target: Path, *, change=None, add=None) -> None:
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if change and item.filename.startswith(change):
+                # Still valid JSON for the manifest, but other bytes.
+                data = (
+                    data.replace(b'"format":1', b'"format": 1')
+                    if change == "manifest.json"
+                    else data + b"!"
+                )
+            zout.writestr(item, data)
+        if add:
+            zout.writestr(add, b"extra")
+
+
+@pytest.mark.parametrize(
+    ("change", "add", "reason"),
+    [
+        ("evidence/", None, "does not match the manifest"),
+        ("manifest.json", None, "not the manifest the signed PDF certifies"),
+        (None, "evidence/extra.txt", "does not list"),
+    ],
+)
+def test_a_tampered_package_is_not_genuine(small_dossier, settings, tmp_path, change, add, reason):
+    source = media_file(settings, small_dossier.package_path)
+    target = tmp_path / "tampered.zip"
+    _tamper_zip(source, target, change=change, add=add)
+    verdict = check(target)
+    assert verdict.outcome == NOT_GENUINE
+    assert reason in verdict.reasons[0]
+
+
+def test_flipped_byte_and_appended_update_are_not_genuine(small_dossier, settings, tmp_path):
+    from pyhanko.pdf_utils.generic import NameObject, TextStringObject
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    data = media_file(settings, small_dossier.pdf_path).read_bytes()
+    flipped = bytearray(data)
+    flipped[len(flipped) // 3] ^= 0x01
+    (tmp_path / "flipped.pdf").write_bytes(bytes(flipped))
+    assert check(tmp_path / "flipped.pdf").outcome == NOT_GENUINE
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    info = writer.trailer["/Info"]
+    info[NameObject("/Title")] = TextStringObject("篡改后的标题")
+    writer.update_container(info)
+    out = io.BytesIO()
+    writer.write(out)
+    (tmp_path / "appended.pdf").write_bytes(out.getvalue())
+    verdict = check(tmp_path / "appended.pdf")
+    assert verdict.outcome == NOT_GENUINE
+    assert "added to the file after it was signed" in verdict.reasons[0]
+
+
+def test_an_untrusted_signer_is_not_genuine(small_dossier, settings):
+    settings.DOSSIER_ALLOW_DEV_SIGNING = False  # the development root is no longer trusted
+    verdict = check(media_file(settings, small_dossier.pdf_path))
+    assert verdict.outcome == NOT_GENUINE
+    assert "not one the portal trusts" in verdict.reasons[0]
+
+
+def test_a_later_signed_version_supersedes_the_dossier(small_dossier, settings, service, editor):
+    from assessments.models import Assessment
+
+    newer_assessment = Assessment.objects.create(
+        service=service,
+        questionnaire=small_dossier.assessment.questionnaire,
+        version=2,
+        created_by=editor,
+    )
+    newer = Dossier.objects.create(
+        number="GAI-20990101-NEWER00000",
+        assessment=newer_assessment,
+        kind=DossierKind.FINAL,
+        snapshot_sha256="b" * 64,
+        assessment_version=2,
+        status=DossierStatus.READY,
+        pdf_sha256="c" * 64,
+    )
+    verdict = check(media_file(settings, small_dossier.pdf_path))
+    assert verdict.outcome == SUPERSEDED
+    assert verdict.newer == newer
+
+
+def test_a_draft_gets_an_unsigned_preview_watermarked_on_every_page(
+    service, editor, settings, django_capture_on_commit_callbacks
+):
+    from assessments.services import assessment_start
+    from tests import factories
+
+    assessment, _ = assessment_start(service=service, user=editor)
+    factories.answer(assessment, "SCOPE-01", editor, value="yes")
+    dossier = generate(assessment, editor, django_capture_on_commit_callbacks)
+    assert dossier.status == DossierStatus.READY, dossier.error_code
+    assert dossier.kind == DossierKind.PREVIEW
+    assert not dossier.package_path and not dossier.signer_fingerprint
+    pdf = media_file(settings, dossier.pdf_path)
+    keep("preview-zh.pdf", pdf)
+    for page in range(1, dossier.page_count + 1):
+        text = subprocess.run(
+            ["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"],
+            capture_output=True,
+            text=True,
+        ).stdout
+        assert "草稿" in text and "不得用于备案" in text, page
+    verdict = check(pdf)
+    assert verdict.outcome == NOT_GENUINE and "no signature" in verdict.reasons[0]
+    # A second click on the unchanged draft returns the same preview.
+    again, created = dossier_request(assessment=assessment, user=editor, edition="zh")
+    assert not created and again.pk == dossier.pk
+
+
+def test_a_failed_job_says_why_keeps_the_assessment_and_can_be_retried(
+    small, editor, settings, django_capture_on_commit_callbacks, editor_client
+):
+    settings.DOSSIER_ALLOW_DEV_SIGNING = False
+    before = (small.status, small.updated_at, small.snapshot_sha256)
+    dossier = generate(small, editor, django_capture_on_commit_callbacks)
+    assert dossier.status == DossierStatus.FAILED
+    assert dossier.error_code == "signing_not_configured"
+    small.refresh_from_db()
+    assert (small.status, small.updated_at, small.snapshot_sha256) == before
+    page = editor_client.get(reverse("dossiers:panel", kwargs={"assessment": small.public_id}))
+    assert "签名证书" in page.content.decode()
+    assert reverse("dossiers:retry", kwargs={"dossier": dossier.public_id}) in page.content.decode()
+
+    settings.DOSSIER_ALLOW_DEV_SIGNING = True
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(
+            reverse("dossiers:retry", kwargs={"dossier": dossier.public_id}), HTTP_HX_REQUEST="true"
+        )
+    assert response.status_code == 200
+    dossier.refresh_from_db()
+    assert dossier.status == DossierStatus.READY
+    assert dossier.attempts == 2
+
+
+def test_a_missing_cjk_font_fails_the_render(tmp_path):
+    """With a fontconfig that knows only DejaVu, WeasyPrint draws boxes and logs .notdef;
+    html_to_pdf must refuse (in a subprocess: fontconfig reads its configuration once)."""
+    dejavu = Path("/usr/share/fonts/truetype/dejavu")
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(
+        f'<?xml version="1.0"?><fontconfig><dir>{dejavu}</dir>'
+        f"<cachedir>{tmp_path}/cache</cachedir></fontconfig>"
+    )
+    script = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='portal.settings'; django.setup()\n"
+        "from dossiers.pdf import html_to_pdf\nfrom dossiers.errors import DossierError\n"
+        "try:\n    html_to_pdf('<html lang=\"zh-CN\"><body><p>安全评估报告</p></body></html>')\n"
+        "except DossierError as exc:\n    print('REFUSED', exc.code)\nelse:\n    print('RENDERED')\n"
+    )
+    import os
+    import sys
+
+    env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=120,
+    )
+    assert "REFUSED font_missing" in result.stdout, result.stderr[-2000:]
+
+
+# --- views -------------------------------------------------------------------------------------
+
+
+def test_generate_through_the_panel_and_download(
+    small, editor_client, settings, django_capture_on_commit_callbacks
+):
+    url = reverse("dossiers:generate", kwargs={"assessment": small.public_id})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(url, {"edition": "bilingual"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    dossier = Dossier.objects.get(assessment=small)
+    assert dossier.status == DossierStatus.READY and dossier.edition == "bilingual"
+    body = response.content.decode()
+    assert dossier.number in body
+    pdf = editor_client.get(reverse("dossiers:download_pdf", kwargs={"dossier": dossier.public_id}))
+    assert pdf.status_code == 200
+    assert hashlib.sha256(b"".join(pdf.streaming_content)).hexdigest() == dossier.pdf_sha256
+    package = editor_client.get(
+        reverse("dossiers:download_package", kwargs={"dossier": dossier.public_id})
+    )
+    assert package.status_code == 200 and package["Content-Disposition"].endswith('.zip"')
+
+
+def test_the_panel_polls_while_a_job_runs(small, editor, editor_client):
+    Dossier.objects.create(
+        number="GAI-20260101-RUNNING000",
+        assessment=small,
+        kind=DossierKind.FINAL,
+        snapshot_sha256=small.snapshot_sha256,
+        assessment_version=1,
+        status=DossierStatus.RENDERING,
+        progress=40,
+    )
+    body = editor_client.get(
+        reverse("dossiers:panel", kwargs={"assessment": small.public_id})
+    ).content.decode()
+    assert 'hx-trigger="every 2s"' in body and 'aria-valuenow="40"' in body
+
+
+def test_the_public_page_verifies_an_upload(small_dossier, settings, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("dossiers:verify")
+    data = media_file(settings, small_dossier.package_path).read_bytes()
+    response = client.post(url, {"file": SimpleUploadedFile("p.zip", data)})
+    assert response.status_code == 200
+    assert "真实，且为最新版本" in response.content.decode()
+    page = client.get(reverse("dossiers:verify_number", kwargs={"number": small_dossier.number}))
+    assert small_dossier.pdf_sha256 in page.content.decode()
+
+
+def test_the_public_page_limits_size_and_rate(settings, client):
+    from django.core.cache import cache
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    cache.clear()
+    url = reverse("dossiers:verify")
+    settings.DOSSIER_VERIFY_MAX_BYTES = 1024
+    big = client.post(url, {"file": SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * 200_000)})
+    assert big.status_code == 413
+    settings.DOSSIER_VERIFY_PER_HOUR = 2
+    small_file = SimpleUploadedFile("x.pdf", b"%PDF-1.7 nothing")
+    statuses = [client.post(url, {"file": small_file}).status_code for _ in range(2)]
+    assert statuses == [200, 429]  # the oversized upload counted as the first check
+    cache.clear()
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+def test_verify_dossier_command(small_dossier, settings, tmp_path):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command(
+        "verify_dossier", str(media_file(settings, small_dossier.package_path)), stdout=out
+    )
+    assert "GENUINE AND CURRENT" in out.getvalue()
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.7\n%%EOF\n")
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("verify_dossier", str(bad), stdout=io.StringIO())
+    assert exit_info.value.code == 2
+
+
+def test_ensure_signing_cert_is_idempotent_and_never_overwrites(settings, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    settings.DOSSIER_DEV_SIGNING_DIR = tmp_path / "signing"
+    call_command("ensure_signing_cert", stdout=io.StringIO())
+    files = sorted((tmp_path / "signing").iterdir())
+    assert [f.name for f in files] == sorted(signing.DEV_FILES)
+    assert all("DEVELOPMENT-ONLY" in f.name for f in files)
+    stamps = [f.stat().st_mtime_ns for f in files]
+    out = io.StringIO()
+    call_command("ensure_signing_cert", stdout=out)
+    assert "exists" in out.getvalue()
+    assert [f.stat().st_mtime_ns for f in files] == stamps
+    files[0].unlink()
+    with pytest.raises(CommandError, match="refusing to overwrite"):
+        call_command("ensure_signing_cert", stdout=io.StringIO())
