@@ -20,11 +20,18 @@ class AnswerInline(admin.TabularInline):
 class AssessmentAdmin(admin.ModelAdmin):
     """Read-only except for derived figures: status moves only through the review services."""
 
-    list_display = ["service", "version", "status", "assigned_to", "due_date", "submitted_at",
-                    "answered_count", "applicable_count"]
+    list_display = [
+        "service",
+        "version",
+        "status",
+        "assigned_to",
+        "due_date",
+        "submitted_at",
+        "answered_count",
+        "applicable_count",
+    ]
     list_filter = ["status", "questionnaire", "due_date"]
-    search_fields = ["service__name", "service__provider__name_zh", "public_id",
-                     "snapshot_sha256"]
+    search_fields = ["service__name", "service__provider__name_zh", "public_id", "snapshot_sha256"]
     list_select_related = ["service__provider", "assigned_to"]
     readonly_fields = [f.name for f in Assessment._meta.fields]
     inlines = [AnswerInline]

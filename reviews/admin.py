@@ -5,8 +5,15 @@ from reviews.models import AnswerReview
 
 @admin.register(AnswerReview)
 class AnswerReviewAdmin(admin.ModelAdmin):
-    list_display = ["assessment", "question", "verdict", "reviewer", "confirmed_by",
-                    "carried_over", "updated_at"]
+    list_display = [
+        "assessment",
+        "question",
+        "verdict",
+        "reviewer",
+        "confirmed_by",
+        "carried_over",
+        "updated_at",
+    ]
     list_filter = ["verdict", "carried_over"]
     search_fields = ["assessment__service__name", "question__code", "comment"]
     list_select_related = ["assessment__service", "question", "reviewer", "confirmed_by"]
