@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from dossiers import signing
 from dossiers.models import Dossier, DossierKind, DossierStatus
@@ -396,7 +398,8 @@ def test_the_public_page_verifies_an_upload(small_dossier, settings, client):
     data = media_file(settings, small_dossier.package_path).read_bytes()
     response = client.post(url, {"file": SimpleUploadedFile("p.zip", data)})
     assert response.status_code == 200
-    assert "真实，且为最新版本" in response.content.decode()
+    with translation.override("zh-hans"):
+        assert gettext("Genuine and current") in response.content.decode()
     page = client.get(reverse("dossiers:verify_number", kwargs={"number": small_dossier.number}))
     assert small_dossier.pdf_sha256 in page.content.decode()
 

@@ -14,6 +14,8 @@ from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from assessments.models import Assessment
 from assessments.services import assessment_start
@@ -166,7 +168,9 @@ def test_a_dossier_is_made_end_to_end_on_the_worker(worker, dossier_signing, set
     assert "NotoSansCJKSC" in fonts.replace("-", "").replace(" ", ""), fonts
     assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:] if "CJK" in line)
     text = _run("pdftotext", str(pdf), "-")
-    for heading in ("生成式人工智能服务备案材料", "基本情况", "评估结论摘要", "审核意见与签字"):
+    with translation.override("zh-hans"):
+        summary = gettext("Summary of results")
+    for heading in ("生成式人工智能服务备案材料", "基本情况", summary, "审核意见与签字"):
         assert heading in text, heading
 
     # pyHanko: bottom line, the reviewer in the reason.
@@ -197,11 +201,14 @@ def test_a_dossier_is_made_end_to_end_on_the_worker(worker, dossier_signing, set
         assert response.status_code == 200
         return response.content.decode()
 
-    assert "真实，且为最新版本" in verdict("dossier.pdf", data)
-    assert "真实，且为最新版本" in verdict("package.zip", package.read_bytes())
+    with translation.override("zh-hans"):
+        genuine = gettext("Genuine and current")
+        not_genuine = gettext("Not genuine")
+    assert genuine in verdict("dossier.pdf", data)
+    assert genuine in verdict("package.zip", package.read_bytes())
     flipped = bytearray(data)
     flipped[len(flipped) // 2] ^= 0x20
-    assert "不是真实的材料" in verdict("flipped.pdf", bytes(flipped))
+    assert not_genuine in verdict("flipped.pdf", bytes(flipped))
     from pyhanko.pdf_utils.generic import NameObject, TextStringObject
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
@@ -211,7 +218,7 @@ def test_a_dossier_is_made_end_to_end_on_the_worker(worker, dossier_signing, set
     writer.update_container(info)
     appended = io.BytesIO()
     writer.write(appended)
-    assert "不是真实的材料" in verdict("appended.pdf", appended.getvalue())
+    assert not_genuine in verdict("appended.pdf", appended.getvalue())
 
     # The manifest matches the package.
     import hashlib
