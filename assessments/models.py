@@ -159,6 +159,12 @@ class Assessment(models.Model):
         return self.status in EDITABLE_STATUSES
 
     @property
+    def failed_red_lines(self) -> list[str]:
+        """Codes of the red lines the self-assessed score fails."""
+        lines = (self.self_score or {}).get("red_lines") or []
+        return [r["code"] for r in lines if r.get("status") == "failed"]
+
+    @property
     def is_overdue(self) -> bool:
         from django.utils import timezone
 

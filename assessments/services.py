@@ -414,6 +414,8 @@ def _analysis_snapshot(evidence: Evidence) -> dict | None:
         "passed": analysis.passed,
         "result": analysis.result,
         "error": analysis.error_en,
+        "error_zh": analysis.error_zh,
+        "error_en": analysis.error_en,
     }
 
 
