@@ -264,60 +264,51 @@ def approval_blockers(assessment: Assessment) -> list[str]:
     return reasons
 
 
-@transaction.atomic
-def request_changes(*, assessment: Assessment, reviewer: User, summary: str) -> Assessment:
+def _decide(assessment: Assessment, reviewer: User, text: str, status: str, empty: str):
+    """The three decisions share their shape: a text is required, then the status moves."""
     assessment = _lock(assessment)
     _ensure_assignee(assessment, reviewer)
-    if not summary.strip():
-        raise ValidationError(_("Summarise what the provider must change."), code="summary")
-    assessment.review_summary = summary.strip()
+    if not text.strip():
+        raise ValidationError(empty, code="text")
+    if status == Status.APPROVED:
+        blockers = approval_blockers(assessment)
+        if blockers:
+            raise ValidationError(blockers, code="blocked")
+    assessment.review_summary = text.strip()
     assessment.decided_by, assessment.decided_at = reviewer, timezone.now()
     change_status(
-        assessment,
-        Status.CHANGES_REQUESTED,
-        actor=reviewer,
-        fields=("review_summary", "decided_by", "decided_at"),
+        assessment, status, actor=reviewer, fields=("review_summary", "decided_by", "decided_at")
     )
     return assessment
+
+
+@transaction.atomic
+def request_changes(*, assessment: Assessment, reviewer: User, summary: str) -> Assessment:
+    return _decide(
+        assessment,
+        reviewer,
+        summary,
+        Status.CHANGES_REQUESTED,
+        _("Summarise what the provider must change."),
+    )
 
 
 @transaction.atomic
 def approve(*, assessment: Assessment, reviewer: User, opinion: str) -> Assessment:
-    assessment = _lock(assessment)
-    _ensure_assignee(assessment, reviewer)
-    if not opinion.strip():
-        raise ValidationError(
-            _("Write the review opinion that goes into the dossier."), code="opinion"
-        )
-    blockers = approval_blockers(assessment)
-    if blockers:
-        raise ValidationError(blockers, code="blocked")
-    assessment.review_summary = opinion.strip()
-    assessment.decided_by, assessment.decided_at = reviewer, timezone.now()
-    change_status(
+    return _decide(
         assessment,
+        reviewer,
+        opinion,
         Status.APPROVED,
-        actor=reviewer,
-        fields=("review_summary", "decided_by", "decided_at"),
+        _("Write the review opinion that goes into the dossier."),
     )
-    return assessment
 
 
 @transaction.atomic
 def reject(*, assessment: Assessment, reviewer: User, opinion: str) -> Assessment:
-    assessment = _lock(assessment)
-    _ensure_assignee(assessment, reviewer)
-    if not opinion.strip():
-        raise ValidationError(_("Say why the assessment is rejected."), code="opinion")
-    assessment.review_summary = opinion.strip()
-    assessment.decided_by, assessment.decided_at = reviewer, timezone.now()
-    change_status(
-        assessment,
-        Status.REJECTED,
-        actor=reviewer,
-        fields=("review_summary", "decided_by", "decided_at"),
+    return _decide(
+        assessment, reviewer, opinion, Status.REJECTED, _("Say why the assessment is rejected.")
     )
-    return assessment
 
 
 def changed_questions(assessment: Assessment) -> set[int]:

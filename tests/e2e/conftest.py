@@ -64,7 +64,10 @@ def _vendor_assets():
         )
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright runs, its event loop occupies this thread, and
+# tests collected after the browser tests (pyHanko's asyncio.run() in the worker tests) would
+# find "a running event loop". Each browser module starts Chromium once (about 0.25 s).
+@pytest.fixture(scope="module")
 def browser(_vendor_assets):
     from playwright.sync_api import sync_playwright
 
