@@ -104,8 +104,19 @@ if _database_url:
 else:
     # The embedded default: a file under var/, created on first use.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # The web server and the worker write at the same time: WAL lets readers and one writer
+    # proceed together, IMMEDIATE transactions take the write lock up front (no deadlocked
+    # upgrades), and a writer waits up to 20 s for the other instead of failing.
     DATABASES = {
-        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "db.sqlite3"}
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "db.sqlite3",
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
