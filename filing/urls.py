@@ -11,6 +11,7 @@ urlpatterns = [
         views.document,
         name="document",
     ),
+    path("assessment/<uuid:assessment>/package/", views.package, name="package"),
     path("review/<uuid:assessment>/checks/", views.review_checks, name="review_checks"),
     path(
         "review/<uuid:assessment>/documents/<str:document>",

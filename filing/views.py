@@ -12,12 +12,13 @@ from collections.abc import Callable
 from uuid import UUID
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from assessments.access import get_assessment
-from filing import annexes, docx
+from filing import annexes, docx, packages
 from filing.facts import facts_for
 from filing.presenters import checks_context
 from library.catalogue import get_catalogue
@@ -54,15 +55,34 @@ def _documents(url_name: str, assessment) -> list[dict]:
     ]
 
 
+def _packages(assessment, facts, report) -> list[dict]:
+    """The applicable routes with their package links; final disabled while checks block."""
+    url = reverse("filing:package", kwargs={"assessment": assessment.public_id})
+    blocks = [f"{r.code} {r.title}" for r in report.blocks]
+    return [
+        {
+            "code": code,
+            "title": packages.ROUTE_LABELS[code],
+            "final_url": f"{url}?route={code}",
+            "preview_url": f"{url}?route={code}&preview=1",
+            "blocks": blocks,
+        }
+        for code in packages.routes_of(facts)
+    ]
+
+
 def checks(request: HttpRequest, assessment: UUID) -> HttpResponse:
     obj, membership = get_assessment(request, assessment)
+    facts = facts_for(obj)
+    filing = checks_context(obj, facts=facts)
     context = {
         "assessment": obj,
         "membership": membership,
         "provider": membership.provider,
         "service": obj.service,
-        "filing": checks_context(obj),
+        "filing": filing,
         "documents": _documents("filing:document", obj),
+        "packages": _packages(obj, facts, filing["report"]),
     }
     return render(request, "filing/checks.html", context)
 
@@ -100,5 +120,25 @@ def _download(assessment, slug: str) -> FileResponse:
     handle = build(assessment, facts_for(assessment))
     name = f"{assessment.service.name}-{stem}-v{assessment.version}.{slug.rsplit('.', 1)[1]}"
     response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def package(request: HttpRequest, assessment: UUID) -> HttpResponse:
+    """One route's filing package (?route=<code>, ?preview=1 for a draft). Without a route,
+    back to the checks page where the packages are listed."""
+    obj, _membership = get_assessment(request, assessment)
+    route = request.GET.get("route", "")
+    if not route:
+        return redirect(reverse("filing:checks", kwargs={"assessment": obj.public_id}))
+    preview = request.GET.get("preview") in ("1", "true", "yes")
+    try:
+        name, data = packages.route_package(obj, route, preview=preview)
+    except packages.PackageBlocked as error:
+        return HttpResponse(str(error), status=409, content_type="text/plain; charset=utf-8")
+    except packages.PackageError:
+        raise Http404(_("No package for this route.")) from None
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = content_disposition_header(True, name)
     response["X-Content-Type-Options"] = "nosniff"
     return response

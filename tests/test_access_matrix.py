@@ -218,6 +218,8 @@ def _case(world, name):
         # here), reviewers beside the review (a submitted version).
         "filing:checks": ("get", {"assessment": a}, MEMBER_READ),
         "filing:document": ("get", {"assessment": a, "document": "report.docx"}, MEMBER_READ),
+        # Without ?route= the package view sends members back to the checks page.
+        "filing:package": ("get", {"assessment": a}, _all(302, outsider=404, reviewer=404)),
         "filing:review_checks": ("get", {"assessment": r}, REVIEWER_ONLY),
         "filing:review_document": (
             "get",

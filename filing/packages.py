@@ -1,0 +1,361 @@
+"""Filing packages: one ZIP per filing route, in the numbered layout of filing-practice.md §9.
+
+`route_package(assessment, route_code)` returns (file name, ZIP bytes). The ZIP holds the
+documents the portal generates (application form, report, annex 4/5 workbooks), the provider's
+uploaded evidence sorted into the route's numbered folders, a `待补充.txt` naming what the
+portal cannot produce, the signed dossier PDF of this version when one exists, and
+`manifest.json` with the SHA-256 and size of every other file.
+
+A final package is refused while any pre-filing check blocks (`PackageBlocked`); a preview
+(`preview=True`) is always built and every document name in it starts with "草稿-". The
+test-channel sheet (测试账号) never goes into a package (filing-practice §3.6).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
+
+from filing import annexes, docx
+from filing.checks import run_checks
+from filing.facts import EvidenceFact, FilingFacts, evidence_path, facts_for
+from library.catalogue import get_catalogue
+
+MANIFEST_NAME = "manifest.json"
+TODO_NAME = "待补充.txt"
+README_NAME = "README.txt"
+DRAFT_PREFIX = "草稿-"
+MANIFEST_FORMAT = 1
+
+ROUTE_LABELS = {
+    "gai_filing": "大模型上线备案",
+    "gai_registration": "登记",
+    "algorithm_filing": "算法备案",
+}
+PACKAGE_ROUTES = tuple(ROUTE_LABELS)
+
+# Uploads whose rows become the annex 4/5 workbooks: not copied again as further evidence.
+ANNEX_SOURCES = ("CS-18", "CS-23", "CS-30", "CS-31")
+AGREEMENT = (("附件2.1-服务协议", ("TR-06",)), ("附件2.2-隐私政策", ("PI-Q04",)))
+ANNOTATION = ("AN-01",)
+CALLED_MODEL = ("SCOPE-14", "LC-01", "SCOPE-03")
+_TEST_ACCOUNT = re.compile(r"测试账号|测试帐号|test[\s_\-]*accounts?", re.IGNORECASE)
+_UNSAFE = re.compile(r"[^\w.\-\u3000-\u9fff]+")
+
+
+class PackageError(Exception):
+    """The package cannot be built (unknown or non-applicable route)."""
+
+
+class PackageBlocked(PackageError):
+    """A final package while pre-filing checks block; `titles` names the blocking checks."""
+
+    def __init__(self, titles: list[str]):
+        self.titles = titles
+        super().__init__(
+            _("The final package is refused while pre-filing checks block: %(titles)s")
+            % {"titles": "; ".join(titles)}
+        )
+
+
+def is_test_account(name: str) -> bool:
+    return bool(_TEST_ACCOUNT.search(name))
+
+
+def blocking_titles(facts: FilingFacts) -> list[str]:
+    return [f"{r.code} {r.title}" for r in run_checks(facts).blocks]
+
+
+def routes_of(facts: FilingFacts) -> list[str]:
+    """The applicable routes that have a package, in the questionnaire's order."""
+    return [code for code in facts.routes if code in ROUTE_LABELS]
+
+
+def _safe(name: str) -> str:
+    return (_UNSAFE.sub("_", name).strip("._") or "file")[:120]
+
+
+@dataclass
+class _Builder:
+    assessment: object
+    facts: FilingFacts
+    preview: bool
+    files: list[tuple[str, bytes]] = field(default_factory=list)
+    todo: list[str] = field(default_factory=list)
+    used: set[str] = field(default_factory=set)  # evidence ids placed in a folder
+
+    def add(self, path: str, data: bytes) -> None:
+        folder, _sep, name = path.rpartition("/")
+        if self.preview:
+            name = DRAFT_PREFIX + name
+        self.files.append((f"{folder}/{name}" if folder else name, data))
+
+    def evidence(self, *codes: str) -> list[EvidenceFact]:
+        return [
+            e
+            for e in self.facts.files(*codes)
+            if e.id not in self.used and not is_test_account(e.name)
+        ]
+
+    def copy(self, folder: str, items: list[EvidenceFact], prefix: str = "") -> int:
+        """Copy stored uploads into `folder`; a file missing from storage goes to 待补充."""
+        copied = 0
+        for e in items:
+            self.used.add(e.id)
+            data = _read(e)
+            if data is None:
+                self.todo.append(f"{folder}：{e.name}（文件未在存储中找到，请重新上传）")
+                continue
+            stem = f"{prefix}-" if prefix else ""
+            self.add(f"{folder}/{stem}{e.question}-{_safe(e.name)}", data)
+            copied += 1
+        return copied
+
+    def folder(self, folder: str, items: list[EvidenceFact], missing: str) -> None:
+        if not self.copy(folder, items):
+            self.add(f"{folder}/{README_NAME}", _text(missing))
+            self.todo.append(f"{folder}：{missing}")
+
+    def further(self, folder: str) -> None:
+        rest = [
+            e
+            for e in self.facts.evidence
+            if e.id not in self.used
+            and e.question not in ANNEX_SOURCES
+            and not is_test_account(e.name)
+        ]
+        if rest:
+            self.copy(folder, rest)
+
+
+def _read(e: EvidenceFact) -> bytes | None:
+    if not e.sha256:
+        return None
+    try:
+        with default_storage.open(evidence_path(e.sha256), "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _text(text: str) -> bytes:
+    return (text.rstrip() + "\n").encode("utf-8")
+
+
+def _bytes(handle) -> bytes:
+    handle.seek(0)
+    data = handle.read()
+    handle.close()
+    return data
+
+
+def not_involved_page(reason: str) -> bytes:
+    """附件3 marked 不涉及 with the reason (filing-practice §3.3)."""
+    doc = docx.new_document("附件3 语料标注规则（不涉及）")
+    doc.add_heading("附件3 语料标注规则", level=0)
+    docx.para(doc, "不涉及", bold=True, center=True)
+    docx.para(doc, f"理由：{reason}")
+    return _bytes(docx._save(doc))
+
+
+def annotation_reason(facts: FilingFacts) -> str:
+    answer = facts.answers.get("SCOPE-07")
+    parts = []
+    if answer is not None and answer.value is False:
+        parts.append("本单位未自行或委托他人对训练数据开展数据标注（SCOPE-07 答“否”）。")
+    source = facts.value("SCOPE-03")
+    if source and source not in ("self_developed", "fine_tuned"):
+        parts.append("本服务未对模型进行训练或微调，不涉及语料标注。")
+    if answer is not None:
+        parts += [t for t in (answer.note, answer.na_reason) if t]
+    return "".join(parts) or "根据自评估问卷，本服务不涉及语料标注。"
+
+
+# --- layouts (filing-practice §9) -----------------------------------------------------------
+
+
+def _gai_filing(b: _Builder) -> None:
+    catalogue = get_catalogue(b.assessment.questionnaire)
+    b.add(
+        "01-生成式人工智能上线备案表.docx",
+        _bytes(docx.application_form(b.facts, catalogue)),
+    )
+    b.add("02-附件1-安全评估报告.docx", _bytes(docx.assessment_report(b.facts, catalogue)))
+    folder = "03-附件2-服务协议与隐私政策"
+    copied = sum(b.copy(folder, b.evidence(*codes), stem) for stem, codes in AGREEMENT)
+    if not copied:
+        missing = "尚未上传服务协议（附件2.1，问题 TR-06）和隐私政策（附件2.2，问题 PI-Q04）。"
+        b.add(f"{folder}/{README_NAME}", _text(missing))
+        b.todo.append(f"{folder}：{missing}")
+    folder = "04-附件3-语料标注规则"
+    if any(c in b.facts.applicable for c in ANNOTATION):
+        b.folder(folder, b.evidence(*ANNOTATION), "尚未上传附件3《语料标注规则》（问题 AN-01）。")
+    else:
+        b.add(
+            f"{folder}/附件3-语料标注规则-不涉及.docx",
+            not_involved_page(annotation_reason(b.facts)),
+        )
+    b.add("05-附件4-拦截关键词列表.xlsx", _bytes(annexes.annex4_for(b.facts)))
+    b.add("06-附件5-评估测试题.xlsx", _bytes(annexes.annex5_for(b.facts)))
+    b.further("07-其他佐证")
+    b.todo += [
+        "备案表、附件1 的签字盖章 PDF 版（门户生成 Word 版，签章后另存 PDF）。",
+        "附件6（如属地网信办要求，例如算力持续性说明）。",
+        "测试通道（测试账号及 API 接口）文件：单独提交，不放入本材料包。",
+    ]
+
+
+def _gai_registration(b: _Builder) -> None:
+    b.folder(
+        "01-调用已备案模型情况说明及证明材料",
+        b.evidence(*CALLED_MODEL),
+        "尚未上传所调用已备案模型的证明材料（合同、授权或控制台截图；问题 SCOPE-14 / LC-01）。",
+    )
+    folder = "02-产品服务协议"
+    copied = sum(b.copy(folder, b.evidence(*codes), stem) for stem, codes in AGREEMENT)
+    if not copied:
+        missing = "尚未上传产品服务协议和隐私保护政策（问题 TR-06 / PI-Q04）。"
+        b.add(f"{folder}/{README_NAME}", _text(missing))
+        b.todo.append(f"{folder}：{missing}")
+    b.add("03-拦截关键词库.xlsx", _bytes(annexes.annex4_for(b.facts)))
+    b.add("04-评估测试题.xlsx", _bytes(annexes.annex5_for(b.facts)))
+    b.further("05-其他")
+    b.todo += [
+        "登记表（调用已备案大模型上线备案表，属地网信办空白模板）。",
+        "调用已备案大模型情况说明（模型名称、备案单位、备案号、调用与部署方式、应用场景）。",
+        "内容安全管理制度。",
+        "测试通道（测试账号及 API 接口）文件：如被要求，单独提交。",
+    ]
+
+
+def _algorithm_filing(b: _Builder) -> None:
+    p, s = b.facts.provider, b.facts.service
+    profile = b.facts.profile
+    b.add(
+        "01-主体/主体信息.txt",
+        _text(
+            "\n".join(
+                [
+                    f"单位名称：{p.get('name_zh', '')}",
+                    f"统一社会信用代码：{p.get('credit_code', '')}",
+                    f"法定代表人：{p.get('legal_representative', '')}",
+                    f"算法安全责任人（安全负责人）：{p.get('security_lead', '')}",
+                    f"联系人：{p.get('contact_name', '')} {p.get('contact_phone', '')}",
+                ]
+            )
+        ),
+    )
+    b.add(
+        "02-算法/算法基本信息.txt",
+        _text(
+            "\n".join(
+                [
+                    "算法类别：生成合成类（深度合成）",
+                    f"服务名称：{s.get('name', '')}",
+                    f"模态：{'、'.join(profile.get('modalities') or [])}",
+                    f"基础模型：{s.get('foundation_model_name') or ''}",
+                    f"已有算法备案编号：{s.get('algorithm_filing_number') or '无'}",
+                ]
+            )
+        ),
+    )
+    b.add(
+        "03-产品及功能/产品信息.txt",
+        _text(
+            "\n".join(
+                [
+                    f"产品名称：{s.get('name', '')}",
+                    f"服务形式（渠道）：{'、'.join(profile.get('channels') or [])}",
+                    f"产品说明：{s.get('description') or ''}",
+                ]
+            )
+        ),
+    )
+    b.todo += [
+        "营业执照、法定代表人及算法安全责任人身份证明与任职证明。",
+        "算法备案承诺书（签字盖章）。",
+        "落实算法安全主体责任基本情况（filing-practice §4.2）。",
+        "算法安全自评估报告（生成合成类-服务提供者，§4.3）。",
+        "拟公示内容（§4.4）。",
+        "算法详细属性（模态、格式、性能、硬件、方法、日活/月活）与 ICP 信息，在备案系统中填写。",
+        "注意：算法备案材料与大模型备案材料分开提交，不得混用。",
+    ]
+
+
+LAYOUTS: dict[str, Callable[[_Builder], None]] = {
+    "gai_filing": _gai_filing,
+    "gai_registration": _gai_registration,
+    "algorithm_filing": _algorithm_filing,
+}
+
+
+def _signed_dossier(assessment) -> tuple[str, bytes] | None:
+    from dossiers.models import Dossier
+    from dossiers.package import pdf_name
+
+    dossier = (
+        Dossier.objects.final_ready()
+        .filter(assessment=assessment, assessment_version=assessment.version)
+        .exclude(pdf_path="")
+        .order_by("-created_at")
+        .first()
+    )
+    if dossier is None:
+        return None
+    try:
+        with default_storage.open(dossier.pdf_path, "rb") as handle:
+            return pdf_name(dossier.number), handle.read()
+    except OSError:
+        return None
+
+
+def route_package(
+    assessment, route_code: str, *, preview: bool = False, facts: FilingFacts | None = None
+) -> tuple[str, bytes]:
+    """The ZIP of one route: (file name, bytes). Raises PackageError for a route that has no
+    package or does not apply, PackageBlocked for a final package while checks block."""
+    facts = facts or facts_for(assessment)
+    if route_code not in LAYOUTS or route_code not in facts.routes:
+        raise PackageError(_("The route %(route)s does not apply.") % {"route": route_code})
+    if not preview:
+        titles = blocking_titles(facts)
+        if titles:
+            raise PackageBlocked(titles)
+    builder = _Builder(assessment, facts, preview)
+    LAYOUTS[route_code](builder)
+    signed = _signed_dossier(assessment)
+    if signed is not None:
+        builder.add(*signed)
+    if builder.todo:
+        builder.add(
+            TODO_NAME,
+            _text("本材料包尚缺以下材料（门户无法生成）：\n- " + "\n- ".join(builder.todo)),
+        )
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "route": route_code,
+        "route_title": ROUTE_LABELS[route_code],
+        "preview": preview,
+        "assessment": dict(facts.assessment),
+        "service": facts.service.get("name", ""),
+        "files": [
+            {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+            for path, data in builder.files
+        ],
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for path, data in builder.files:
+            zf.writestr(path, data)
+        zf.writestr(MANIFEST_NAME, json.dumps(manifest, ensure_ascii=False, indent=2))
+    stem = f"{facts.service.get('name', '')}-{ROUTE_LABELS[route_code]}-v{assessment.version}"
+    name = f"{DRAFT_PREFIX if preview else ''}{_safe(stem)}.zip"
+    return name, out.getvalue()
