@@ -27,6 +27,10 @@ CLAUSE_FIELDS = (
 )
 
 
+def is_ratio(question: QuestionItem) -> bool:
+    return question.unit_en == "ratio" or any(t.get("unit") == "ratio" for t in question.thresholds)
+
+
 class AnswerForm(forms.Form):
     revision = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
     note = forms.CharField(
@@ -90,12 +94,16 @@ class AnswerForm(forms.Form):
                 widget=forms.CheckboxSelectMultiple,
             )
         elif kind == QuestionKind.NUMBER:
+            # A share asked "as a decimal between 0 and 1" cannot be 12000 (or 30 for 30 %).
+            ratio = is_ratio(question)
             self.fields["value"] = forms.DecimalField(
                 label=_("Answer"),
                 required=False,
                 max_digits=20,
                 decimal_places=6,
                 localize=False,
+                min_value=0 if ratio else None,
+                max_value=1 if ratio else None,
             )
         elif kind == QuestionKind.DATE:
             self.fields["value"] = forms.DateField(

@@ -26,6 +26,7 @@ class Action(models.TextChoices):
     INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
     INVITATION_REVOKED = "invitation_revoked", _("Invitation withdrawn")
     PROVIDER_CHANGED = "provider_changed", _("Provider details changed")
+    SERVICE_CHANGED = "service_changed", _("Service profile changed")
     ASSESSMENT_STARTED = "assessment_started", _("Assessment started")
     ASSESSMENT_STATUS_CHANGED = "assessment_status_changed", _("Assessment status changed")
     ANSWER_CHANGED = "answer_changed", _("Answer changed")

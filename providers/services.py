@@ -73,9 +73,39 @@ def provider_update(
     return provider
 
 
+SERVICE_FACTS = (
+    "name",
+    "modalities",
+    "channels",
+    "audience",
+    "public_opinion",
+    "minors_allowed",
+    "foundation_model_source",
+    "foundation_model_name",
+    "foundation_model_filing_number",
+    "algorithm_filing_number",
+    "gai_filing_number",
+    "launch_status",
+    "provider_code",
+)
+
+
+@transaction.atomic
 def service_save(*, service: AIService) -> AIService:
+    """Save a service; its facts decide which questions apply, so every change is audited."""
+    stored = AIService.objects.filter(pk=service.pk).values(*SERVICE_FACTS).first() or {}
     service.full_clean()
     service.save()
+    changed = [name for name in SERVICE_FACTS if stored.get(name) != getattr(service, name)]
+    if changed:
+        record(
+            Action.SERVICE_CHANGED,
+            obj=service,
+            provider=service.provider,
+            summary=service.name,
+            before={name: stored.get(name) for name in changed} if stored else None,
+            after={name: getattr(service, name) for name in changed},
+        )
     return service
 
 

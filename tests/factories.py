@@ -115,7 +115,11 @@ def make_questionnaire(n_questions: int = 5, *, code: str | None = None, domains
 
 
 def answer_data(question, **overrides) -> dict:
+    from assessments.forms import is_ratio
+
     data = {"revision": 0, **KIND_SAMPLES.get(question.kind, {})}
+    if question.kind == "number" and is_ratio(question):
+        data["value"] = "0.2"
     if question.kind in ("single_choice", "multiple_choice"):
         first = question.choices[0]["value"]
         data["value"] = first if question.kind == "single_choice" else [first]

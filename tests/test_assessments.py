@@ -417,3 +417,24 @@ def test_the_dashboard_shows_each_service_with_its_assessment(owner_client, prov
     page = owner_client.get(provider.get_absolute_url()).content.decode()
     assert assessment.get_absolute_url() in page
     assert f"0/{assessment.applicable_count}" in page
+
+
+def test_a_share_outside_zero_to_one_is_refused(editor_client, assessment, editor):
+    """Questions that ask for a share "as a decimal between 0 and 1" refuse 12000 or 30 (%)."""
+    from assessments.forms import is_ratio
+
+    factories.fill_required(assessment, editor)
+    state = services.load_state(assessment)
+    q = next(
+        q
+        for q in state.catalogue.questions
+        if q.kind == "number" and is_ratio(q) and q.code in state.applicable
+    )
+    current = assessment.answers.get(question_id=q.pk)
+    url = _url(assessment, "answer", question=q.code)
+    response = editor_client.post(url, {"revision": current.revision, "value": "30"})
+    assert response.status_code == 422
+    assert "1" in response.content.decode()
+    assert (
+        editor_client.post(url, {"revision": current.revision, "value": "0.3"}).status_code == 200
+    )

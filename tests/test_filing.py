@@ -639,3 +639,10 @@ def test_libreoffice_opens_the_documents(submitted, owner_client, tmp_path):
         pdf = PdfReader(tmp_path / f"{source.stem}.pdf")
         text = "".join(page.extract_text() for page in pdf.pages)
         assert ("评估对象与范围" if slug == "report.docx" else "煽动颠覆国家政权") in text
+
+
+@pytest.mark.parametrize("share", [12000, 30, -0.1])
+def test_a_foreign_share_outside_zero_to_one_blocks(share):
+    result = SPECS["FORM-04"].run(make(A("TD-05", share)))
+    assert result.status == "block"
+    assert "0.25" in result.fix_en

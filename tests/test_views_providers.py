@@ -286,3 +286,14 @@ def test_chinese_is_the_default_whatever_the_browser_says(owner_client, provider
     ).content.decode()
     assert 'lang="zh-CN"' in page
     assert "生成式人工智能服务" in page
+
+
+def test_a_service_change_is_audited_with_before_and_after(editor_client, provider, service):
+    from audit.models import Action, AuditEvent
+
+    url = reverse("providers:service_edit", args=[provider.public_id, service.public_id])
+    data = {**SERVICE_FORM, "name": service.name, "minors_allowed": "on"}
+    editor_client.post(url, data, REMOTE_ADDR="203.0.113.7")
+    event = AuditEvent.objects.filter(action=Action.SERVICE_CHANGED).latest("id")
+    assert event.before["minors_allowed"] is False and event.after["minors_allowed"] is True
+    assert event.actor_email == "editor@a.example.cn" and event.ip == "203.0.113.7"

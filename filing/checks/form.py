@@ -182,6 +182,14 @@ def foreign_share(facts: FilingFacts) -> Verdict | None:
     share = facts.value("TD-05")
     if not isinstance(share, int | float):
         return None
+    if not 0 <= share <= 1:
+        return block(
+            f"境外开源语料占比填写为 {share}，应为 0 到 1 之间的小数",
+            f"The foreign open-source share reads {share}; it must be a decimal from 0 to 1",
+            "按“0 到 1 之间的小数”重新填写比例（如 25% 填 0.25）。",
+            "Enter the share as a decimal from 0 to 1 (25 % is 0.25).",
+            q("TD-05"),
+        )
     if share > 0.3:
         return warn(
             f"境外开源语料占 {pct(share)}，超过实务中常见的 30% 上限（非官方规定）",
