@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
@@ -30,7 +30,6 @@ class Card:
     previous: str | None = None
     changed: bool = False
     review: object | None = None  # the reviewer's comment when changes were requested
-    extra: dict = field(default_factory=dict)
 
 
 def _style(form: AnswerForm, editable: bool) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 from assessments import charts
@@ -16,10 +15,9 @@ from assessments.scoring import (
     ScoreResult,
 )
 from library.catalogue import Catalogue
+from library.i18n import text_language
 
-
-def _lang() -> str:
-    return "en" if (translation.get_language() or "").startswith("en") else "zh"
+_lang = text_language
 
 
 def _label(labels: dict, value) -> str:

@@ -57,7 +57,7 @@ def detail(request: HttpRequest, assessment: UUID) -> HttpResponse:
         "service": obj.service,
         "catalogue": catalogue,
         "domain": domain,
-        "domains": _domain_nav(obj, catalogue),
+        "domains": _domain_scores(obj, catalogue),
         "prev_domain": catalogue.domains[index - 1] if index else None,
         "next_domain": catalogue.domains[index + 1] if index + 1 < len(catalogue.domains) else None,
         "cards": question_cards(
@@ -70,10 +70,6 @@ def detail(request: HttpRequest, assessment: UUID) -> HttpResponse:
         "score": obj.self_score,
     }
     return render(request, "assessments/detail.html", context)
-
-
-def _domain_nav(assessment, catalogue):
-    return _domain_scores(assessment, catalogue)
 
 
 def _returned_version(assessment):
@@ -165,10 +161,19 @@ def upload_evidence(request: HttpRequest, assessment: UUID, question: str) -> Ht
             error, status = str(exc.args[0] if exc.args else exc), 422
     else:
         error, status = " ".join(e for errs in form.errors.values() for e in errs), 422
-    items = list(obj.evidence.filter(question_id=item.pk).select_related("analysis"))
+    return _evidence_panel(request, obj, item, state, error=error, status=status)
+
+
+def _evidence_panel(request, assessment, question, state, *, error=None, status=200):
+    """The files of one question after an upload or removal, and the page's new state.
+    A refused upload changed nothing, so it has no state and the list is read afresh."""
+    if state is not None:
+        items = state.evidence.get(question.code, [])
+    else:
+        items = list(assessment.evidence.filter(question_id=question.pk).select_related("analysis"))
     context = {
-        "assessment": obj,
-        "question": item,
+        "assessment": assessment,
+        "question": question,
         "evidence": items,
         "editable": True,
         "error": error,
@@ -224,20 +229,8 @@ def delete_evidence(request: HttpRequest, assessment: UUID, evidence: UUID) -> H
     item = get_evidence(obj, evidence)
     state = services.evidence_delete(evidence=item, user=request.user)
     if request.htmx:
-        catalogue = services.get_catalogue(obj.questionnaire)
-        question = catalogue.by_pk[item.question_id]
-        context = {
-            "assessment": obj,
-            "question": question,
-            "evidence": list(
-                obj.evidence.filter(question_id=question.pk).select_related("analysis")
-            ),
-            "editable": True,
-            "max_mb": settings.EVIDENCE_MAX_BYTES // 1048576,
-        }
-        response = render(request, "assessments/_evidence.html", context)
-        _add_state_event(response, state)
-        return response
+        question = services.get_catalogue(obj.questionnaire).by_pk[item.question_id]
+        return _evidence_panel(request, obj, question, state)
     messages.success(request, _("File removed."))
     return redirect(obj)
 

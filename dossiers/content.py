@@ -16,7 +16,6 @@ from typing import Any
 import segno
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -33,6 +32,7 @@ from assessments.scoring import (
 )
 from dossiers.models import Dossier
 from library.catalogue import Catalogue, QuestionItem, get_catalogue
+from library.i18n import text_language
 from library.models import QuestionKind
 from providers.models import Audience, Channel, FoundationModelSource, Modality
 from reviews.models import AnswerReview
@@ -46,7 +46,7 @@ RISK_BANKS = ("keyword_list", "test_bank_generated", "test_bank_refuse")
 
 
 def _zh() -> bool:
-    return not (translation.get_language() or "").startswith("en")
+    return text_language() == "zh"
 
 
 @dataclass(frozen=True)

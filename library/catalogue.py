@@ -12,14 +12,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from django.utils import translation
-
 from library import conditions
+from library.i18n import text_language
 from library.models import Provision, Question, Questionnaire
 
-
-def _lang() -> str:
-    return "en" if (translation.get_language() or "").startswith("en") else "zh"
+_lang = text_language
 
 
 @dataclass(frozen=True)

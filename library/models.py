@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from django.db import models
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from library.i18n import text_language
 
 
 class Bilingual:
     """`obj.tr("title")` gives title_en in English and title_zh otherwise."""
 
     def tr(self, field: str) -> str:
-        lang = "en" if (translation.get_language() or "").startswith("en") else "zh"
+        lang = text_language()
         value = getattr(self, f"{field}_{lang}", "")
         return value or getattr(self, f"{field}_zh", "")
 
@@ -295,7 +296,7 @@ class Question(Bilingual, models.Model):
         )
 
     def choice_label(self, value) -> str:
-        lang = "en" if (translation.get_language() or "").startswith("en") else "zh"
+        lang = text_language()
         for choice in self.choices:
             if choice["value"] == value:
                 return choice.get(f"label_{lang}") or choice["label_zh"]

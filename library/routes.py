@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from library import conditions
+from library.i18n import text_language
 from library.models import Questionnaire
 
 PROFILE_LABELS = {
@@ -40,7 +40,7 @@ def filing_routes(
     questionnaire: Questionnaire, *, profile: Mapping[str, Any], answers: Mapping[str, Any]
 ) -> list[FilingRoute]:
     """Every route whose condition holds; the `none` route only when no other does."""
-    lang_en = (translation.get_language() or "").startswith("en")
+    lang_en = text_language() == "en"
     matched, fallback = [], None
     for route in questionnaire.filing_routes:
         item = FilingRoute(

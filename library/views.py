@@ -91,7 +91,6 @@ def questionnaire_detail(request: HttpRequest, code: str, version: int) -> HttpR
     context = {
         "questionnaire": questionnaire,
         "domains": domains,
-        "versions": Questionnaire.objects.filter(code=code).values_list("version", flat=True),
     }
     return render(request, "library/questionnaire.html", context)
 

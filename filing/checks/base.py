@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Literal
 
-from django.utils import translation
-
 from filing.facts import EvidenceFact, FilingFacts
+from library.i18n import text_language
 
 Status = Literal["pass", "warn", "block"]
 STATUS_ORDER = {"block": 0, "warn": 1, "pass": 2}
@@ -35,7 +34,7 @@ AREAS: tuple[tuple[str, str, str], ...] = (
 
 
 def _en() -> bool:
-    return (translation.get_language() or "").startswith("en")
+    return text_language() == "en"
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 from django import template
 
+from library.i18n import text_language
+
 register = template.Library()
 
 
@@ -12,20 +14,18 @@ def tr(obj, field: str) -> str:
 @register.filter
 def trd(mapping: dict, stem: str) -> str:
     """The same for plain dicts from the YAML (choices, thresholds, routes)."""
-    from django.utils import translation
 
-    lang = "en" if (translation.get_language() or "").startswith("en") else "zh"
+    lang = text_language()
     return mapping.get(f"{stem}_{lang}") or mapping.get(f"{stem}_zh") or ""
 
 
 @register.filter
 def pick(mapping: dict) -> str:
     """{"zh": ..., "en": ...} → the text in the language of the page."""
-    from django.utils import translation
 
     if not mapping:
         return ""
-    lang = "en" if (translation.get_language() or "").startswith("en") else "zh"
+    lang = text_language()
     return mapping.get(lang) or mapping.get("zh") or ""
 
 
