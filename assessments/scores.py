@@ -36,6 +36,7 @@ def specs_for(catalogue: Catalogue) -> tuple[tuple[QuestionSpec, ...], tuple[Dom
             if is_measured(q)
             else (q.expected if q.kind == QuestionKind.YES_NO else None),
             choice_scores={c["value"]: c["score"] for c in q.choices if "score" in c},
+            na_choices=frozenset(c["value"] for c in q.choices if "score" not in c),
             thresholds=tuple(
                 Threshold(t["comparison"], t["value"], bool(t.get("advisory")))
                 for t in q.thresholds

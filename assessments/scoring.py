@@ -212,6 +212,9 @@ class QuestionSpec:
     required: bool = True
     expected: bool | None = None  # yes_no only
     choice_scores: Mapping[str, int | float] = field(default_factory=dict)
+    # Choices offered without a score ("不适用"): choosing one takes the question out of the
+    # score, as N/A does for a clause.
+    na_choices: frozenset[str] = frozenset()
     thresholds: tuple[Threshold, ...] = ()
 
     def __post_init__(self) -> None:
@@ -591,7 +594,9 @@ def score_assessment(
             status, fraction = "not_applicable", None
         elif not answered:
             status, fraction = "unanswered", Fraction(0) if q.gradable else None
-        elif q.kind == "clause" and value == "na":
+        elif (q.kind == "clause" and value == "na") or (
+            q.kind == "single_choice" and q.gradable and value in q.na_choices
+        ):
             status, fraction = "na", None
         elif q.gradable:
             fraction = _answer_fraction(q, value)

@@ -204,3 +204,14 @@ def test_unknown_template_is_404(editor_client):
         editor_client.get(reverse("library:analyser_template", args=["x", "csv"])).status_code
         == 404
     )
+
+
+@pytest.mark.parametrize("code", ["PI-Q18", "PI-Q25", "LI-03"])
+def test_choosing_not_applicable_on_a_choice_question_saves_and_scores(assessment, editor, code):
+    factories.fill_required(assessment, editor)
+    applicable = set(services.load_state(assessment).applicable)
+    if code not in applicable:
+        pytest.skip(f"{code} does not apply to the test service")
+    factories.answer(assessment, code, editor, value="na")
+    result = _score(assessment)
+    assert next(q for q in result.questions if q.code == code).status == "na"

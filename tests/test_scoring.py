@@ -154,6 +154,27 @@ def test_ungradable_questions_never_enter_the_denominator(question):
     assert result.questions[0].fraction is None
 
 
+def test_an_unscored_choice_takes_the_question_out_of_the_score():
+    """PI-Q18, PI-Q25, LI-03 offer 不适用 without a score: choosing it is N/A, not a crash."""
+    scored = QuestionSpec(
+        "S", "d1", "single_choice", choice_scores={"yes": 1, "no": 0}, na_choices=frozenset({"na"})
+    )
+    other = clause("A")
+    result = score_assessment(
+        [scored, other], [D1], [AnswerInput("S", "na"), AnswerInput("A", "conform")]
+    )
+    assert result.questions[0].status == "na" and result.questions[0].fraction is None
+    assert result.overall == 100.0
+    failed = score_assessment(
+        [scored, other], [D1], [AnswerInput("S", "no"), AnswerInput("A", "conform")]
+    )
+    assert failed.overall == 50.0
+    info = QuestionSpec("I", "d1", "single_choice", na_choices=frozenset({"na"}))  # ungraded
+    assert (
+        score_assessment([info], [D1], [AnswerInput("I", "na")]).questions[0].status == "answered"
+    )
+
+
 @pytest.mark.parametrize(
     ("question", "value"),
     [
