@@ -14,7 +14,9 @@ from providers.models import Membership
 
 def get_assessment(request: HttpRequest, assessment_id: UUID) -> tuple[Assessment, Membership]:
     assessment = (
-        Assessment.objects.select_related("service__provider", "questionnaire", "previous")
+        Assessment.objects.select_related(
+            "service__provider", "service__disclosure", "questionnaire", "previous"
+        )
         .filter(public_id=assessment_id)
         .first()
     )

@@ -385,6 +385,10 @@ def build_snapshot(assessment: Assessment, state: State, user: User) -> dict:
             "security_lead": provider.security_lead,
             "legality_lead": provider.legality_lead,
             "pi_officer": provider.pi_officer,
+            # The application form's contact line (filing-practice §2.1).
+            "contact_name": provider.contact_name,
+            "contact_phone": provider.contact_phone,
+            "contact_email": provider.contact_email,
         },
         "service": {
             "id": str(service.public_id),

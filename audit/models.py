@@ -37,6 +37,9 @@ class Action(models.TextChoices):
     ASSESSMENT_ASSIGNED = "assessment_assigned", _("Assessment assigned")
     DOSSIER_GENERATED = "dossier_generated", _("Dossier generated")
     DOSSIER_DOWNLOADED = "dossier_downloaded", _("Dossier downloaded")
+    DISCLOSURE_CHANGED = "disclosure_changed", _("Public disclosure text changed")
+    PACKAGE_GENERATED = "package_generated", _("Filing package generated")
+    PACKAGE_DOWNLOADED = "package_downloaded", _("Filing package downloaded")
 
 
 class AuditEventQuerySet(models.QuerySet):

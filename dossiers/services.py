@@ -9,11 +9,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -28,6 +27,7 @@ from dossiers.errors import DossierError
 from dossiers.models import IN_PROGRESS, Dossier, DossierKind, DossierStatus, new_dossier_number
 from dossiers.pdf import html_to_pdf, render_dossier_html
 from notifications.services import notify
+from portal.locks import exclusive
 
 logger = logging.getLogger(__name__)
 # Arbitrary first key of PostgreSQL's two-int advisory locks: "dossiers".
@@ -111,26 +111,6 @@ def dossier_retry(*, dossier: Dossier) -> bool:
 # --- building (runs in the worker) --------------------------------------------------------------
 
 
-@contextmanager
-def _exclusive(dossier_id: int):
-    """A PostgreSQL session lock held while one worker builds the dossier. A redelivered or
-    duplicate task that finds it taken does nothing; if the worker dies, its connection closes,
-    the lock goes with it and the redelivered task can take over. (SQLite, the single-machine
-    default, runs one solo worker, so there is nothing to exclude.)"""
-    if connection.vendor != "postgresql":
-        yield True
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_CLASS, dossier_id])
-        got = cursor.fetchone()[0]
-    try:
-        yield got
-    finally:
-        if got:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_CLASS, dossier_id])
-
-
 def _progress(dossier: Dossier, status: str, progress: int) -> None:
     Dossier.objects.filter(pk=dossier.pk, status__in=IN_PROGRESS).update(
         status=status, progress=progress, updated_at=timezone.now()
@@ -139,7 +119,7 @@ def _progress(dossier: Dossier, status: str, progress: int) -> None:
 
 def dossier_build(dossier_id: int, *, worker: str = "") -> bool:
     """Build a queued dossier; False when another worker has it or it is finished already."""
-    with _exclusive(dossier_id) as got:
+    with exclusive(_LOCK_CLASS, dossier_id) as got:
         if not got:
             return False
         claimed = Dossier.objects.filter(pk=dossier_id, status__in=IN_PROGRESS).update(

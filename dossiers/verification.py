@@ -18,7 +18,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from django.conf import settings
 from django.core.files.uploadedfile import TemporaryUploadedFile
@@ -29,6 +29,9 @@ from dossiers import signing
 from dossiers.models import Dossier, DossierStatus
 from dossiers.package import MANIFEST_NAME
 
+if TYPE_CHECKING:
+    from filing.models import FilingPackage
+
 logger = logging.getLogger(__name__)
 
 CURRENT = "current"
@@ -36,6 +39,7 @@ SUPERSEDED = "superseded"
 NOT_GENUINE = "not_genuine"
 MAX_ZIP_MEMBERS = 10_000
 INSPECTION_SECONDS = 30
+PACKAGE_PREFIX = "PKG-"  # filing.models.new_package_number
 
 
 class _Refused(Exception):
@@ -48,8 +52,8 @@ class _Refused(Exception):
 class Verdict:
     outcome: str
     reasons: list[str] = field(default_factory=list)
-    dossier: Dossier | None = None
-    newer: Dossier | None = None
+    dossier: Dossier | FilingPackage | None = None  # what the portal issued under the number
+    newer: Dossier | FilingPackage | None = None
     kind: str = ""  # "pdf" or "package"
     signer: str = ""
     files_checked: int = 0
@@ -180,6 +184,8 @@ def _check_pdf(data: bytes, roots: list[bytes]) -> _SignedPdf:
 
 
 def _conclude(pdf: _SignedPdf, *, kind: str, files_checked: int = 0) -> Verdict:
+    if pdf.number.startswith(PACKAGE_PREFIX):
+        return _conclude_filing_package(pdf, kind=kind, files_checked=files_checked)
     dossier = (
         Dossier.objects.select_related("assessment__service__provider", "assessment__questionnaire")
         .filter(number=pdf.number, status=DossierStatus.READY)
@@ -197,6 +203,30 @@ def _conclude(pdf: _SignedPdf, *, kind: str, files_checked: int = 0) -> Verdict:
     if newer is not None or dossier.assessment.status == "superseded":
         return Verdict(SUPERSEDED, [], dossier=dossier, newer=newer, **base)
     return Verdict(CURRENT, [], dossier=dossier, **base)
+
+
+def _conclude_filing_package(pdf: _SignedPdf, *, kind: str, files_checked: int) -> Verdict:
+    """A route package's file list or one of its signed documents (filing.packages)."""
+    from filing.models import FilingPackage
+
+    package = (
+        FilingPackage.objects.select_related("assessment__service__provider")
+        .filter(number=pdf.number, status=DossierStatus.READY, kind="final")
+        .first()
+    )
+    base = {"kind": kind, "signer": pdf.signer, "files_checked": files_checked}
+    if package is None:
+        return Verdict(NOT_GENUINE, [_("The portal has no package with this number.")], **base)
+    if (
+        pdf.sha256 not in package.signed_files.values()
+        or package.signer_fingerprint != pdf.fingerprint
+    ):
+        reason = _("The file is signed but is not one the portal issued under this number.")
+        return Verdict(NOT_GENUINE, [reason], dossier=package, **base)
+    newer = package.superseded_by()
+    if newer is not None or package.assessment.status == "superseded":
+        return Verdict(SUPERSEDED, [], dossier=package, newer=newer, **base)
+    return Verdict(CURRENT, [], dossier=package, **base)
 
 
 def _check_package(handle: BinaryIO, roots: list[bytes]) -> _Inspection:

@@ -16,8 +16,9 @@ from assessments.access import get_assessment, get_writable_assessment
 from dossiers import services
 from dossiers.access import get_dossier
 from dossiers.forms import GenerateForm, VerifyForm
-from dossiers.models import Dossier, DossierStatus
+from dossiers.models import Dossier, DossierKind, DossierStatus
 from dossiers.verification import verify_file
+from filing.models import FilingPackage
 
 
 def _panel(request: HttpRequest, assessment, membership, status: int = 200) -> HttpResponse:
@@ -115,6 +116,10 @@ def verify(request: HttpRequest, number: str | None = None) -> HttpResponse:
     record = None
     if number:
         record = Dossier.objects.filter(number=number, status=DossierStatus.READY).first()
+        if record is None:
+            record = FilingPackage.objects.filter(
+                number=number, status=DossierStatus.READY, kind=DossierKind.FINAL
+            ).first()
     context = {
         "number": number,
         "record": record,

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.storage import default_storage
 
 from assessments.services import load_state
@@ -30,6 +31,15 @@ TEXT_FIELDS = (
 # Evidence read as text for the secrets check: small plain-text files only.
 TEXT_TYPES = ("text/plain", "text/csv", "text/markdown", "application/json")
 TEXT_MAX_BYTES = 512 * 1024
+# The fields of the algorithm's public disclosure text (拟公示内容, filing-practice §4.4).
+DISCLOSURE_FIELDS = (
+    "algorithm_name",
+    "principle",
+    "mechanism",
+    "scenarios",
+    "purpose",
+    "publicity",
+)
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,9 @@ class FilingFacts:
     # The assessment's identity and self-assessed score, for the documents.
     assessment: Mapping[str, Any] = field(default_factory=dict)
     self_score: Mapping[str, Any] | None = None
+    # The service's saved 拟公示内容 (DISCLOSURE_FIELDS), None while only the draft exists. It
+    # belongs to the service, not to a version: a submitted assessment reads the live text too.
+    disclosure: Mapping[str, str] | None = None
 
     @property
     def profile(self) -> Mapping[str, Any]:
@@ -154,7 +167,8 @@ def facts_for(assessment, *, today: dt.date | None = None) -> FilingFacts:
 
     Queries: none for a submitted assessment (beyond the catalogue, cached per process); two
     for a draft (answers; evidence with analyses). `assessment` should come with
-    service__provider and questionnaire selected.
+    service__provider, service__disclosure and questionnaire selected (without
+    service__disclosure the disclosure costs one query more).
     """
     catalogue = get_catalogue(assessment.questionnaire)
     if assessment.snapshot:
@@ -172,6 +186,7 @@ def facts_for(assessment, *, today: dt.date | None = None) -> FilingFacts:
         kinds={q.code: q.kind for q in catalogue.questions},
         domains={q.code: q.domain for q in catalogue.questions},
         today=today or dt.date.today(),
+        disclosure=saved_disclosure(assessment.service),
         assessment={
             "id": str(assessment.public_id),
             "version": assessment.version,
@@ -293,6 +308,17 @@ def _from_state(assessment, catalogue: Catalogue) -> dict[str, Any]:
         "submitted_on": None,
         "self_score": assessment.self_score,
     }
+
+
+def saved_disclosure(service) -> dict[str, str] | None:
+    """The service's saved disclosure text, or None. Read through the reverse one-to-one
+    accessor, which uses the row select_related put on the service (a missing one is cached as
+    None too), so a page that selected it runs no query here."""
+    try:
+        saved = service.disclosure
+    except ObjectDoesNotExist:
+        return None
+    return {name: getattr(saved, name) for name in DISCLOSURE_FIELDS}
 
 
 def provider_facts(provider) -> dict[str, Any]:

@@ -1,14 +1,18 @@
 """Filing packages: one ZIP per filing route, in the numbered layout of filing-practice.md §9.
 
-`route_package(assessment, route_code)` returns (file name, ZIP bytes). The ZIP holds the
-documents the portal generates (application form, report, annex 4/5 workbooks), the provider's
-uploaded evidence sorted into the route's numbered folders, a `待补充.txt` naming what the
-portal cannot produce, the signed dossier PDF of this version when one exists, and
-`manifest.json` with the SHA-256 and size of every other file.
+`route_package(assessment, route_code, ...)` returns a `BuiltPackage` (file name, ZIP bytes,
+manifest hash, signed PDFs). The ZIP holds the documents the portal writes — each narrative
+document as editable Word and as PDF (signed in a final package), the annex 4/5 workbooks — the
+provider's uploaded evidence sorted into the route's numbered folders, a `待补充.txt` naming
+what the portal cannot produce, the signed dossier PDF of this version when one exists,
+`manifest.json` with the SHA-256 and size of every file, and `00-材料清单.pdf`: the file list
+with the manifest's SHA-256 in its (signed) metadata, which the verification page checks like a
+dossier.
 
 A final package is refused while any pre-filing check blocks (`PackageBlocked`); a preview
-(`preview=True`) is always built and every document name in it starts with "草稿-". The
-test-channel sheet (测试账号) never goes into a package (filing-practice §3.6).
+(`preview=True`) is always built, unsigned, and every document name in it starts with "草稿-".
+The test-channel sheet (测试账号) never goes into a package (filing-practice §3.6). Packages
+are built by the worker (`filing.services.package_build`), not in a request.
 """
 
 from __future__ import annotations
@@ -24,16 +28,18 @@ from dataclasses import dataclass, field
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
-from filing import annexes, docx
+from filing import algorithm, annexes, documents, docx, pdf
+from filing.blocks import Doc
 from filing.checks import run_checks
 from filing.facts import EvidenceFact, FilingFacts, evidence_path, facts_for
 from library.catalogue import get_catalogue
 
 MANIFEST_NAME = "manifest.json"
+LIST_NAME = "00-材料清单.pdf"
 TODO_NAME = "待补充.txt"
 README_NAME = "README.txt"
 DRAFT_PREFIX = "草稿-"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 
 ROUTE_LABELS = {
     "gai_filing": "大模型上线备案",
@@ -70,8 +76,18 @@ def is_test_account(name: str) -> bool:
     return bool(_TEST_ACCOUNT.search(name))
 
 
-def blocking_titles(facts: FilingFacts) -> list[str]:
-    return [f"{r.code} {r.title}" for r in run_checks(facts).blocks]
+# Checks of one filing track block only that track's package: an unfinished public disclosure
+# text holds back the algorithm filing, not the generative-AI filing (and vice versa).
+ROUTE_AREAS = {"algorithm": ("algorithm_filing",)}
+
+
+def blocks_route(result, route: str | None) -> bool:
+    return route is None or route in ROUTE_AREAS.get(result.area, (route,))
+
+
+def blocking_titles(facts: FilingFacts, route: str | None = None) -> list[str]:
+    """Blocking checks as "CODE title"; with a route, only those that hold back its package."""
+    return [f"{r.code} {r.title}" for r in run_checks(facts).blocks if blocks_route(r, route)]
 
 
 def routes_of(facts: FilingFacts) -> list[str]:
@@ -88,15 +104,33 @@ class _Builder:
     assessment: object
     facts: FilingFacts
     preview: bool
+    number: str = ""
+    sign: Callable[[bytes], bytes] | None = None  # a final package's PDF signer
     files: list[tuple[str, bytes]] = field(default_factory=list)
     todo: list[str] = field(default_factory=list)
     used: set[str] = field(default_factory=set)  # evidence ids placed in a folder
+    signed: dict[str, str] = field(default_factory=dict)  # path -> SHA-256 of signed PDFs
 
-    def add(self, path: str, data: bytes) -> None:
+    def add(self, path: str, data: bytes) -> str:
         folder, _sep, name = path.rpartition("/")
         if self.preview:
             name = DRAFT_PREFIX + name
-        self.files.append((f"{folder}/{name}" if folder else name, data))
+        path = f"{folder}/{name}" if folder else name
+        self.files.append((path, data))
+        return path
+
+    def document(self, stem: str, doc: Doc) -> None:
+        """A narrative document twice: editable Word, and PDF (signed in a final package)."""
+        self.add(f"{stem}.docx", docx.render(doc))
+        self.add_pdf(f"{stem}.pdf", pdf.render(doc, number=self.number, draft=self.preview).data)
+
+    def add_pdf(self, path: str, data: bytes) -> None:
+        if self.sign is not None:
+            data = self.sign(data)
+            path = self.add(path, data)
+            self.signed[path] = hashlib.sha256(data).hexdigest()
+        else:
+            self.add(path, data)
 
     def evidence(self, *codes: str) -> list[EvidenceFact]:
         return [
@@ -157,15 +191,6 @@ def _bytes(handle) -> bytes:
     return data
 
 
-def not_involved_page(reason: str) -> bytes:
-    """附件3 marked 不涉及 with the reason (filing-practice §3.3)."""
-    doc = docx.new_document("附件3 语料标注规则（不涉及）")
-    doc.add_heading("附件3 语料标注规则", level=0)
-    docx.para(doc, "不涉及", bold=True, center=True)
-    docx.para(doc, f"理由：{reason}")
-    return _bytes(docx._save(doc))
-
-
 def annotation_reason(facts: FilingFacts) -> str:
     answer = facts.answers.get("SCOPE-07")
     parts = []
@@ -184,11 +209,8 @@ def annotation_reason(facts: FilingFacts) -> str:
 
 def _gai_filing(b: _Builder) -> None:
     catalogue = get_catalogue(b.assessment.questionnaire)
-    b.add(
-        "01-生成式人工智能上线备案表.docx",
-        _bytes(docx.application_form(b.facts, catalogue)),
-    )
-    b.add("02-附件1-安全评估报告.docx", _bytes(docx.assessment_report(b.facts, catalogue)))
+    b.document("01-生成式人工智能上线备案表", documents.application_form(b.facts, catalogue))
+    b.document("02-附件1-安全评估报告", documents.assessment_report(b.facts, catalogue))
     folder = "03-附件2-服务协议与隐私政策"
     copied = sum(b.copy(folder, b.evidence(*codes), stem) for stem, codes in AGREEMENT)
     if not copied:
@@ -199,15 +221,16 @@ def _gai_filing(b: _Builder) -> None:
     if any(c in b.facts.applicable for c in ANNOTATION):
         b.folder(folder, b.evidence(*ANNOTATION), "尚未上传附件3《语料标注规则》（问题 AN-01）。")
     else:
-        b.add(
-            f"{folder}/附件3-语料标注规则-不涉及.docx",
-            not_involved_page(annotation_reason(b.facts)),
+        b.document(
+            f"{folder}/附件3-语料标注规则-不涉及",
+            documents.not_involved_page(b.facts, annotation_reason(b.facts)),
         )
     b.add("05-附件4-拦截关键词列表.xlsx", _bytes(annexes.annex4_for(b.facts)))
     b.add("06-附件5-评估测试题.xlsx", _bytes(annexes.annex5_for(b.facts)))
     b.further("07-其他佐证")
     b.todo += [
-        "备案表、附件1 的签字盖章 PDF 版（门户生成 Word 版，签章后另存 PDF）。",
+        "备案表、附件1 的法定代表人签字和单位盖章（门户生成 Word 版和门户签名的 PDF 版；"
+        "签字盖章后的扫描件另行提交）。",
         "附件6（如属地网信办要求，例如算力持续性说明）。",
         "测试通道（测试账号及 API 接口）文件：单独提交，不放入本材料包。",
     ]
@@ -279,12 +302,12 @@ def _algorithm_filing(b: _Builder) -> None:
             )
         ),
     )
+    for stem, doc in algorithm.documents(b.facts, get_catalogue(b.assessment.questionnaire)):
+        b.document(stem, doc)
     b.todo += [
         "营业执照、法定代表人及算法安全责任人身份证明与任职证明。",
-        "算法备案承诺书（签字盖章）。",
-        "落实算法安全主体责任基本情况（filing-practice §4.2）。",
-        "算法安全自评估报告（生成合成类-服务提供者，§4.3）。",
-        "拟公示内容（§4.4）。",
+        "算法备案承诺书、落实算法安全主体责任基本情况、算法安全自评估报告：签字盖章后的扫描件"
+        "（门户生成 Word 版和门户签名的 PDF 版）。",
         "算法详细属性（模态、格式、性能、硬件、方法、日活/月活）与 ICP 信息，在备案系统中填写。",
         "注意：算法备案材料与大模型备案材料分开提交，不得混用。",
     ]
@@ -317,19 +340,69 @@ def _signed_dossier(assessment) -> tuple[str, bytes] | None:
         return None
 
 
+def file_list(manifest: dict, manifest_sha256: str) -> Doc:
+    """材料清单: what the package holds, with sizes and hashes; signed, it certifies the rest."""
+    assessment = manifest["assessment"]
+    doc = Doc("备案材料清单")
+    doc.heading_title(f"{manifest['route_title']}材料清单")
+    doc.table(
+        ("项目", "内容"),
+        [
+            ("服务名称", manifest["service"]),
+            (
+                "评估问卷及版本",
+                f"{assessment.get('questionnaire', '')} 第 {assessment.get('version', '')} 版",
+            ),
+            ("材料包编号", manifest["number"] or "草稿（未编号）"),
+            ("文件数", len(manifest["files"])),
+            ("manifest.json 的 SHA-256", manifest_sha256),
+        ],
+        widths=(4, 12),
+    )
+    doc.para(
+        "本清单列出材料包中的全部文件及其 SHA-256 值。材料包签名后，可在门户的核验页面上传"
+        "整个 ZIP 或其中任一签名 PDF，核验其真实性和完整性。"
+        if manifest["number"] and not manifest["preview"]
+        else "草稿材料包：未签名，不得用于备案。"
+    )
+    doc.table(
+        ("序号", "文件", "大小（字节）", "SHA-256"),
+        [(i, f["path"], f["size"], f["sha256"]) for i, f in enumerate(manifest["files"], start=1)],
+        widths=(1.2, 6.3, 2.3, 6.2),
+    )
+    return doc
+
+
+@dataclass(frozen=True)
+class BuiltPackage:
+    name: str
+    data: bytes
+    manifest_sha256: str
+    list_name: str
+    signed: dict[str, str]  # path -> SHA-256 of every signed PDF in the package
+
+
 def route_package(
-    assessment, route_code: str, *, preview: bool = False, facts: FilingFacts | None = None
-) -> tuple[str, bytes]:
-    """The ZIP of one route: (file name, bytes). Raises PackageError for a route that has no
-    package or does not apply, PackageBlocked for a final package while checks block."""
+    assessment,
+    route_code: str,
+    *,
+    preview: bool = False,
+    facts: FilingFacts | None = None,
+    number: str = "",
+    sign: Callable[[bytes], bytes] | None = None,
+) -> BuiltPackage:
+    """The ZIP of one route. `number` is printed into the PDFs' metadata; `sign` signs each PDF
+    of a final package (`filing.services` passes the portal's key). Raises PackageError for a
+    route that has no package or does not apply, PackageBlocked for a final package while
+    checks block."""
     facts = facts or facts_for(assessment)
     if route_code not in LAYOUTS or route_code not in facts.routes:
         raise PackageError(_("The route %(route)s does not apply.") % {"route": route_code})
     if not preview:
-        titles = blocking_titles(facts)
+        titles = blocking_titles(facts, route_code)
         if titles:
             raise PackageBlocked(titles)
-    builder = _Builder(assessment, facts, preview)
+    builder = _Builder(assessment, facts, preview, number=number, sign=None if preview else sign)
     LAYOUTS[route_code](builder)
     signed = _signed_dossier(assessment)
     if signed is not None:
@@ -339,8 +412,11 @@ def route_package(
             TODO_NAME,
             _text("本材料包尚缺以下材料（门户无法生成）：\n- " + "\n- ".join(builder.todo)),
         )
+    list_name = (DRAFT_PREFIX if preview else "") + LIST_NAME
     manifest = {
         "format": MANIFEST_FORMAT,
+        "number": number,
+        "pdf": list_name,
         "route": route_code,
         "route_title": ROUTE_LABELS[route_code],
         "preview": preview,
@@ -351,11 +427,20 @@ def route_package(
             for path, data in builder.files
         ],
     }
+    raw_manifest = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
+    manifest_sha256 = hashlib.sha256(raw_manifest).hexdigest()
+    listing = pdf.render(
+        file_list(manifest, manifest_sha256),
+        number=number,
+        draft=preview,
+        manifest_sha256=manifest_sha256,
+    )
+    builder.add_pdf(LIST_NAME, listing.data)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for path, data in builder.files:
             zf.writestr(path, data)
-        zf.writestr(MANIFEST_NAME, json.dumps(manifest, ensure_ascii=False, indent=2))
+        zf.writestr(MANIFEST_NAME, raw_manifest)
     stem = f"{facts.service.get('name', '')}-{ROUTE_LABELS[route_code]}-v{assessment.version}"
     name = f"{DRAFT_PREFIX if preview else ''}{_safe(stem)}.zip"
-    return name, out.getvalue()
+    return BuiltPackage(name, out.getvalue(), manifest_sha256, list_name, dict(builder.signed))

@@ -26,6 +26,8 @@ def provider_urls(assessment, facts: FilingFacts) -> Callable[[Link], str]:
                 "assessments:evidence_download",
                 kwargs={"assessment": assessment.public_id, "evidence": link.ref},
             )
+        if link.kind == "disclosure":
+            return reverse("filing:disclosure", kwargs={"assessment": assessment.public_id})
         return f"{base}?domain={facts.domains.get(link.ref, '')}#q-{link.ref}"
 
     return url
@@ -40,6 +42,8 @@ def reviewer_urls(assessment, facts: FilingFacts) -> Callable[[Link], str]:
                 "reviews:evidence",
                 kwargs={"assessment": assessment.public_id, "evidence": link.ref},
             )
+        if link.kind == "disclosure":  # the provider's page; reviewers read it in the package
+            return f"#check-{link.label or 'ALGO-01'}"
         return f"{base}?domain={facts.domains.get(link.ref, '')}#q-{link.ref}"
 
     return url
@@ -65,4 +69,36 @@ def checks_context(assessment, *, reviewer: bool = False, facts: FilingFacts | N
         "not_automated": NOT_AUTOMATED,
         "reviewer": reviewer,
         "assessment": assessment,
+    }
+
+
+def packages_context(assessment, membership, facts: FilingFacts, report: Report) -> dict:
+    """What templates/filing/_packages.html needs: the applicable routes, each with its
+    packages (newest first), whether a signed one may be requested, and why not."""
+    from filing.models import FilingPackage
+    from filing.packages import ROUTE_LABELS, blocks_route, routes_of
+    from filing.services import FINAL_STATUSES
+
+    built: dict[str, list] = {}
+    for package in FilingPackage.objects.for_assessment(assessment):
+        built.setdefault(package.route, []).append(package)
+    approved = assessment.status in FINAL_STATUSES
+    routes = []
+    for code in routes_of(facts):
+        blocks = [f"{r.code} {r.title}" for r in report.blocks if blocks_route(r, code)]
+        routes.append(
+            {
+                "code": code,
+                "title": ROUTE_LABELS[code],
+                "packages": built.get(code, [])[:5],
+                "blocks": blocks,
+                "final_allowed": approved and not blocks,
+            }
+        )
+    return {
+        "assessment": assessment,
+        "routes": routes,
+        "approved": approved,
+        "can_write": membership.can_write,
+        "polling": any(p.in_progress and not p.is_stale for r in routes for p in r["packages"]),
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from filing import views
+from filing import disclosure_views, views
 
 app_name = "filing"
 
@@ -12,6 +12,14 @@ urlpatterns = [
         name="document",
     ),
     path("assessment/<uuid:assessment>/package/", views.package, name="package"),
+    path(
+        "assessment/<uuid:assessment>/disclosure/",
+        disclosure_views.disclosure_page,
+        name="disclosure",
+    ),
+    path("assessment/<uuid:assessment>/packages/", views.packages_panel, name="packages"),
+    path("package/<uuid:package>/download/", views.package_download, name="package_download"),
+    path("package/<uuid:package>/retry/", views.package_retry, name="package_retry"),
     path("review/<uuid:assessment>/checks/", views.review_checks, name="review_checks"),
     path(
         "review/<uuid:assessment>/documents/<str:document>",

@@ -1,26 +1,38 @@
-"""Pre-filing checks and the filing documents (Word form and report, annex 4/5 workbooks).
+"""Pre-filing checks, the single filing documents, and the route packages.
 
-Members of the provider see them under the assessment; reviewers under the review guard. The
-documents are built per request from the same facts as the checks (a submitted assessment from
-its snapshot); they take well under a second for the Word files, and the annexes stream their
-source files row by row.
+Members of the provider see them under the assessment; reviewers under the review guard. Single
+documents (Word form and report, annex 4/5 workbooks) are built per request from the same facts
+as the checks (a submitted assessment from its snapshot): well under a second for the Word
+files, and the annexes stream their source files row by row. Route packages render and sign
+PDFs, so they are queued here and built by the worker (filing.services, filing.tasks); the
+packages section polls until they are ready.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
+from pathlib import Path
 from uuid import UUID
 
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.access import get_assessment
-from filing import annexes, docx, packages
+from dossiers.models import DossierStatus
+from filing import annexes, documents, docx, services
+from filing.access import get_package
+from filing.checks import run_checks
+from filing.disclosure import card_context
 from filing.facts import facts_for
-from filing.presenters import checks_context
+from filing.forms import PackageForm
+from filing.presenters import checks_context, packages_context
 from library.catalogue import get_catalogue
 from reviews.access import get_reviewable, reviewer_required
 
@@ -32,12 +44,16 @@ DOCUMENTS: dict[str, tuple[str, str, Callable]] = {
     "application.docx": (
         "生成式人工智能上线备案表",
         DOCX,
-        lambda a, facts: docx.application_form(facts, get_catalogue(a.questionnaire)),
+        lambda a, facts: io.BytesIO(
+            docx.render(documents.application_form(facts, get_catalogue(a.questionnaire)))
+        ),
     ),
     "report.docx": (
         "附件1-安全评估报告",
         DOCX,
-        lambda a, facts: docx.assessment_report(facts, get_catalogue(a.questionnaire)),
+        lambda a, facts: io.BytesIO(
+            docx.render(documents.assessment_report(facts, get_catalogue(a.questionnaire)))
+        ),
     ),
     "annex4.xlsx": ("附件4-拦截关键词列表", XLSX, lambda a, facts: annexes.annex4_for(facts)),
     "annex5.xlsx": ("附件5-评估测试题", XLSX, lambda a, facts: annexes.annex5_for(facts)),
@@ -55,22 +71,6 @@ def _documents(url_name: str, assessment) -> list[dict]:
     ]
 
 
-def _packages(assessment, facts, report) -> list[dict]:
-    """The applicable routes with their package links; final disabled while checks block."""
-    url = reverse("filing:package", kwargs={"assessment": assessment.public_id})
-    blocks = [f"{r.code} {r.title}" for r in report.blocks]
-    return [
-        {
-            "code": code,
-            "title": packages.ROUTE_LABELS[code],
-            "final_url": f"{url}?route={code}",
-            "preview_url": f"{url}?route={code}&preview=1",
-            "blocks": blocks,
-        }
-        for code in packages.routes_of(facts)
-    ]
-
-
 def checks(request: HttpRequest, assessment: UUID) -> HttpResponse:
     obj, membership = get_assessment(request, assessment)
     facts = facts_for(obj)
@@ -82,7 +82,8 @@ def checks(request: HttpRequest, assessment: UUID) -> HttpResponse:
         "service": obj.service,
         "filing": filing,
         "documents": _documents("filing:document", obj),
-        "packages": _packages(obj, facts, filing["report"]),
+        "packages": packages_context(obj, membership, facts, filing["report"]),
+        "disclosure_card": card_context(obj, facts),
     }
     return render(request, "filing/checks.html", context)
 
@@ -124,21 +125,80 @@ def _download(assessment, slug: str) -> FileResponse:
     return response
 
 
+def _packages_panel(
+    request: HttpRequest, assessment, membership, status: int = 200, error: str = ""
+) -> HttpResponse:
+    facts = facts_for(assessment)
+    report = run_checks(facts)
+    context = {
+        "packages": packages_context(assessment, membership, facts, report),
+        "disclosure_card": card_context(assessment, facts),
+        "error": error,
+    }
+    return render(request, "filing/_packages.html", context, status=status)
+
+
+def packages_panel(request: HttpRequest, assessment: UUID) -> HttpResponse:
+    """The packages section alone, polled by htmx while a package is being built."""
+    obj, membership = get_assessment(request, assessment)
+    return _packages_panel(request, obj, membership)
+
+
+@require_http_methods(["GET", "POST"])
 def package(request: HttpRequest, assessment: UUID) -> HttpResponse:
-    """One route's filing package (?route=<code>, ?preview=1 for a draft). Without a route,
-    back to the checks page where the packages are listed."""
-    obj, _membership = get_assessment(request, assessment)
-    route = request.GET.get("route", "")
-    if not route:
-        return redirect(reverse("filing:checks", kwargs={"assessment": obj.public_id}))
-    preview = request.GET.get("preview") in ("1", "true", "yes")
+    """POST: queue one route's package (route=<code>, preview=1 for a draft). GET: the page
+    where the packages are listed."""
+    obj, membership = get_assessment(request, assessment)
+    back = reverse("filing:checks", kwargs={"assessment": obj.public_id}) + "#filing-packages"
+    if request.method == "GET":
+        return redirect(back)
+    if not membership.can_write:
+        raise PermissionDenied(_("Your role lets you read, not change, this assessment."))
+    form = PackageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a filing route."))
+        return redirect(back)
     try:
-        name, data = packages.route_package(obj, route, preview=preview)
-    except packages.PackageBlocked as error:
-        return HttpResponse(str(error), status=409, content_type="text/plain; charset=utf-8")
-    except packages.PackageError:
-        raise Http404(_("No package for this route.")) from None
-    response = HttpResponse(data, content_type="application/zip")
-    response["Content-Disposition"] = content_disposition_header(True, name)
+        package, created = services.package_request(
+            assessment=obj,
+            user=request.user,
+            route=form.cleaned_data["route"],
+            preview=form.cleaned_data["preview"],
+        )
+    except services.PackageRefused as refusal:
+        if request.htmx:
+            return _packages_panel(request, obj, membership, status=409, error=str(refusal))
+        messages.error(request, str(refusal))
+        return redirect(back)
+    if request.htmx:
+        return _packages_panel(request, obj, membership)
+    if created:
+        messages.success(request, _("The package is being made; this page shows its progress."))
+    else:
+        messages.info(
+            request, _("This package is being made already: %(n)s.") % {"n": package.number}
+        )
+    return redirect(back)
+
+
+@require_POST
+def package_retry(request: HttpRequest, package: UUID) -> HttpResponse:
+    obj, membership = get_package(request, package, write=True)
+    if not services.package_retry(package=obj) and not request.htmx:
+        messages.info(request, _("Only a failed package can be retried."))
+    if request.htmx:
+        return _packages_panel(request, obj.assessment, membership)
+    return redirect(reverse("filing:checks", kwargs={"assessment": obj.assessment.public_id}))
+
+
+def package_download(request: HttpRequest, package: UUID) -> FileResponse:
+    obj, _membership = get_package(request, package)
+    path = Path(settings.MEDIA_ROOT) / obj.zip_path if obj.zip_path else None
+    if obj.status != DossierStatus.READY or path is None or not path.is_file():
+        raise Http404(_("This package has no file."))
+    services.package_downloaded(package=obj, request=request)
+    response = FileResponse(
+        path.open("rb"), as_attachment=True, filename=obj.zip_name, content_type="application/zip"
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response

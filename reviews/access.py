@@ -32,7 +32,12 @@ def get_reviewable(request: HttpRequest, assessment_id: UUID) -> Assessment:
     """
     assessment = (
         Assessment.objects.select_related(
-            "service__provider", "questionnaire", "previous", "assigned_to", "decided_by"
+            "service__provider",
+            "service__disclosure",
+            "questionnaire",
+            "previous",
+            "assigned_to",
+            "decided_by",
         )
         .exclude(status=Status.DRAFT)
         .filter(public_id=assessment_id)

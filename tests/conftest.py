@@ -51,6 +51,28 @@ def _eager_tasks():
 
 
 @pytest.fixture(scope="session")
+def signing_dir(tmp_path_factory):
+    """A development CA made once per run (RSA key generation takes about a second)."""
+    from dossiers import signing
+
+    directory = tmp_path_factory.mktemp("signing")
+    signing.write_dev_ca(directory)
+    return directory
+
+
+@pytest.fixture
+def dev_signing(settings, signing_dir):
+    """Sign with the development CA and trust only it, as `make run` does."""
+    settings.DOSSIER_DEV_SIGNING_DIR = signing_dir
+    settings.DOSSIER_ALLOW_DEV_SIGNING = True
+    settings.DOSSIER_SIGNING_PKCS12 = ""
+    settings.DOSSIER_SIGNING_KEY = ""
+    settings.DOSSIER_TRUST_ROOTS = []
+    settings.DOSSIER_TSA_URL = ""
+    return signing_dir
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The real library (fixtures/) is reference data every test may read."""
     with django_db_blocker.unblock():

@@ -75,6 +75,7 @@ def world(provider, service, personas):
     dossier = _ready_dossier(assessment)
     return {
         "dossier": dossier.public_id,
+        "filing_package": _ready_package(assessment).public_id,
         "provider": provider.public_id,
         "service": service.public_id,
         "member": target.public_id,
@@ -119,6 +120,30 @@ def _ready_dossier(assessment):
         pdf_path=relative,
         pdf_sha256="b" * 64,
         package_path=relative,
+    )
+
+
+def _ready_package(assessment):
+    """A finished draft route package with a file, for the download and retry rows."""
+    from django.conf import settings
+
+    from dossiers.models import DossierKind, DossierStatus
+    from filing.models import FilingPackage
+
+    relative = "filing/matrix/package.zip"
+    path = settings.MEDIA_ROOT / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"PK\x05\x06" + b"\0" * 18)  # an empty ZIP
+    return FilingPackage.objects.create(
+        number="PKG-20260101-MATRIX0000",
+        assessment=assessment,
+        assessment_version=assessment.version,
+        route="gai_filing",
+        kind=DossierKind.PREVIEW,
+        status=DossierStatus.READY,
+        zip_path=relative,
+        zip_name="package.zip",
+        zip_sha256="c" * 64,
     )
 
 
@@ -220,6 +245,13 @@ def _case(world, name):
         "filing:document": ("get", {"assessment": a, "document": "report.docx"}, MEMBER_READ),
         # Without ?route= the package view sends members back to the checks page.
         "filing:package": ("get", {"assessment": a}, _all(302, outsider=404, reviewer=404)),
+        # The algorithm's disclosure text: members read (viewers without the save button);
+        # saving is refused to viewers with 403 (tests/test_filing_disclosure.py).
+        "filing:disclosure": ("get", {"assessment": a}, MEMBER_READ),
+        "filing:packages": ("get", {"assessment": a}, MEMBER_READ),
+        "filing:package_download": ("get", {"package": world["filing_package"]}, MEMBER_READ),
+        # A ready package cannot be retried: writers are sent back with a message.
+        "filing:package_retry": ("post", {"package": world["filing_package"]}, WRITER_POST),
         "filing:review_checks": ("get", {"assessment": r}, REVIEWER_ONLY),
         "filing:review_document": (
             "get",

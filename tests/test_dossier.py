@@ -27,22 +27,9 @@ from dossiers.verification import CURRENT, NOT_GENUINE, SUPERSEDED, verify_file
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "dossiers"
 
 
-@pytest.fixture(scope="session")
-def signing_dir(tmp_path_factory):
-    """A development CA made once per run (RSA key generation takes about a second)."""
-    directory = tmp_path_factory.mktemp("signing")
-    signing.write_dev_ca(directory)
-    return directory
-
-
 @pytest.fixture(autouse=True)
-def _signing(settings, signing_dir):
-    settings.DOSSIER_DEV_SIGNING_DIR = signing_dir
-    settings.DOSSIER_ALLOW_DEV_SIGNING = True
-    settings.DOSSIER_SIGNING_PKCS12 = ""
-    settings.DOSSIER_SIGNING_KEY = ""
-    settings.DOSSIER_TRUST_ROOTS = []
-    settings.DOSSIER_TSA_URL = ""
+def _signing(dev_signing):
+    pass
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import shutil
-import subprocess
+from dataclasses import replace
 
 import openpyxl
 import pytest
@@ -22,7 +21,7 @@ from analysers.risks import a1_a2_codes, risks
 from assessments.services import assessment_start, assessment_submit
 from filing import annexes, checks
 from filing.checks import CHECKS, run_checks
-from filing.docx import REPORT_CHAPTERS
+from filing.documents import REPORT_CHAPTERS
 from filing.facts import AnswerFact, EvidenceFact, FilingFacts, TextSample, facts_for
 from providers.codes import uscc_check_character
 from tests import artefacts, factories
@@ -118,6 +117,14 @@ SAMPLING = E(
     figures={"per_source": [{"source": "开源语料A", "type": "开源", "size": 100}]},
 )
 BANKS_ALL = {"generated": 31, "refuse": 17, "non_refuse": 17}
+DISCLOSURE = {
+    "algorithm_name": "甲对话助手",
+    "principle": "本算法基于自主研发的大语言模型，根据用户输入的指令生成文本。",
+    "mechanism": "用户输入经安全检测后由模型生成文本，输出经安全检测并添加标识后返回。",
+    "scenarios": "面向境内公众用户，通过网站提供人机对话服务。",
+    "purpose": "应用于人机对话场景，根据用户输入的文本，生成文本回复。",
+    "publicity": "",
+}
 
 # code: (passing facts, failing facts, status of the failing facts)
 CASES = {
@@ -287,6 +294,28 @@ CASES = {
         make(routes=("gai_filing",), applicable=("TR-06",)),
         "block",
     ),
+    # The algorithm route's disclosure text (filing-practice §4.4, §4.5, §8 items 36-38).
+    "ALGO-01": (
+        replace(make(routes=("algorithm_filing",)), disclosure=DISCLOSURE),
+        replace(
+            make(routes=("algorithm_filing",)),
+            disclosure={**DISCLOSURE, "scenarios": "客服电话 13812345678"},
+        ),
+        "block",
+    ),
+    "ALGO-02": (
+        replace(make(routes=("algorithm_filing",)), disclosure=DISCLOSURE),
+        replace(
+            make(routes=("algorithm_filing",)),
+            disclosure={**DISCLOSURE, "algorithm_name": "甲 对话助手"},
+        ),
+        "block",
+    ),
+    "ALGO-03": (
+        make(routes=("algorithm_filing",), provider={"contact_phone": "021-12345678"}),
+        make(routes=("algorithm_filing",), provider={"security_lead": ""}),
+        "block",
+    ),
 }
 SPECS = {spec.code: spec for spec in CHECKS}
 
@@ -424,12 +453,12 @@ def test_provider_page_query_count_is_constant(
     url = _url("filing:checks", draft)
     owner_client.get(url)  # warms the per-process questionnaire catalogue
     # session, user, assessment (+service, provider, questionnaire, previous), membership,
-    # answers, evidence with analyses
-    with django_assert_num_queries(6):
+    # answers, evidence with analyses, the route packages
+    with django_assert_num_queries(7):
         owner_client.get(url)
     factories.fill_required(draft, owner)
     factories.attach(draft, "TR-06", owner, name="甲科技有限公司服务协议.pdf")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = owner_client.get(url)
     assert response.context["filing"]["report"].results
 
@@ -606,39 +635,6 @@ def test_annex_downloads_from_the_uploads(submitted, owner_client):
         assert workbook.sheetnames[0] == first_sheet
         values = [r[1] for r in workbook[first_sheet].iter_rows(min_row=2, values_only=True)]
         assert values and len(values) == len(set(values))
-
-
-# --- LibreOffice -------------------------------------------------------------------------------
-
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-
-
-@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
-def test_libreoffice_opens_the_documents(submitted, owner_client, tmp_path):
-    from pypdf import PdfReader
-
-    for slug in ("report.docx", "annex4.xlsx"):
-        response = owner_client.get(_url("filing:document", submitted, document=slug))
-        source = tmp_path / slug
-        source.write_bytes(b"".join(response.streaming_content))
-        subprocess.run(
-            [
-                SOFFICE,
-                f"-env:UserInstallation=file://{tmp_path}/lo",
-                "--headless",
-                "--convert-to",
-                "pdf",
-                "--outdir",
-                str(tmp_path),
-                str(source),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=180,
-        )
-        pdf = PdfReader(tmp_path / f"{source.stem}.pdf")
-        text = "".join(page.extract_text() for page in pdf.pages)
-        assert ("评估对象与范围" if slug == "report.docx" else "煽动颠覆国家政权") in text
 
 
 @pytest.mark.parametrize("share", [12000, 30, -0.1])

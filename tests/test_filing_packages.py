@@ -14,7 +14,6 @@ import zipfile
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.urls import reverse
 
 from assessments.services import assessment_start
 from filing import packages
@@ -73,16 +72,18 @@ def draft(service, owner):
 
 @pytest.fixture
 def unblocked(monkeypatch):
-    monkeypatch.setattr(packages, "blocking_titles", lambda facts: [])
+    monkeypatch.setattr(packages, "blocking_titles", lambda facts, route=None: [])
 
 
 def test_gai_filing_layout(draft, unblocked):
     facts = make_facts(["gai_filing", "algorithm_filing"], evidence_set())
-    name, data = packages.route_package(draft, "gai_filing", facts=facts)
-    assert name.endswith(".zip") and not name.startswith("草稿-")
-    assert unzip(data).namelist() == [
+    built = packages.route_package(draft, "gai_filing", facts=facts)
+    assert built.name.endswith(".zip") and not built.name.startswith("草稿-")
+    assert unzip(built.data).namelist() == [
         "01-生成式人工智能上线备案表.docx",
+        "01-生成式人工智能上线备案表.pdf",
         "02-附件1-安全评估报告.docx",
+        "02-附件1-安全评估报告.pdf",
         "03-附件2-服务协议与隐私政策/附件2.1-服务协议-TR-06-服务协议.pdf",
         "03-附件2-服务协议与隐私政策/附件2.2-隐私政策-PI-Q04-隐私政策.pdf",
         "04-附件3-语料标注规则/AN-01-标注规则.docx",
@@ -91,14 +92,35 @@ def test_gai_filing_layout(draft, unblocked):
         "07-其他佐证/SCOPE-14-调用合同.pdf",
         "07-其他佐证/SCOPE-01-营业执照.pdf",
         "待补充.txt",
+        "00-材料清单.pdf",
         "manifest.json",
     ]
 
 
+def test_word_and_pdf_carry_the_same_headings_and_tables(draft, unblocked):
+    from docx import Document
+    from pypdf import PdfReader
+
+    facts = make_facts(["gai_filing"], evidence_set())
+    zf = unzip(packages.route_package(draft, "gai_filing", facts=facts).data)
+    word = Document(io.BytesIO(zf.read("02-附件1-安全评估报告.docx")))
+    headings = [p.text for p in word.paragraphs if p.style.name.startswith("Heading")]
+    pdf_text = "".join(
+        page.extract_text()
+        for page in PdfReader(io.BytesIO(zf.read("02-附件1-安全评估报告.pdf"))).pages
+    ).replace(" ", "")
+    assert headings[0] == "1 评估对象与范围" and len(headings) > 20
+    positions = [pdf_text.find(h.replace(" ", "")) for h in headings]
+    assert -1 not in positions, [h for h, p in zip(headings, positions, strict=True) if p == -1]
+    assert positions == sorted(positions)  # same order
+    assert len(word.tables) >= 5
+    for table in word.tables:  # every header row of the Word tables is in the PDF
+        assert "".join(c.text for c in table.rows[0].cells).replace(" ", "") in pdf_text
+
+
 def test_registration_layout(draft, unblocked):
     facts = make_facts(["gai_registration"], evidence_set())
-    _name, data = packages.route_package(draft, "gai_registration", facts=facts)
-    zf = unzip(data)
+    zf = unzip(packages.route_package(draft, "gai_registration", facts=facts).data)
     assert zf.namelist() == [
         "01-调用已备案模型情况说明及证明材料/SCOPE-14-调用合同.pdf",
         "02-产品服务协议/附件2.1-服务协议-TR-06-服务协议.pdf",
@@ -108,6 +130,7 @@ def test_registration_layout(draft, unblocked):
         "05-其他/AN-01-标注规则.docx",
         "05-其他/SCOPE-01-营业执照.pdf",
         "待补充.txt",
+        "00-材料清单.pdf",
         "manifest.json",
     ]
     assert "登记表" in zf.read("待补充.txt").decode()
@@ -115,40 +138,67 @@ def test_registration_layout(draft, unblocked):
 
 def test_algorithm_filing_layout(draft, unblocked):
     facts = make_facts(["algorithm_filing"], evidence_set())
-    _name, data = packages.route_package(draft, "algorithm_filing", facts=facts)
-    zf = unzip(data)
+    zf = unzip(packages.route_package(draft, "algorithm_filing", facts=facts).data)
+    documents = [
+        "01-主体/算法备案承诺书",
+        "01-主体/落实算法安全主体责任基本情况",
+        "02-算法/算法安全自评估报告",
+        "02-算法/拟公示内容",
+    ]
     assert zf.namelist() == [
         "01-主体/主体信息.txt",
         "02-算法/算法基本信息.txt",
         "03-产品及功能/产品信息.txt",
+        *(f"{stem}.{ext}" for stem in documents for ext in ("docx", "pdf")),
         "待补充.txt",
+        "00-材料清单.pdf",
         "manifest.json",
     ]
     todo = zf.read("待补充.txt").decode()
-    assert "算法安全自评估报告" in todo and "拟公示内容" in todo
+    assert "拟公示内容（§4.4）" not in todo and "签字盖章后的扫描件" in todo
     assert "甲科技有限公司" in zf.read("01-主体/主体信息.txt").decode()
 
 
-def test_manifest_hashes_match(draft, unblocked):
+def test_an_algorithm_check_blocks_only_the_algorithm_package(draft):
+    from filing.checks import CheckResult
+
+    algo = CheckResult("ALGO-01", "block", "拟公示内容", "Disclosure", "", "", area="algorithm")
+    form = CheckResult("FORM-07", "block", "签字人", "Signatories", "", "", area="form")
+    assert packages.blocks_route(algo, "algorithm_filing")
+    assert not packages.blocks_route(algo, "gai_filing")
+    assert packages.blocks_route(form, "gai_filing") and packages.blocks_route(form, None)
+
+
+def test_manifest_hashes_match_and_the_list_names_every_file(draft, unblocked):
+    from pypdf import PdfReader
+
     facts = make_facts(["gai_filing"], evidence_set())
-    _name, data = packages.route_package(draft, "gai_filing", facts=facts)
-    zf = unzip(data)
-    manifest = json.loads(zf.read("manifest.json"))
+    built = packages.route_package(draft, "gai_filing", facts=facts, number="PKG-TEST")
+    zf = unzip(built.data)
+    raw = zf.read("manifest.json")
+    assert hashlib.sha256(raw).hexdigest() == built.manifest_sha256
+    manifest = json.loads(raw)
     assert manifest["route"] == "gai_filing" and manifest["preview"] is False
+    assert manifest["pdf"] == "00-材料清单.pdf" and manifest["number"] == "PKG-TEST"
     listed = [f["path"] for f in manifest["files"]]
-    assert listed == [n for n in zf.namelist() if n != "manifest.json"]
+    assert listed == [n for n in zf.namelist() if n not in ("manifest.json", "00-材料清单.pdf")]
     for entry in manifest["files"]:
         content = zf.read(entry["path"])
         assert entry["sha256"] == hashlib.sha256(content).hexdigest()
         assert entry["size"] == len(content)
+    reader = PdfReader(io.BytesIO(zf.read("00-材料清单.pdf")))
+    assert reader.metadata["/manifestsha256"] == built.manifest_sha256
+    assert reader.metadata["/dossiernumber"] == "PKG-TEST"
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert manifest["files"][0]["sha256"] in text.replace("\n", "")
+    assert built.signed == {}  # nothing signed without a signer
 
 
 @pytest.mark.parametrize("route", ["gai_filing", "gai_registration"])
 def test_test_account_sheet_is_excluded(draft, unblocked, route):
     facts = make_facts([route], evidence_set())
-    _name, data = packages.route_package(draft, route, facts=facts)
-    names = " ".join(unzip(data).namelist()).lower()
-    assert "测试账号" not in names and "test" not in names
+    names = " ".join(unzip(packages.route_package(draft, route, facts=facts).data).namelist())
+    assert "测试账号" not in names and "test" not in names.lower()
     assert packages.is_test_account("API测试账号.xlsx")
     assert packages.is_test_account("reviewer_test_accounts.csv")
     assert not packages.is_test_account("测试题.xlsx")
@@ -156,8 +206,7 @@ def test_test_account_sheet_is_excluded(draft, unblocked, route):
 
 def test_missing_agreement_gets_a_readme(draft, unblocked):
     facts = make_facts(["gai_filing"], applicable=("TR-06", "PI-Q04", "AN-01"))
-    _name, data = packages.route_package(draft, "gai_filing", facts=facts)
-    zf = unzip(data)
+    zf = unzip(packages.route_package(draft, "gai_filing", facts=facts).data)
     readme = zf.read("03-附件2-服务协议与隐私政策/README.txt").decode()
     assert "TR-06" in readme and "PI-Q04" in readme
     assert "AN-01" in zf.read("04-附件3-语料标注规则/README.txt").decode()
@@ -172,16 +221,18 @@ def test_not_involved_page_when_annotation_does_not_apply(draft, unblocked):
         [stored("TR-06", "服务协议.pdf")],
         answers=[AnswerFact("SCOPE-07", False, note="全部使用已标注的开源语料。")],
     )
-    _name, data = packages.route_package(draft, "gai_filing", facts=facts)
-    zf = unzip(data)
-    page = "04-附件3-语料标注规则/附件3-语料标注规则-不涉及.docx"
-    assert page in zf.namelist()
-    text = "\n".join(p.text for p in Document(io.BytesIO(zf.read(page))).paragraphs)
+    zf = unzip(packages.route_package(draft, "gai_filing", facts=facts).data)
+    page = "04-附件3-语料标注规则/附件3-语料标注规则-不涉及"
+    assert f"{page}.pdf" in zf.namelist()
+    word = Document(io.BytesIO(zf.read(f"{page}.docx")))
+    text = "\n".join(p.text for p in word.paragraphs)
+    text += "\n".join(c.text for t in word.tables for row in t.rows for c in row.cells)
     assert "不涉及" in text and "SCOPE-07" in text and "开源语料" in text
+    assert "甲科技有限公司" in text and "甲对话助手" in text and "（盖章）" in text
 
 
 def test_final_is_refused_while_blocked(draft, monkeypatch):
-    monkeypatch.setattr(packages, "blocking_titles", lambda facts: ["PKG-03 材料齐全"])
+    monkeypatch.setattr(packages, "blocking_titles", lambda facts, route=None: ["PKG-03 材料齐全"])
     facts = make_facts(["gai_filing"], evidence_set())
     with pytest.raises(packages.PackageBlocked) as error:
         packages.route_package(draft, "gai_filing", facts=facts)
@@ -190,16 +241,20 @@ def test_final_is_refused_while_blocked(draft, monkeypatch):
 
 
 def test_preview_is_allowed_while_blocked_and_marked(draft, monkeypatch):
-    monkeypatch.setattr(packages, "blocking_titles", lambda facts: ["PKG-03 材料齐全"])
+    from pypdf import PdfReader
+
+    monkeypatch.setattr(packages, "blocking_titles", lambda facts, route=None: ["PKG-03 材料齐全"])
     facts = make_facts(["gai_filing"], evidence_set())
-    name, data = packages.route_package(draft, "gai_filing", preview=True, facts=facts)
-    assert name.startswith("草稿-")
-    zf = unzip(data)
+    built = packages.route_package(draft, "gai_filing", preview=True, facts=facts)
+    assert built.name.startswith("草稿-")
+    zf = unzip(built.data)
     assert "草稿-01-生成式人工智能上线备案表.docx" in zf.namelist()
     for path in zf.namelist():
         if path != "manifest.json":
             assert path.rpartition("/")[2].startswith("草稿-"), path
     assert json.loads(zf.read("manifest.json"))["preview"] is True
+    form = PdfReader(io.BytesIO(zf.read("草稿-01-生成式人工智能上线备案表.pdf")))
+    assert all("草稿" in page.extract_text() for page in form.pages)
 
 
 def test_route_that_does_not_apply_is_refused(draft, unblocked):
@@ -225,67 +280,5 @@ def test_signed_dossier_pdf_is_in_the_root(draft, unblocked):
         pdf_sha256="b" * 64,
     )
     facts = make_facts(["algorithm_filing"])
-    _name, data = packages.route_package(draft, "algorithm_filing", facts=facts)
-    zf = unzip(data)
+    zf = unzip(packages.route_package(draft, "algorithm_filing", facts=facts).data)
     assert zf.read("dossier-GAI-20260101-PKGTEST000.pdf") == factories.PDF_BYTES
-
-
-# --- the view ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def filing_draft(draft, owner):
-    factories.answer(draft, "SCOPE-02", owner, value="provider_interface")
-    factories.answer(draft, "SCOPE-03", owner, value="self_developed")
-    return draft
-
-
-def _url(assessment, **query):
-    url = reverse("filing:package", kwargs={"assessment": assessment.public_id})
-    return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
-
-
-@pytest.mark.parametrize("persona", ["owner", "editor", "viewer"])
-def test_members_download_a_preview(filing_draft, personas, client_for, persona):
-    response = client_for(personas[persona]).get(_url(filing_draft, route="gai_filing", preview=1))
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/zip"
-    assert "attachment" in response["Content-Disposition"]
-    assert "manifest.json" in unzip(response.content).namelist()
-
-
-@pytest.mark.parametrize("persona", ["outsider", "reviewer"])
-def test_outsiders_get_404(filing_draft, personas, client_for, persona):
-    client = client_for(personas[persona])
-    assert client.get(_url(filing_draft, route="gai_filing", preview=1)).status_code == 404
-    assert client.get(_url(filing_draft, route="gai_filing")).status_code == 404
-
-
-def test_final_download_refused_while_blocked(filing_draft, owner_client):
-    from filing.facts import facts_for
-
-    titles = packages.blocking_titles(facts_for(filing_draft))
-    assert titles
-    response = owner_client.get(_url(filing_draft, route="gai_filing"))
-    assert response.status_code == 409
-    body = response.content.decode()
-    assert all(title in body for title in titles)
-
-
-def test_unknown_route_is_404_and_no_route_redirects(filing_draft, owner_client):
-    assert owner_client.get(_url(filing_draft, route="nope", preview=1)).status_code == 404
-    response = owner_client.get(_url(filing_draft))
-    assert response.status_code == 302
-    assert response["Location"].endswith(
-        reverse("filing:checks", kwargs={"assessment": filing_draft.public_id})
-    )
-
-
-def test_checks_page_lists_the_routes(filing_draft, owner_client):
-    body = owner_client.get(
-        reverse("filing:checks", kwargs={"assessment": filing_draft.public_id})
-    ).content.decode()
-    assert 'id="filing-packages"' in body
-    assert 'data-route="gai_filing"' in body
-    assert _url(filing_draft, route="gai_filing", preview=1).replace("&", "&amp;") in body
-    assert "package-blocked-gai_filing" in body  # final disabled with the reason

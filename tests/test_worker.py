@@ -323,3 +323,66 @@ def test_a_worker_killed_mid_render_still_completes_the_dossier_once(
 
     with folder.open("rb") as handle:
         assert verify_file(handle, folder.stat().st_size).outcome == CURRENT
+
+
+def test_a_signed_filing_package_is_built_on_the_worker(worker, dossier_signing, settings, client):
+    """A member's click queues the package; the worker renders, signs and stores it; the ZIP
+    downloads and the public page says it is genuine; pdfsig validates a signed document."""
+    import zipfile
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dossiers.models import DossierStatus
+    from dossiers.testing import approve, make_assessment
+    from filing.models import FilingPackage
+    from library.models import Questionnaire
+
+    if not Questionnaire.objects.exists():  # an earlier transactional test flushed it
+        load_library()
+    provider = factories.make_provider(
+        name_zh="丁智能科技有限公司",
+        legal_representative="丁一",
+        security_lead="丁二",
+        legality_lead="丁三",
+    )
+    service = factories.make_service(provider, name="丁写作助手", channels=["web"])
+    editor = factories.make_member(provider, Role.EDITOR).user
+    reviewer = factories.make_user(is_reviewer=True, display_name="钱审核")
+    assessment = make_assessment(service, editor)
+    factories.attach(assessment, "TD-06", editor, name="开源语料许可证.pdf")
+    assessment = approve(assessment, editor, reviewer)
+
+    client.force_login(editor)
+    url = reverse("filing:package", kwargs={"assessment": assessment.public_id})
+    response = client.post(url, {"route": "gai_filing"})
+    assert response.status_code == 302
+    package = FilingPackage.objects.get(assessment=assessment)
+    assert _wait_for(
+        lambda: (
+            FilingPackage.objects.get(pk=package.pk).status
+            in (DossierStatus.READY, DossierStatus.FAILED)
+        ),
+        timeout=180,
+    ), "the worker did not finish the package"
+    package.refresh_from_db()
+    assert package.status == DossierStatus.READY, (package.error_code, package.error_detail)
+
+    download = client.get(reverse("filing:package_download", kwargs={"package": package.public_id}))
+    data = b"".join(download.streaming_content)
+    path = Path(settings.MEDIA_ROOT) / "downloaded.zip"
+    path.write_bytes(data)
+    report = Path(settings.MEDIA_ROOT) / "report.pdf"
+    report.write_bytes(zipfile.ZipFile(path).read("02-附件1-安全评估报告.pdf"))
+    pdfsig = _run("pdfsig", str(report))
+    assert "Signature is Valid" in pdfsig and "Total document signed" in pdfsig, pdfsig
+
+    client.logout()
+    with translation.override("zh-hans"):
+        genuine = gettext("Genuine and current")
+    response = client.post(
+        reverse("dossiers:verify"),
+        {"file": SimpleUploadedFile("package.zip", data)},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert genuine in response.content.decode()

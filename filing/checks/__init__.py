@@ -9,7 +9,7 @@ documents are used; warn = the reviewer decides.
 One module per area; importing it registers its checks. Pages order the areas by base.AREAS.
 """
 
-from filing.checks import annex4, annex5, form, identity, measures, package, report
+from filing.checks import algorithm, annex4, annex5, form, identity, measures, package, report
 from filing.checks.base import (
     AREAS,
     CHECKS,
@@ -36,6 +36,7 @@ __all__ = [
     "CheckSpec",
     "Link",
     "Report",
+    "algorithm",
     "annex4",
     "annex5",
     "corpus_sampling_summary",

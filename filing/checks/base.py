@@ -30,6 +30,7 @@ AREAS: tuple[tuple[str, str, str], ...] = (
     ("annex4", "附件4 拦截关键词列表", "Annex 4 keyword list"),
     ("annex5", "附件5 评估测试题", "Annex 5 test questions"),
     ("package", "测试通道与材料包", "Test channel and package"),
+    ("algorithm", "算法备案", "Algorithm filing"),
 )
 
 
@@ -39,9 +40,10 @@ def _en() -> bool:
 
 @dataclass(frozen=True)
 class Link:
-    """Where to fix it: a question (code) or an evidence file (public id, file name)."""
+    """Where to fix it: a question (code), an evidence file (public id, file name), or the
+    algorithm's disclosure page (ref "disclosure")."""
 
-    kind: Literal["question", "evidence"]
+    kind: Literal["question", "evidence", "disclosure"]
     ref: str
     label: str = ""
 
@@ -261,7 +263,12 @@ NOT_AUTOMATED: tuple[tuple[str, str, str], ...] = (
     ),
     ("§8 item 32", "身份、问候、时效等探测题", "identity, greeting and cut-off probes"),
     ("§8 item 33", "测试账号实测可用", "live check of the test accounts"),
-    ("§8 items 36–38", "算法备案材料（单独路线）", "algorithm-filing documents (separate track)"),
+    (
+        "§8 item 36",
+        "算法备案其余一致性要求（模态与格式、展示形式、ICP 主体、第三方模型证明、截图）",
+        "the other algorithm-filing consistency rules (modalities and formats, display form, "
+        "ICP entity, third-party model proof, screenshots)",
+    ),
     ("§8 item 39", "上线后公示备案号", "display of the number after launch"),
 )
 

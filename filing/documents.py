@@ -1,0 +1,722 @@
+"""The filing documents of the generative-AI route, written as `filing.blocks.Doc`: the
+application form (上线备案表), the security self-assessment report (附件1 安全评估报告) and the
+附件3 "不涉及" page.
+
+Chinese documents for the CAC, so their text is written here in Chinese. Input is a
+`FilingFacts` (plus the questionnaire catalogue for the clause table); nothing here queries the
+database. `filing.docx.render` makes the editable Word file of a Doc, `filing.pdf.render` the PDF.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from filing.blocks import Doc
+from filing.checks import FORM_FUNCTIONS, corpus_sampling_summary, form_functions
+from filing.facts import FilingFacts
+from library.catalogue import Catalogue
+
+ANALYSER_NAMES = {
+    "keyword_list": "拦截关键词列表",
+    "test_bank_generated": "生成内容测试题库",
+    "test_bank_refuse": "应拒答测试题库",
+    "test_bank_non_refuse": "非拒答测试题库",
+    "test_results": "生成内容测试结果",
+    "training_sampling": "语料抽检结果",
+    "content_labels": "标识样例",
+}
+TODO = "（待填写）"
+
+# The report's chapters in the practitioners' order (filing-practice §3.1, §9.1 item 1).
+REPORT_CHAPTERS = (
+    "1 评估对象与范围",
+    "2 评估方法与组织",
+    "3 训练数据安全评估",
+    "4 模型安全评估",
+    "5 安全措施评估",
+    "6 关键词库、测试题库与分类模型",
+    "7 逐条评估结果表",
+    "8 总体结论",
+    "9 签字",
+)
+CLAUSE_RESULT = {"conform": "符合", "not_conform": "不符合", "na": "不适用"}
+SIX_FUNCTIONS = ("人机对话", "文字生成", "图片生成", "声音合成", "视频合成", "代码生成或优化")
+CHANNELS = {"web": "网页", "app": "App", "mini_program": "小程序", "api": "API 接口"}
+AUDIENCES = {
+    "public_cn": "境内公众",
+    "enterprise_cn": "境内企业用户",
+    "outside_cn": "境外（不向境内提供）",
+}
+
+
+# --- shared facts ---------------------------------------------------------------------------
+
+
+def _yes(value) -> str:
+    return {True: "是", False: "否"}.get(value, TODO)
+
+
+def _pct(value) -> str:
+    """A share as a percentage; anything that is not a share (0 to 1) as written."""
+    if isinstance(value, int | float) and 0 <= value <= 1:
+        return f"{value * 100:.1f}%"
+    return "—" if value is None else str(value)
+
+
+def _choice(catalogue: Catalogue | None, code: str, value) -> str:
+    if value is None:
+        return TODO
+    item = catalogue.by_code.get(code) if catalogue else None
+    if item is None:
+        return str(value)
+    labels = {c["value"]: c.get("label_zh") or c["value"] for c in item.choices}
+    if isinstance(value, list):
+        return "、".join(labels.get(v, str(v)) for v in value)
+    return labels.get(value, str(value))
+
+
+def _first(facts: FilingFacts, kind: str) -> Mapping[str, Any]:
+    files = facts.analysed(kind)
+    return files[0].figures if files else {}
+
+
+def _analysis_checks(facts: FilingFacts, kind: str) -> list[list[str]]:
+    rows = []
+    for e in facts.analysed(kind):
+        for c in e.checks:
+            value = c.get("value")
+            shown = _pct(value) if isinstance(value, float) and value <= 1 else value
+            threshold = c.get("threshold")
+            limit = _pct(threshold) if isinstance(threshold, float) and threshold < 1 else threshold
+            sign = {"ge": "≥", "le": "≤", "eq": "="}.get(c.get("comparison"), "")
+            verdict = {True: "达标", False: "未达标"}.get(c.get("passed"), "未评价")
+            if c.get("advisory") and c.get("passed") is False:
+                verdict += "（推荐性）"
+            rows.append(
+                [c.get("label_zh"), shown, f"{sign} {limit}" if limit is not None else "—", verdict]
+            )
+    return rows
+
+
+def label_formats(figures: Mapping[str, Any]) -> str:
+    """The content-label analyser's file formats in Chinese: 文本 2 个、PNG 1 个."""
+    names = {"text": "文本", "None": "无法识别"}
+    formats = figures.get("by_format") or {}
+    return "、".join(f"{names.get(k, k.upper())} {n} 个" for k, n in formats.items()) or "—"
+
+
+def _num(value) -> str:
+    """Counts with thousands separators (850,000,000,000 reads; 850000000000 does not)."""
+    if isinstance(value, bool) or value is None or value == "":
+        return "" if value in (None, "") else str(value)
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return f"{int(value):,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def _join(parts: Iterable[str]) -> str:
+    """Join sentences with "；" without doubling the stop a sentence already ends with."""
+    return "；".join(p.strip().rstrip("。；;") for p in parts if p and p.strip())
+
+
+def _note(facts: FilingFacts, code: str) -> str:
+    answer = facts.answer(code)
+    return answer.note.strip() if answer and answer.note else ""
+
+
+# --- the application form -------------------------------------------------------------------
+
+
+def application_form(facts: FilingFacts, catalogue: Catalogue | None = None) -> Doc:
+    """生成式人工智能（大语言模型）上线备案表, field by field as filing-practice §2.1 lists them.
+    Fields the portal does not hold are left as （待填写）."""
+    p, s = facts.provider, facts.service
+    doc = Doc("生成式人工智能（大语言模型）上线备案表")
+    doc.heading_title("生成式人工智能（大语言模型）上线备案表")
+    doc.para(f"填报单位：{p.get('name_zh') or TODO}（盖章）", center=True)
+    doc.para(f"填报日期：{facts.today.isoformat()}", center=True)
+
+    doc.heading("一、基本信息")
+    functions = {zh for zh, _en in form_functions(facts)}
+    boxes = [("☑" if f in functions else "☐") + f for f in SIX_FUNCTIONS]
+    ticks = "　".join(boxes[:3]) + "\n" + "　".join(boxes[3:])
+    domain = facts.value("SCOPE-10")
+    domain_text = {"general": "未限定领域", "restricted": "限定领域"}.get(domain, TODO)
+    if domain == "restricted" and _note(facts, "SCOPE-10"):
+        domain_text += f"：{_note(facts, 'SCOPE-10')}"
+    contact = " / ".join(x for x in (p.get("contact_name"), p.get("contact_phone")) if x)
+    doc.table(
+        ("字段", "填写内容"),
+        [
+            ("模型名称", s.get("name") or TODO),
+            ("单位全称（与营业执照一致）", p.get("name_zh") or TODO),
+            ("统一社会信用代码", p.get("credit_code") or TODO),
+            ("注册地址", p.get("address") or TODO),
+            ("法定代表人", p.get("legal_representative") or TODO),
+            ("安全评估负责人", p.get("security_lead") or TODO),
+            ("联系人 / 电话", contact or TODO),
+            ("主要功能", ticks),
+            ("领域", domain_text),
+        ],
+        widths=(6, 10),
+    )
+
+    doc.heading("二、模型研制")
+    base = s.get("foundation_model_name") or ""
+    number = s.get("foundation_model_filing_number") or ""
+    uses_filed = bool(base and number)
+    sampling = _first(facts, "training_sampling")
+    by_type = sampling.get("size_by_type") or {}
+    doc.table(
+        ("字段", "填写内容"),
+        [
+            ("模型来源", _choice(catalogue, "SCOPE-03", facts.value("SCOPE-03"))),
+            (
+                "是否采用已备案模型",
+                f"是：{base}（备案号 {number}）" if uses_filed else ("否" if not base else TODO),
+            ),
+            ("所用或调用的全部模型", facts.value("SCOPE-14") or "—"),
+            ("训练语料数量（词元）", _num(facts.value("IS-02")) or TODO),
+            ("训练语料规模（按抽检表）", _num(sampling.get("corpus_size")) or TODO),
+            (
+                "各来源类别的语料规模",
+                "；".join(f"{k} {v}" for k, v in by_type.items()) if by_type else TODO,
+            ),
+            (
+                "境外开源语料占比",
+                _pct(facts.value("TD-05")) if facts.value("TD-05") is not None else TODO,
+            ),
+            ("是否开展语料标注", _yes(facts.value("SCOPE-07"))),
+            (
+                "标注内容人工核验比例",
+                _pct(facts.value("AN-03")) if facts.value("AN-03") is not None else TODO,
+            ),
+            ("标注规则", "见附件3《语料标注规则》" if facts.value("SCOPE-07") else "不涉及"),
+            ("语料来源合法、有登记清单", _yes(facts.value("TD-01"))),
+            ("不侵害他人知识产权", _yes(facts.value("IP-02"))),
+            ("排除未经许可的个人信息和受保护作品", _yes(facts.value("TD-18"))),
+        ],
+        widths=(6, 10),
+    )
+    if sampling.get("per_source"):
+        doc.para("训练语料来源明细（附证明材料）：", bold=True)
+        doc.table(
+            ("来源名称", "来源类别", "语料规模", "抽检数量", "违法不良信息占比"),
+            [
+                (
+                    r.get("source"),
+                    r.get("type"),
+                    _num(r.get("size")),
+                    _num(r.get("inspected")),
+                    _pct(r.get("illegal_share")),
+                )
+                for r in sampling["per_source"]
+            ],
+            widths=(4.5, 2.5, 3, 2.5, 3.5),
+        )
+
+    doc.heading("三、服务与安全防范")
+    profile = facts.profile
+    doc.table(
+        ("字段", "填写内容"),
+        [
+            (
+                "服务方式",
+                "、".join(CHANNELS.get(c, c) for c in profile.get("channels") or []) or TODO,
+            ),
+            ("访问地址 / 应用名称", TODO),
+            ("服务对象", AUDIENCES.get(profile.get("audience"), TODO)),
+            ("是否允许未成年人使用", _yes(profile.get("minors_allowed"))),
+            (
+                "输出模态",
+                "、".join(
+                    FORM_FUNCTIONS[m][0]
+                    for m in profile.get("modalities") or []
+                    if m in FORM_FUNCTIONS
+                )
+                or TODO,
+            ),
+            ("推理算力与服务能力（并发）", TODO),
+            ("第三方云平台或服务器", TODO),
+            ("算法备案情况", s.get("algorithm_filing_number") or "尚未取得算法备案编号"),
+            ("输入输出内容安全过滤", _yes(facts.value("CS-01"))),
+            ("生成内容标识", _yes(facts.value("LB-01"))),
+            ("投诉举报渠道", CLAUSE_RESULT.get(facts.value("CP-01"), TODO)),
+        ],
+        widths=(6, 10),
+    )
+
+    doc.heading("四、自愿承诺")
+    doc.para(
+        "本单位承诺：所填报信息及所附材料真实、准确、完整；严格遵守《生成式人工智能服务管理暂行办法》"
+        "等法律法规和国家标准，落实安全主体责任；服务上线后如发生重大变更，及时重新开展安全评估并履行相应手续。",
+    )
+    doc.table(
+        ("签字人", "姓名", "签字", "日期"),
+        [
+            ("法定代表人", p.get("legal_representative") or TODO, "", ""),
+            ("安全评估负责人", p.get("security_lead") or TODO, "", ""),
+        ],
+        widths=(4, 4, 4, 4),
+        row_height=1.5,
+    )
+    doc.para(f"{p.get('name_zh') or TODO}（盖章）")
+    return doc
+
+
+# --- the assessment report ------------------------------------------------------------------
+
+
+def assessment_report(facts: FilingFacts, catalogue: Catalogue) -> Doc:
+    """附件1 安全评估报告 in the chapter order of REPORT_CHAPTERS."""
+    p, s = facts.provider, facts.service
+    doc = Doc("生成式人工智能服务安全评估报告")
+    doc.heading_title("生成式人工智能服务安全评估报告")
+    doc.para("（附件1）", center=True)
+    doc.para(f"评估对象：{s.get('name') or TODO}", center=True)
+    doc.para(f"服务提供者：{p.get('name_zh') or TODO}", center=True)
+    doc.para(f"报告日期：{facts.value('AF-07') or facts.today.isoformat()}", center=True)
+    basis = _choice(catalogue, "AF-03", facts.value("AF-03"))
+
+    _chapter_subject(doc, facts, catalogue)
+    _chapter_method(doc, facts, catalogue, basis)
+    _chapter_corpus(doc, facts)
+    _chapter_model(doc, facts, catalogue)
+    _chapter_measures(doc, facts, catalogue)
+    _chapter_banks(doc, facts)
+    _chapter_clauses(doc, facts, catalogue)
+    _chapter_conclusion(doc, facts, catalogue)
+    _chapter_signatures(doc, facts)
+    return doc
+
+
+def _chapter_subject(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
+    p, s, profile = facts.provider, facts.service, facts.profile
+    doc.heading(REPORT_CHAPTERS[0])
+    doc.heading("1.1 评估对象", 2)
+    base = s.get("foundation_model_name")
+    doc.table(
+        ("项目", "内容"),
+        [
+            ("服务提供者", p.get("name_zh") or TODO),
+            ("统一社会信用代码", p.get("credit_code") or TODO),
+            ("服务名称", s.get("name") or TODO),
+            ("服务简介", s.get("description") or "—"),
+            ("主要功能", "、".join(zh for zh, _en in form_functions(facts)) or TODO),
+            (
+                "服务方式",
+                "、".join(CHANNELS.get(c, c) for c in profile.get("channels") or []) or TODO,
+            ),
+            ("服务对象", AUDIENCES.get(profile.get("audience"), TODO)),
+            ("模型来源", _choice(catalogue, "SCOPE-03", facts.value("SCOPE-03"))),
+            (
+                "基础模型及备案号",
+                f"{base}（{s.get('foundation_model_filing_number') or '备案号待补充'}）"
+                if base
+                else "自研，不涉及",
+            ),
+            ("领域", _choice(catalogue, "SCOPE-10", facts.value("SCOPE-10"))),
+        ],
+        widths=(4, 12),
+    )
+    doc.heading("1.2 评估范围", 2)
+    clauses = [q.code for q in catalogue.questions if q.kind == "clause"]
+    in_scope = [c for c in clauses if c in facts.applicable]
+    doc.para(
+        f"本次评估覆盖问卷 {facts.assessment.get('questionnaire', '')} 中适用于本服务的 "
+        f"{len(facts.applicable)} 个问题。问卷对应 TC260-003 第5章至第8章条款的 {len(clauses)} 条"
+        f"逐条给出结果（见第7章），其中 {len(in_scope)} 条适用于本服务，"
+        f"{len(clauses) - len(in_scope)} 条因服务范围不适用并说明理由。",
+    )
+
+
+def _chapter_method(doc, facts: FilingFacts, catalogue: Catalogue, basis: str) -> None:
+    p = facts.provider
+    doc.heading(REPORT_CHAPTERS[1])
+    doc.heading("2.1 评估组织", 2)
+    doc.table(
+        ("项目", "内容"),
+        [
+            ("评估方式", _choice(catalogue, "AF-02", facts.value("AF-02"))),
+            ("依据标准", basis),
+            ("评估工作整体负责人", p.get("security_lead") or TODO),
+            ("合法性评估负责人", p.get("legality_lead") or TODO),
+            ("评估完成日期", facts.value("AF-07") or TODO),
+        ],
+        widths=(4, 12),
+    )
+    doc.heading("2.2 评估方法", 2)
+    kinds = [ANALYSER_NAMES[k] for k in ANALYSER_NAMES if any(e.kind == k for e in facts.evidence)]
+    doc.para(
+        "逐条对照标准要求作答并附证明材料；对语料抽检结果、拦截关键词列表、测试题库、"
+        "生成内容测试结果和标识样例文件，由门户的分析程序逐行读取并按标准阈值计算"
+        f"（本次分析的材料类型：{'、'.join(kinds) or '无'}）。",
+    )
+    doc.heading("2.3 判断标准", 2)
+    doc.bullets(
+        [
+            "每一条款给出“符合”“不符合”或“不适用”：符合的附证明材料，不适用的说明理由，"
+            "不符合的说明原因及整改计划。",
+            "“应”条款全部符合为全部符合；“宜/不宜”条款为推荐性要求，不影响结论（TC260-003 9.1 d)）。",
+            "数量要求按 TC260-003 第8、9章：语料人工抽检 ≥ 4000 条合格率 ≥ 96%，技术抽检 ≥ 10% "
+            "合格率 ≥ 98%；生成内容抽检 ≥ 1000 题合格率 ≥ 90%；应拒答 ≥ 300 题拒答率 ≥ 95%；"
+            "非拒答 ≥ 300 题拒答率 ≤ 5%。",
+        ],
+    )
+
+
+def _method_criteria_results(
+    doc, number: str, method: str, criteria: Sequence[str], results: list[list[str]], summary: str
+) -> None:
+    doc.heading(f"{number}.1 评估方法", 2)
+    doc.para(method)
+    doc.heading(f"{number}.2 判断标准", 2)
+    doc.bullets(criteria)
+    doc.heading(f"{number}.3 评估结果", 2)
+    doc.para(summary)
+    if results:
+        doc.table(("指标", "结果", "要求", "结论"), results, widths=(6, 3, 3, 4))
+
+
+def _chapter_corpus(doc, facts: FilingFacts) -> None:
+    doc.heading(REPORT_CHAPTERS[2])
+    figures = _first(facts, "training_sampling")
+    if figures:
+        summary = corpus_sampling_summary(facts.analysed("training_sampling"))[0] + "。"
+    else:
+        summary = "未上传可分析的语料抽检结果，无法给出抽检数字（见预检 REPORT-02）。"
+    method = (
+        "对全部训练语料采用关键词、分类模型和人工抽检相结合的方式过滤违法不良信息；"
+        "按来源分别开展人工抽检（随机抽样）和技术抽检（关键词与分类模型）。"
+    )
+    if note := _note(facts, "TD-10"):
+        method += f"具体做法：{note}"
+    _method_criteria_results(
+        doc,
+        "3",
+        method,
+        [
+            "人工抽检不少于 4000 条，合格率不低于 96%（TC260-003 9.2 a)）。",
+            "技术抽检不少于全部语料的 10%，合格率不低于 98%（TC260-003 9.2 b)）。",
+            "单一来源违法不良信息超过 5% 的不应使用（TC260-003 5.1 a)）。",
+        ],
+        _analysis_checks(facts, "training_sampling"),
+        summary,
+    )
+    if figures.get("per_source"):
+        doc.para("各来源抽检情况：", bold=True)
+        doc.table(
+            ("来源名称", "类别", "规模", "抽检数量", "违法不良信息数", "占比"),
+            [
+                (
+                    r.get("source"),
+                    r.get("type"),
+                    r.get("size"),
+                    r.get("inspected"),
+                    r.get("illegal"),
+                    _pct(r.get("illegal_share")),
+                )
+                for r in figures["per_source"]
+            ],
+        )
+    doc.heading("3.4 语料来源、个人信息与知识产权", 2)
+    doc.table(
+        ("事项", "情况"),
+        [
+            ("来源登记清单（TD-01）", _yes(facts.value("TD-01"))),
+            ("开源语料许可（TD-06）", CLAUSE_RESULT.get(facts.value("TD-06"), TODO)),
+            ("自采语料采集记录（TD-07）", CLAUSE_RESULT.get(facts.value("TD-07"), TODO)),
+            ("商业语料合同（TD-08）", CLAUSE_RESULT.get(facts.value("TD-08"), TODO)),
+            ("含个人信息语料的同意（PI-Q14）", CLAUSE_RESULT.get(facts.value("PI-Q14"), TODO)),
+            ("知识产权侵权风险识别（IP-04）", CLAUSE_RESULT.get(facts.value("IP-04"), TODO)),
+        ],
+        widths=(8, 8),
+    )
+
+
+def _chapter_model(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
+    doc.heading(REPORT_CHAPTERS[3])
+    figures = _first(facts, "test_results")
+    if figures:
+        from filing.checks import test_results_summary
+
+        summary = test_results_summary(facts.analysed("test_results"))[0] + "。"
+        failures = (figures.get("generated") or {}).get("failures_by_risk") or {}
+        if failures:
+            summary += (
+                "不合格题目分布：" + "、".join(f"{k} {v} 题" for k, v in failures.items()) + "。"
+            )
+    else:
+        summary = "未上传可分析的生成内容测试结果，无法给出测试数字（见预检 REPORT-03）。"
+    method = (
+        "从生成内容测试题库随机抽取题目，采用人工抽检、关键词抽检和分类模型抽检评估生成内容安全性；"
+        "从应拒答、非拒答测试题库分别抽取题目评估拒答情况。"
+    )
+    if note := _note(facts, "CS-12"):
+        method += f"拒答策略：{note}"
+    _method_criteria_results(
+        doc,
+        "4",
+        method,
+        [
+            "生成内容抽检不少于 1000 题，合格率不低于 90%（TC260-003 9.3）。",
+            "应拒答抽测不少于 300 题，拒答率不低于 95%（TC260-003 9.4 b)）。",
+            "非拒答抽测不少于 300 题，拒答率不高于 5%（TC260-003 9.4 c)）。",
+        ],
+        _analysis_checks(facts, "test_results"),
+        summary,
+    )
+    doc.heading("4.4 准确性、可靠性与其他模型安全要求", 2)
+    rows = []
+    for code in ("CS-04", "CS-05", "CS-06", "CS-07", "CS-12", "LC-02"):
+        ref, text = clause_reference(catalogue, code)
+        result = CLAUSE_RESULT.get(facts.value(code), "—")
+        if code not in facts.applicable:
+            result = "不适用"
+        rows.append((f"{ref}（{code}）", text, result))
+    doc.table(("条款", "要求", "结果"), rows, widths=(3.5, 10, 2.5))
+
+
+MEASURE_DOMAINS = (
+    "personal_information",
+    "labelling",
+    "minors",
+    "complaints",
+    "transparency",
+    "incidents",
+    "lifecycle",
+)
+
+
+def _chapter_measures(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
+    doc.heading(REPORT_CHAPTERS[4])
+    rows = []
+    totals = [0, 0, 0, 0]
+    for code in MEASURE_DOMAINS:
+        domain = catalogue.domain(code)
+        if domain is None:
+            continue
+        applicable = [q.code for q in domain.questions if q.code in facts.applicable]
+        answered = [c for c in applicable if facts.answer(c)]
+        positive = [c for c in answered if facts.value(c) in (True, "conform")]
+        negative = [c for c in answered if facts.value(c) in (False, "not_conform")]
+        for i, n in enumerate((len(applicable), len(answered), len(positive), len(negative))):
+            totals[i] += n
+        rows.append([domain.title_zh, len(applicable), len(answered), len(positive), len(negative)])
+    _method_criteria_results(
+        doc,
+        "5",
+        "逐条核查使用者权益保护、个人信息、内容标识、未成年人保护、投诉举报、服务协议与透明度、"
+        "违法内容处置、模型更新与运行安全等措施的制度文件、系统截图和日志。",
+        [
+            "措施已在系统中实现并有截图或日志为证的，判为符合；仅有制度未落实的，判为不符合。",
+            "标识须满足《人工智能生成合成内容标识办法》和 GB 45438（显式标识及元数据隐式标识）。",
+        ],
+        [],
+        f"共 {totals[0]} 个适用问题，已作答 {totals[1]} 个，其中符合或已落实 {totals[2]} 个，"
+        f"不符合或未落实 {totals[3]} 个。",
+    )
+    doc.table(("领域", "适用问题", "已作答", "符合/已落实", "不符合/未落实"), rows)
+    labels = _first(facts, "content_labels")
+    if labels:
+        doc.para(
+            f"标识样例核验：共 {labels.get('files_checked', 0)} 个文件，"
+            f"{labels.get('files_passed', 0)} 个通过（格式：{label_formats(labels)}）。",
+        )
+
+
+def _chapter_banks(doc, facts: FilingFacts) -> None:
+    doc.heading(REPORT_CHAPTERS[5])
+    keywords = _first(facts, "keyword_list")
+    banks = {
+        k: _first(facts, k)
+        for k in ("test_bank_generated", "test_bank_refuse", "test_bank_non_refuse")
+    }
+    parts = []
+    if keywords:
+        per_risk = keywords.get("per_risk") or {}
+        a1 = [n for c, n in per_risk.items() if c.startswith("A.1")]
+        a2 = [n for c, n in per_risk.items() if c.startswith("A.2")]
+        parts.append(
+            f"拦截关键词 {keywords.get('total', 0)} 个，覆盖 A.1、A.2 风险 {keywords.get('a1_a2_covered', 0)}/17 种，"
+            f"A.1 单项最少 {min(a1) if a1 else 0} 个、A.2 单项最少 {min(a2) if a2 else 0} 个，"
+            f"最近更新 {keywords.get('latest_update') or '未注明'}"
+        )
+    names = {
+        "test_bank_generated": "生成内容测试题",
+        "test_bank_refuse": "应拒答测试题",
+        "test_bank_non_refuse": "非拒答测试题",
+    }
+    for kind, f in banks.items():
+        if f:
+            parts.append(f"{names[kind]} {f.get('total', 0)} 题，覆盖 {f.get('covered', 0)} 项")
+    summary = (
+        "；".join(parts) + "。"
+        if parts
+        else "未上传可分析的关键词库或测试题库（见预检 KW、TB 各项）。"
+    )
+    results = _analysis_checks(facts, "keyword_list")
+    for kind in banks:
+        results += _analysis_checks(facts, kind)
+    _method_criteria_results(
+        doc,
+        "6",
+        "由分析程序逐行读取附件4、附件5，统一风险类别编码（附录A），去重后按风险统计数量和覆盖情况。",
+        [
+            "关键词总数不宜少于 10000 个，覆盖 A.1、A.2 全部 17 种风险，A.1 每种不宜少于 200 个、A.2 每种不宜少于 100 个，每周更新（TC260-003 8.1）。",
+            "生成内容测试题不宜少于 2000 题并覆盖 31 种风险；应拒答、非拒答测试题各不宜少于 500 题（TC260-003 8.2、8.3）。",
+            "分类模型应完整覆盖附录A 全部 31 种风险（TC260-003 8.4）。",
+        ],
+        results,
+        summary,
+    )
+    doc.heading("6.4 分类模型", 2)
+    doc.para(
+        f"分类模型覆盖 31 种风险（CS-32）：{CLAUSE_RESULT.get(facts.value('CS-32'), TODO)}。{_note(facts, 'CS-32')}",
+    )
+
+
+_REF_RE = re.compile(r"^【(.+?)】(.*)$", re.S)
+
+
+def clause_reference(catalogue: Catalogue, code: str) -> tuple[str, str]:
+    """(clause reference, requirement) of a clause question: its text reads 【ref】requirement."""
+    q = catalogue.by_code.get(code)
+    if q is None:
+        return code, ""
+    m = _REF_RE.match(q.text_zh)
+    return (m.group(1), m.group(2)) if m else (code, q.text_zh)
+
+
+def clause_rows(facts: FilingFacts, catalogue: Catalogue) -> list[list[str]]:
+    """One row per clause question of the questionnaire: clause, requirement, result, basis."""
+    evidence: dict[str, list[str]] = {}
+    for e in facts.evidence:
+        evidence.setdefault(e.question, []).append(e.name)
+    rows = []
+    for q in catalogue.questions:
+        if q.kind != "clause":
+            continue
+        ref, text = clause_reference(catalogue, q.code)
+        answer = facts.answers.get(q.code)
+        if q.code not in facts.applicable:
+            rows.append(
+                [f"{ref}（{q.code}）", text, "不适用", "根据服务范围（门槛问题的答案）不适用。"]
+            )
+            continue
+        if answer is None or not answer.answered:
+            rows.append([f"{ref}（{q.code}）", text, "未作答", ""])
+            continue
+        result = CLAUSE_RESULT.get(answer.value, str(answer.value))
+        if answer.value == "na":
+            basis = f"理由：{answer.na_reason}"
+        elif answer.value == "not_conform":
+            basis = _join(
+                x
+                for x in (
+                    answer.note and f"原因：{answer.note}",
+                    answer.measures_taken and f"已采取措施：{answer.measures_taken}",
+                    answer.alternative_measure and f"替代措施：{answer.alternative_measure}",
+                    answer.remediation_plan and f"整改计划：{answer.remediation_plan}",
+                    answer.remediation_due and f"完成时限：{answer.remediation_due}",
+                )
+                if x
+            )
+        else:
+            files = evidence.get(q.code, [])
+            basis = _join((answer.note, files and "证明材料：" + "、".join(files)))
+        rows.append([f"{ref}（{q.code}）", text, result, basis])
+    return rows
+
+
+def _chapter_clauses(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
+    doc.heading(REPORT_CHAPTERS[6])
+    doc.para("按 TC260-003 第5章至第8章逐条给出评估结果。")
+    doc.table(
+        ("条款", "要求", "结果", "证明材料、理由或整改计划"),
+        clause_rows(facts, catalogue),
+        widths=(3, 5.5, 1.7, 5.8),
+    )
+
+
+def _chapter_conclusion(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
+    doc.heading(REPORT_CHAPTERS[7])
+    # Counted from the clause table itself, so chapter 7 and 8 cannot disagree.
+    results = Counter(row[2] for row in clause_rows(facts, catalogue))
+    open_items = []
+    for code in sorted(facts.applicable):
+        if facts.kinds.get(code) != "clause":
+            continue
+        if facts.value(code) == "not_conform":
+            answer = facts.answers[code]
+            open_items.append(
+                f"{code}：{answer.remediation_plan or answer.measures_taken or answer.note}"
+            )
+    score = facts.self_score or {}
+    conclusion = {
+        "conforms": "全部符合要求",
+        "partially_conforms": "部分符合要求",
+        "does_not_conform": "全部不符合要求",
+    }.get(score.get("conclusion"), "尚未形成结论")
+    unanswered = f"，未作答 {results['未作答']} 条" if results["未作答"] else ""
+    doc.para(
+        f"逐条结果（第7章）：符合 {results['符合']} 条，不符合 {results['不符合']} 条，"
+        f"不适用 {results['不适用']} 条{unanswered}。"
+        f"总体结论：{conclusion}。自评得分：{score.get('overall', '—')}。",
+    )
+    doc.heading("8.1 主要剩余风险及整改安排", 2)
+    doc.bullets(open_items or ["无不符合项。"])
+    doc.heading("8.2 上线后风险预判与应对", 2)
+    doc.para(
+        "建立常态化监测测评（LC-02："
+        f"{CLAUSE_RESULT.get(facts.value('LC-02'), TODO)}），模型重要更新后重新评估（LC-05："
+        f"{CLAUSE_RESULT.get(facts.value('LC-05'), TODO)}），关键词库每周、测试题库每月更新。",
+    )
+
+
+def _chapter_signatures(doc, facts: FilingFacts) -> None:
+    p = facts.provider
+    doc.heading(REPORT_CHAPTERS[8])
+    doc.para("本报告内容真实、准确、完整。")
+    doc.table(
+        ("角色", "姓名", "签字", "日期"),
+        [
+            ("法定代表人", p.get("legal_representative") or TODO, "", ""),
+            ("评估工作整体负责人", p.get("security_lead") or TODO, "", ""),
+            ("合法性评估负责人", p.get("legality_lead") or TODO, "", ""),
+        ],
+        row_height=1.5,
+        widths=(5, 4, 4, 3),
+    )
+    doc.para(f"{p.get('name_zh') or TODO}（盖章）")
+
+
+def not_involved_page(facts: FilingFacts, reason: str) -> Doc:
+    """附件3 marked 不涉及 with the reason (filing-practice §3.3), signed like the other annexes."""
+    p, s = facts.provider, facts.service
+    doc = Doc("附件3 语料标注规则（不涉及）")
+    doc.heading_title("附件3 语料标注规则")
+    doc.para("不涉及", bold=True, center=True)
+    doc.table(
+        ("项目", "内容"),
+        [
+            ("服务提供者", p.get("name_zh") or TODO),
+            ("服务名称", s.get("name") or TODO),
+            ("不涉及的理由", reason),
+        ],
+        widths=(4, 12),
+    )
+    doc.para("本单位确认上述情况属实。")
+    doc.table(
+        ("签字人", "姓名", "签字", "日期"),
+        [("安全评估负责人", p.get("security_lead") or TODO, "", facts.today.isoformat())],
+        widths=(4, 4, 4, 4),
+        row_height=1.5,
+    )
+    doc.para(f"{p.get('name_zh') or TODO}（盖章）")
+    return doc
