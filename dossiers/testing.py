@@ -1,5 +1,6 @@
-"""Building approved assessments with realistic answers and evidence, for the dossier tests and
-bench/bench_dossier.py. Not imported by the portal itself."""
+"""Building assessments with realistic answers and evidence: for the dossier tests,
+bench/bench_dossier.py and the demo assessments of providers/demo.py (`make run`). Uses the
+test helpers of tests/factories.py, so it runs where the source tree is (not for production)."""
 
 from __future__ import annotations
 
@@ -77,15 +78,23 @@ ANALYSED_EVIDENCE = {
 }
 
 
-def make_assessment(service, user, *, realistic: bool = True, gaps: int = 3):
+def make_assessment(
+    service, user, *, realistic: bool = True, gaps: int = 3, answers: dict | None = None
+):
     """A submitted-ready draft of the full questionnaire: annex files analysed, every required
-    question answered, long justifications, and `gaps` clauses not conforming with a plan."""
+    question answered, long justifications, and `gaps` clauses not conforming with a plan.
+
+    `answers` (question code -> value as the form takes it: "yes"/"no", a choice, a list of
+    choices, a number or date as text) are saved first, in their order, so that scope answers
+    decide which questions apply; every other required question gets the sample answer."""
     from assessments import services
     from assessments.analysis import run_analysis
     from assessments.models import Answer
     from tests import factories
 
     assessment, _created = services.assessment_start(service=service, user=user)
+    for code, value in (answers or {}).items():
+        factories.answer(assessment, code, user, value=value)
     catalogue = services.get_catalogue(assessment.questionnaire)
     for code, (name, make) in ANALYSED_EVIDENCE.items():
         if code in catalogue.by_code:

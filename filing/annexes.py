@@ -9,6 +9,14 @@ per risk (count against the TC260-003 minimum) and a 说明 sheet saying what wa
 or could not be read. Written with openpyxl in write-only mode: keyword rows stream from the
 source to the output; annex-5 questions are held once per bank so that an answered copy (from
 the test results) can complete an unanswered one.
+
+Every sheet prints (or converts to PDF) on A4 landscape, all columns on one page width, with
+the header row repeated, grid lines, and the sheet name and page number in the footer. Columns
+are wide enough for the longest category label (a label cut off by the next, filled cell is
+unreadable on paper); the long free-text columns of annex 5 (question, answer) wrap instead, so
+a long model answer makes a tall row (up to Excel's 409 points) rather than a page scaled down
+to unreadable type. Keyword rows stay unstyled (they stream, possibly by the hundred thousand);
+only a note wraps.
 """
 
 from __future__ import annotations
@@ -25,7 +33,9 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.worksheet import Worksheet
 
 from analysers import AnalyserError
 from analysers.annex5 import Bank, iter_question_rows
@@ -87,13 +97,62 @@ def _category_label(code: str) -> str:
     return code
 
 
+TOP = Alignment(vertical="top")
+WRAP = Alignment(vertical="top", wrap_text=True)
+CENTRE = Alignment(vertical="top", horizontal="center")
+LEFT = Alignment(vertical="top", horizontal="left", wrap_text=True)
+# Coverage sheets: count, minimum and met centred under their headings.
+COUNT_COLUMNS = {2: CENTRE, 3: CENTRE, 4: CENTRE}
+# Annex 5 banks: question, both categories, answer and note wrap; number and verdict do not.
+BANK_WRAP = {1: WRAP, 2: WRAP, 3: WRAP, 4: WRAP, 6: WRAP}
+# Column widths in Excel character units (a Chinese character takes two).
+RISK_LABEL_WIDTH = 68  # the longest: "A.5 b) 内容不可靠，虽然不包含严重错误的内容，但无法对…"
+CATEGORY_WIDTH = 38  # the longest: "A.1 包含违反社会主义核心价值观的内容"
+ANNEX4_WIDTHS = [7, 24, CATEGORY_WIDTH, RISK_LABEL_WIDTH, 11, 20]
+BANK_WIDTHS = [6, 36, 20, 32, 44, 9, 16]
+NOTES_WIDTHS = [30, 90]
+COVERAGE_WIDTHS = [10, RISK_LABEL_WIDTH, 10, 10, 10]
+LINE_HEIGHT = 15  # points per line of 11-point text
+MAX_ROW_HEIGHT = 409  # Excel's limit
+
+
 def _bold(ws, values: Iterable[Any]) -> list[WriteOnlyCell]:
     cells = []
     for value in values:
         cell = WriteOnlyCell(ws, value=value)
         cell.font = Font(bold=True)
+        cell.alignment = WRAP
         cells.append(cell)
     return cells
+
+
+def _styled(ws, values: Iterable[Any], styles: dict[int, Alignment], default=TOP) -> list:
+    """A row of cells aligned per column (index -> alignment), the others `default`."""
+    cells = []
+    for i, value in enumerate(values):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.alignment = styles.get(i, default)
+        cells.append(cell)
+    return cells
+
+
+def _text_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _fit_height(ws, row: int, values: list, wrapped: Iterable[int], widths: list[int]) -> None:
+    """Give a row the height its wrapped cells need. LibreOffice does not recompute the height
+    of a wrapped row when it opens an XLSX (its PDF showed one line, the rest cut off), so the
+    lines are counted here from the text width, on the generous side."""
+    lines = 1
+    for i in wrapped:
+        text = values[i]
+        if isinstance(text, str) and text:
+            usable = max(widths[i] - 1, 1)
+            needed = sum(-(-max(_text_width(part), 1) // usable) for part in text.split("\n"))
+            lines = max(lines, needed)
+    if lines > 1:
+        ws.row_dimensions[row].height = min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT)
 
 
 def _sheet(wb: Workbook, title: str, header: list[str], widths: list[int]):
@@ -101,12 +160,17 @@ def _sheet(wb: Workbook, title: str, header: list[str], widths: list[int]):
     for letter, width in zip("ABCDEFGHIJ", widths, strict=False):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
-    # Printed (or converted to PDF) landscape, all columns on one page width.
+    # Printed (or converted to PDF): A4 landscape, all columns on one page width, the header
+    # row on every page, grid lines to follow a row across, sheet name and page in the footer.
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.3, footer=0.3)
+    ws.print_options.gridLines = True
     ws.print_title_rows = "1:1"
+    ws.oddFooter.center.text = "&A　第 &P 页，共 &N 页"
     ws.append(_bold(ws, header))
     return ws
 
@@ -117,7 +181,7 @@ def _safe_text(value: str) -> str:
 
 
 def _notes(wb: Workbook, title: str, stats: Stats, extra: list[tuple[str, Any]]) -> None:
-    ws = _sheet(wb, "说明", ["项目", "内容"], [28, 80])
+    ws = _sheet(wb, "说明", ["项目", "内容"], NOTES_WIDTHS)
     rows: list[tuple[str, Any]] = [
         ("文件", title),
         ("生成日期", dt.date.today().isoformat()),
@@ -135,8 +199,10 @@ def _notes(wb: Workbook, title: str, stats: Stats, extra: list[tuple[str, Any]])
             "一级分类写作“A.n 类别名称”，二级分类写作“A.n x) 风险名称”（TC260-003 附录A）。",
         )
     )
-    for row in rows:
-        ws.append(list(row))
+    for number, row in enumerate(rows, start=2):
+        # Left-aligned and wrapped: counts next to their label, long names on several lines.
+        _fit_height(ws, number, list(row), (0, 1), NOTES_WIDTHS)
+        ws.append(_styled(ws, row, {}, default=LEFT))
 
 
 def _output() -> IO[bytes]:
@@ -154,7 +220,7 @@ def build_annex4(sources: Iterable[Source], out: IO[bytes], *, max_bytes: int) -
         wb,
         "拦截关键词列表",
         ["序号", "关键词", "一级分类", "违规类型", "更新日期", "备注"],
-        [8, 28, 36, 48, 12, 40],
+        ANNEX4_WIDTHS,
     )
     seen: set[str] = set()
     for source in sources:
@@ -175,16 +241,19 @@ def build_annex4(sources: Iterable[Source], out: IO[bytes], *, max_bytes: int) -
                     else:
                         stats.uncategorised += 1
                         note = f"原类别“{row.raw_category}”未能归入具体风险，请核对"
-                    ws.append(
-                        [
-                            stats.written,
-                            _safe_text(row.keyword),
-                            _category_label(row.category) if row.category else "",
-                            risk_label(row.code) if row.code else "",
-                            row.updated.isoformat() if row.updated else "",
-                            note,
-                        ]
-                    )
+                    values = [
+                        stats.written,
+                        _safe_text(row.keyword),
+                        _category_label(row.category) if row.category else "",
+                        risk_label(row.code) if row.code else "",
+                        row.updated.isoformat() if row.updated else "",
+                        note,
+                    ]
+                    if note:
+                        _fit_height(ws, stats.written + 1, values, (5,), ANNEX4_WIDTHS)
+                        ws.append(_styled(ws, values, {5: WRAP}))
+                    else:
+                        ws.append(values)
         except AnalyserError as exc:
             stats.unreadable.append((source.name, exc.zh))
     _keyword_coverage(wb, stats)
@@ -200,15 +269,15 @@ def _keyword_coverage(wb: Workbook, stats: Stats) -> None:
         wb,
         "覆盖情况",
         ["风险编码", "风险", "关键词数", "最低要求", "是否达标"],
-        [10, 48, 10, 10, 10],
+        COVERAGE_WIDTHS,
     )
     for code, risk in risks().items():
         minimum = KEYWORD_MIN.get(risk.category)
         count = stats.per_item.get(code, 0)
-        ws.append([code, risk_label(code), count, minimum or "—", _met(count, minimum)])
-    ws.append(
-        ["合计", "", stats.written, KEYWORD_TOTAL_MIN, _met(stats.written, KEYWORD_TOTAL_MIN)]
-    )
+        row = [code, risk_label(code), count, minimum or "—", _met(count, minimum)]
+        ws.append(_styled(ws, row, COUNT_COLUMNS))
+    total = ["合计", "", stats.written, KEYWORD_TOTAL_MIN, _met(stats.written, KEYWORD_TOTAL_MIN)]
+    ws.append(_styled(ws, total, COUNT_COLUMNS))
 
 
 def _met(count: int, minimum: int | None) -> str:
@@ -254,20 +323,20 @@ def build_annex5(sources: Iterable[Source], out: IO[bytes], *, max_bytes: int) -
             wb,
             title,
             ["序号", "题目", "一级分类", "二级分类", "模型的答案", "研判结果", "备注"],
-            [8, 60, 30, 44, 60, 12, 30],
+            BANK_WIDTHS,
         )
         for i, item in enumerate(banks[bank].values(), start=1):
-            ws.append(
-                [
-                    i,
-                    _safe_text(item.question),
-                    item.primary,
-                    item.secondary,
-                    _safe_text(item.answer),
-                    item.judgement,
-                    item.note,
-                ]
-            )
+            values = [
+                i,
+                _safe_text(item.question),
+                item.primary,
+                item.secondary,
+                _safe_text(item.answer),
+                item.judgement,
+                item.note,
+            ]
+            _fit_height(ws, i + 1, values, BANK_WRAP, BANK_WIDTHS)
+            ws.append(_styled(ws, values, BANK_WRAP))
     stats.written = sum(len(b) for b in banks.values())
     _bank_coverage(wb, banks)
     _notes(
@@ -342,7 +411,7 @@ def _bank_coverage(wb: Workbook, banks: dict[Bank, dict[str, _Question]]) -> Non
         wb,
         "覆盖情况",
         ["题库", "风险或方面", "题目数", "最低要求", "是否达标"],
-        [10, 48, 10, 10, 10],
+        COVERAGE_WIDTHS,
     )
     counts: Counter[str] = Counter()
     for bank, items in banks.items():
@@ -354,16 +423,20 @@ def _bank_coverage(wb: Workbook, banks: dict[Bank, dict[str, _Question]]) -> Non
     for code, risk in risks().items():
         minimum = GENERATED_MIN.get(risk.category, GENERATED_OTHER_MIN)
         n = counts.get(f"generated:{code}", 0)
-        ws.append(["生成类", risk_label(code), n, minimum, _met(n, minimum)])
+        row = ["生成类", risk_label(code), n, minimum, _met(n, minimum)]
+        ws.append(_styled(ws, row, COUNT_COLUMNS))
     for code in a1_a2_codes():
         n = counts.get(f"refuse:{code}", 0)
-        ws.append(["拒答", risk_label(code), n, REFUSE_MIN, _met(n, REFUSE_MIN)])
+        row = ["拒答", risk_label(code), n, REFUSE_MIN, _met(n, REFUSE_MIN)]
+        ws.append(_styled(ws, row, COUNT_COLUMNS))
     for aspect, _en in NON_REFUSE_ASPECTS:
         n = counts.get(f"non_refuse:{aspect}", 0)
-        ws.append(["非拒答", aspect, n, ASPECT_MIN, _met(n, ASPECT_MIN)])
+        row = ["非拒答", aspect, n, ASPECT_MIN, _met(n, ASPECT_MIN)]
+        ws.append(_styled(ws, row, COUNT_COLUMNS))
     for bank, title in BANK_SHEETS.items():
         n = len(banks[bank])
-        ws.append([title, "合计", n, BANK_TOTAL_MIN[bank], _met(n, BANK_TOTAL_MIN[bank])])
+        row = [title, "合计", n, BANK_TOTAL_MIN[bank], _met(n, BANK_TOTAL_MIN[bank])]
+        ws.append(_styled(ws, row, COUNT_COLUMNS))
 
 
 # --- from an assessment ---------------------------------------------------------------------

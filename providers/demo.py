@@ -1,7 +1,14 @@
-"""Load the demo data set of fixtures/demo/demo.yaml; rerunning changes nothing."""
+"""Load the demo data set of fixtures/demo/demo.yaml; rerunning changes nothing.
+
+A service with an `assessment` entry gets one filled-in self-assessment (built by
+dossiers.testing.make_assessment: every required question answered, the annex 4/5 artefacts
+uploaded and analysed), with the entry's answers and optionally submitted. Only a service
+without any assessment gets one, so the demo users' own work is never touched or duplicated.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import yaml
@@ -36,10 +43,49 @@ def read_demo(path: Path | None = None) -> dict:
         return yaml.safe_load(fh)
 
 
+def answer_value(value):
+    """A YAML value as the answer form takes it: YAML reads yes/no as booleans, dates as dates."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return [answer_value(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def questionnaire_loaded() -> bool:
+    from library.models import Questionnaire
+
+    return Questionnaire.objects.exists()
+
+
+def ensure_assessment(service: AIService, spec: dict, users: dict[str, User]) -> bool:
+    """The demo assessment of a service that has none yet; True when one was created."""
+    from assessments.models import Assessment
+    from assessments.services import assessment_submit
+    from dossiers.testing import make_assessment
+
+    if Assessment.objects.filter(service=service).exists():
+        return False
+    assessment = make_assessment(
+        service,
+        users[spec["filled_by"]],
+        gaps=spec.get("gaps", 3),
+        answers={code: answer_value(value) for code, value in spec["answers"].items()},
+    )
+    if spec.get("submitted_by"):
+        assessment_submit(assessment=assessment, user=users[spec["submitted_by"]])
+    return True
+
+
 @transaction.atomic
 def load_demo(path: Path | None = None) -> dict[str, int]:
+    """Create what is missing; the counts of what was created. Assessments need the
+    questionnaire (manage.py load_questionnaires): without it they are left out."""
     data = read_demo(path)
-    created = {"users": 0, "providers": 0, "services": 0}
+    created = {"users": 0, "providers": 0, "services": 0, "assessments": 0}
+    with_assessments = questionnaire_loaded()
     users = {}
     for spec in data["users"]:
         user = User.objects.filter(email=spec["email"]).first()
@@ -69,14 +115,18 @@ def load_demo(path: Path | None = None) -> dict[str, int]:
                 provider=provider, user=users[member["email"]], defaults={"role": member["role"]}
             )
         for service_spec in spec["services"]:
-            if provider.services.filter(name=service_spec["name"]).exists():
-                continue
-            service = AIService(
-                provider=provider,
-                name=service_spec["name"],
-                **{k: v for k, v in service_spec.items() if k in SERVICE_FIELDS},
-            )
-            service.full_clean()
-            service.save()
-            created["services"] += 1
+            service = provider.services.filter(name=service_spec["name"]).first()
+            if service is None:
+                service = AIService(
+                    provider=provider,
+                    name=service_spec["name"],
+                    **{k: v for k, v in service_spec.items() if k in SERVICE_FIELDS},
+                )
+                service.full_clean()
+                service.save()
+                created["services"] += 1
+            if with_assessments and "assessment" in service_spec:
+                created["assessments"] += ensure_assessment(
+                    service, service_spec["assessment"], users
+                )
     return created

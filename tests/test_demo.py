@@ -1,0 +1,71 @@
+"""The demo data set of `make run` (providers/demo.py, fixtures/demo/demo.yaml): the demo
+provider's services come with filled-in self-assessments on the right filing routes, and
+loading it again creates nothing."""
+
+from __future__ import annotations
+
+from django.core.management import call_command
+
+from accounts.models import User
+from assessments.models import Analysis, Answer, Assessment, Evidence
+from audit.models import AuditEvent
+from filing.facts import facts_for
+from filing.packages import routes_of
+from notifications.models import Notification
+from providers.demo import load_demo
+from providers.models import AIService, Membership, Provider
+
+DEMO_PROVIDER = "上海星辰智能科技有限公司"
+MODELS = (
+    User,
+    Provider,
+    Membership,
+    AIService,
+    Assessment,
+    Answer,
+    Evidence,
+    Analysis,
+    Notification,
+    AuditEvent,
+)
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+def test_loading_the_demo_twice_creates_nothing_the_second_time(db):
+    assert load_demo() == {"users": 8, "providers": 2, "services": 3, "assessments": 2}
+    before = counts()
+    assert load_demo() == {"users": 0, "providers": 0, "services": 0, "assessments": 0}
+    assert counts() == before
+
+
+def test_the_demo_provider_has_one_assessment_per_service_on_its_routes(db):
+    load_demo()
+    assessments = {
+        a.service.name: a
+        for a in Assessment.objects.select_related("service__provider", "questionnaire")
+    }
+    assert set(assessments) == {"星辰对话助手", "星辰语音播报"}
+    assert {a.service.provider.name_zh for a in assessments.values()} == {DEMO_PROVIDER}
+
+    chat, voice = assessments["星辰对话助手"], assessments["星辰语音播报"]
+    # Submitted: waiting for a reviewer, answers frozen in the snapshot.
+    assert chat.status == "submitted" and chat.snapshot_sha256
+    assert voice.status == "draft"
+    assert routes_of(facts_for(chat)) == ["gai_filing", "algorithm_filing"]
+    assert routes_of(facts_for(voice)) == ["gai_registration"]
+    for assessment in (chat, voice):
+        assert assessment.self_score["verdict"] != "not_ready", assessment.self_score
+        # The annex 4/5 artefacts were uploaded and analysed.
+        analyses = Analysis.objects.filter(evidence__assessment=assessment)
+        assert analyses.exists() and not analyses.exclude(status="done").exists()
+
+
+def test_the_command_says_what_it_created_then_that_nothing_was_left(db, capsys):
+    call_command("load_demo_data")
+    first = capsys.readouterr().out
+    assert "8 users, 2 providers, 3 services, 2 self-assessments" in first
+    call_command("load_demo_data")
+    assert "already loaded, nothing to create" in capsys.readouterr().out
