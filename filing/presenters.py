@@ -75,8 +75,8 @@ def checks_context(assessment, *, reviewer: bool = False, facts: FilingFacts | N
 def packages_context(assessment, membership, facts: FilingFacts, report: Report) -> dict:
     """What templates/filing/_packages.html needs: the applicable routes, each with its
     packages (newest first), whether a signed one may be requested, and why not."""
-    from filing.models import FilingPackage
-    from filing.packages import ROUTE_LABELS, blocks_route, routes_of
+    from filing.models import FilingPackage, PackageRoute
+    from filing.packages import blocks_route, routes_of
     from filing.services import FINAL_STATUSES
 
     built: dict[str, list] = {}
@@ -89,7 +89,7 @@ def packages_context(assessment, membership, facts: FilingFacts, report: Report)
         routes.append(
             {
                 "code": code,
-                "title": ROUTE_LABELS[code],
+                "title": PackageRoute(code).label,  # ROUTE_LABELS name the files, in Chinese
                 "packages": built.get(code, [])[:5],
                 "blocks": blocks,
                 "final_allowed": approved and not blocks,
