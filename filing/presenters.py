@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from filing.checks import NOT_AUTOMATED, CheckResult, Link, Report, run_checks
 from filing.facts import FilingFacts, facts_for
@@ -49,6 +50,12 @@ def reviewer_urls(assessment, facts: FilingFacts) -> Callable[[Link], str]:
     return url
 
 
+def _link_label(link: Link) -> str:
+    if link.kind == "disclosure":  # a page of the portal: named in the page's language
+        return gettext("Public disclosure text")
+    return link.label or link.ref
+
+
 def checks_context(assessment, *, reviewer: bool = False, facts: FilingFacts | None = None) -> dict:
     """What templates/filing/_checks.html needs, under the name `filing`. The review page may
     call this and include the partial, or load it from filing:review_checks."""
@@ -58,8 +65,7 @@ def checks_context(assessment, *, reviewer: bool = False, facts: FilingFacts | N
     groups = []
     for group in report.by_area():
         rows = [
-            Row(r, [(link.label or link.ref, url(link)) for link in r.links])
-            for r in group["results"]
+            Row(r, [(_link_label(link), url(link)) for link in r.links]) for r in group["results"]
         ]
         groups.append({**group, "rows": rows})
     return {
