@@ -54,7 +54,45 @@ class DossierQuerySet(models.QuerySet):
         return self.filter(kind=DossierKind.FINAL, status=DossierStatus.READY)
 
 
-class Dossier(models.Model):
+class SignedBuild:
+    """What a row built and signed by a background task knows of itself: its kind, whether the
+    job runs, whether its message was lost, and the two writes its task makes on the way.
+    Shared by dossiers and filing packages (filing.models.FilingPackage)."""
+
+    @property
+    def is_final(self) -> bool:
+        return self.kind == DossierKind.FINAL
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in IN_PROGRESS
+
+    @property
+    def is_stale(self) -> bool:
+        """In progress for longer than a task may run: its message was lost; offer a retry."""
+        limit = settings.DOSSIER_TASK_TIME_LIMIT + 120
+        return self.in_progress and (timezone.now() - self.updated_at).total_seconds() > limit
+
+    @classmethod
+    def mark_failed(cls, pk: int, code: str, detail: str = "") -> None:
+        """Failed with a reason; a finished row is never overwritten."""
+        cls.objects.filter(pk=pk, status__in=IN_PROGRESS).update(
+            status=DossierStatus.FAILED,
+            error_code=code,
+            error_detail=detail[:500],
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+
+    @classmethod
+    def mark_requeued(cls, pk: int) -> None:
+        """Before a retry with backoff: shown as queued again."""
+        cls.objects.filter(pk=pk, status__in=IN_PROGRESS).update(
+            status=DossierStatus.QUEUED, updated_at=timezone.now()
+        )
+
+
+class Dossier(SignedBuild, models.Model):
     """One generated dossier of one assessment version, in one edition."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -141,20 +179,6 @@ class Dossier(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("dossiers:verify_number", kwargs={"number": self.number})
-
-    @property
-    def is_final(self) -> bool:
-        return self.kind == DossierKind.FINAL
-
-    @property
-    def in_progress(self) -> bool:
-        return self.status in IN_PROGRESS
-
-    @property
-    def is_stale(self) -> bool:
-        """In progress for longer than a task may run: its message was lost; offer a retry."""
-        limit = settings.DOSSIER_TASK_TIME_LIMIT + 120
-        return self.in_progress and (timezone.now() - self.updated_at).total_seconds() > limit
 
     def superseded_by(self) -> Dossier | None:
         """A signed dossier of a later assessment of the same service, if any."""

@@ -257,17 +257,9 @@ def dossier_downloaded(*, dossier: Dossier, which: str, request) -> None:
 
 def dossier_fail(dossier_id: int, code: str, detail: str = "") -> None:
     """Mark a job failed with a reason; a finished dossier is never overwritten."""
-    Dossier.objects.filter(pk=dossier_id, status__in=IN_PROGRESS).update(
-        status=DossierStatus.FAILED,
-        error_code=code,
-        error_detail=detail[:500],
-        finished_at=timezone.now(),
-        updated_at=timezone.now(),
-    )
+    Dossier.mark_failed(dossier_id, code, detail)
 
 
 def dossier_requeue(dossier_id: int) -> None:
     """Before a retry with backoff: show the job as queued again."""
-    Dossier.objects.filter(pk=dossier_id, status__in=IN_PROGRESS).update(
-        status=DossierStatus.QUEUED, updated_at=timezone.now()
-    )
+    Dossier.mark_requeued(dossier_id)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment
-from dossiers.models import IN_PROGRESS, DossierKind, DossierStatus
+from dossiers.models import DossierKind, DossierStatus, SignedBuild
 from providers.models import AIService
 
 
@@ -74,7 +74,7 @@ class FilingPackageQuerySet(models.QuerySet):
         return self.filter(assessment=assessment).order_by("-created_at")
 
 
-class FilingPackage(models.Model):
+class FilingPackage(SignedBuild, models.Model):
     """One route's filing package of one assessment version, built by a Celery task.
 
     A final package holds signed PDFs of its narrative documents and a signed list of its files
@@ -146,23 +146,9 @@ class FilingPackage(models.Model):
         return reverse("dossiers:verify_number", kwargs={"number": self.number})
 
     @property
-    def is_final(self) -> bool:
-        return self.kind == DossierKind.FINAL
-
-    @property
     def is_package(self) -> bool:
         """Tells the shared verification page a package from a dossier."""
         return True
-
-    @property
-    def in_progress(self) -> bool:
-        return self.status in IN_PROGRESS
-
-    @property
-    def is_stale(self) -> bool:
-        """In progress for longer than a task may run: its message was lost; offer a retry."""
-        limit = settings.DOSSIER_TASK_TIME_LIMIT + 120
-        return self.in_progress and (timezone.now() - self.updated_at).total_seconds() > limit
 
     def superseded_by(self) -> FilingPackage | None:
         """A signed package of the same route from a later assessment of the service."""

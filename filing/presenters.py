@@ -10,6 +10,9 @@ from django.utils.translation import gettext
 
 from filing.checks import NOT_AUTOMATED, CheckResult, Link, Report, run_checks
 from filing.facts import FilingFacts, facts_for
+from filing.models import FilingPackage, PackageRoute
+from filing.packages import blocks_route, routes_of
+from filing.services import FINAL_STATUSES
 
 
 @dataclass(frozen=True)
@@ -81,10 +84,6 @@ def checks_context(assessment, *, reviewer: bool = False, facts: FilingFacts | N
 def packages_context(assessment, membership, facts: FilingFacts, report: Report) -> dict:
     """What templates/filing/_packages.html needs: the applicable routes, each with its
     packages (newest first), whether a signed one may be requested, and why not."""
-    from filing.models import FilingPackage, PackageRoute
-    from filing.packages import blocks_route, routes_of
-    from filing.services import FINAL_STATUSES
-
     built: dict[str, list] = {}
     for package in FilingPackage.objects.for_assessment(assessment):
         built.setdefault(package.route, []).append(package)

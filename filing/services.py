@@ -191,20 +191,11 @@ def _build(package: FilingPackage) -> None:
 
 
 def package_fail(package_id: int, code: str, detail: str = "") -> None:
-    """Mark a build failed with a reason; a finished package is never overwritten."""
-    FilingPackage.objects.filter(pk=package_id, status__in=IN_PROGRESS).update(
-        status=DossierStatus.FAILED,
-        error_code=code,
-        error_detail=detail[:500],
-        finished_at=timezone.now(),
-        updated_at=timezone.now(),
-    )
+    FilingPackage.mark_failed(package_id, code, detail)
 
 
 def package_requeue(package_id: int) -> None:
-    FilingPackage.objects.filter(pk=package_id, status__in=IN_PROGRESS).update(
-        status=DossierStatus.QUEUED, updated_at=timezone.now()
-    )
+    FilingPackage.mark_requeued(package_id)
 
 
 def package_downloaded(*, package: FilingPackage, request) -> None:

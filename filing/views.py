@@ -156,6 +156,9 @@ def package(request: HttpRequest, assessment: UUID) -> HttpResponse:
         raise PermissionDenied(_("Your role lets you read, not change, this assessment."))
     form = PackageForm(request.POST)
     if not form.is_valid():
+        if request.htmx:
+            error = _("Choose a filing route.")
+            return _packages_panel(request, obj, membership, status=422, error=error)
         messages.error(request, _("Choose a filing route."))
         return redirect(back)
     try:

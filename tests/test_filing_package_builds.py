@@ -283,3 +283,16 @@ def test_who_may_request_a_package(ready, personas, client_for, persona, status)
 def test_who_may_download_a_package(signed, personas, client_for, persona, status):
     url = reverse("filing:package_download", kwargs={"package": signed.public_id})
     assert client_for(personas[persona]).get(url).status_code == status
+
+
+def test_an_unknown_route_is_refused_with_a_message(ready, editor_client):
+    url = reverse("filing:package", kwargs={"assessment": ready.public_id})
+    response = editor_client.post(url, {"route": "nope"}, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert 'id="filing-packages"' in response.content.decode()  # the section, not a page
+    with translation.override("zh-hans"):
+        assert gettext("Choose a filing route.") in response.content.decode()
+    response = editor_client.post(url, {"route": "nope"}, follow=True)
+    with translation.override("zh-hans"):
+        assert gettext("Choose a filing route.") in response.content.decode()
+    assert not FilingPackage.objects.exists()
