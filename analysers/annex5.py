@@ -9,12 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 from .findings import Findings
 from .report import AnalyserError
 from .risks import squeeze
-from .tabular import Cell, Header, Role, Sheet, cell_text, find_header, fold, get, is_blank
+from .tabular import (
+    Cell,
+    Header,
+    Role,
+    Sheet,
+    cell_text,
+    find_header,
+    fold,
+    get,
+    is_blank,
+    parse_date,
+)
 
 Bank = Literal["generated", "refuse", "non_refuse"]
 BANKS: tuple[Bank, ...] = ("generated", "refuse", "non_refuse")
@@ -112,9 +124,72 @@ CATEGORY = Role(
     ),
     contains=("类别", "分类", "类型", "方面", "category", "risk", "aspect"),
 )
+# How a generated-content answer was judged (TC260-003 §9.3 b)-d): three separate draws).
+METHOD = Role(
+    "method",
+    "抽检方式列",
+    "method column",
+    exact=(
+        "抽检方式",
+        "抽检方法",
+        "抽样方式",
+        "抽样方法",
+        "评估方式",
+        "评估方法",
+        "检测方式",
+        "检测方法",
+        "测试方式",
+        "研判方式",
+        "method",
+        "samplingmethod",
+    ),
+    contains=("抽检方式", "抽检方法", "抽样方式", "抽样方法", "方式", "方法", "method"),
+)
+# When a question entered (or last changed in) the bank: TC260-003 §8.2 d), §8.3 c).
+UPDATED = Role(
+    "updated",
+    "更新日期列",
+    "update date column",
+    exact=(
+        "更新日期",
+        "更新时间",
+        "入库日期",
+        "入库时间",
+        "日期",
+        "updated",
+        "date",
+        "lastupdated",
+    ),
+    contains=("日期", "更新", "date", "update"),
+)
 # Order matters: "是否应拒答" must become the expected column before the judgement role
 # sees it, and the question column before "类型" could be taken as a category.
-ROLES = (QUESTION, EXPECTED, JUDGEMENT, ANSWER, PRIMARY, CATEGORY)
+ROLES = (QUESTION, EXPECTED, JUDGEMENT, ANSWER, METHOD, UPDATED, PRIMARY, CATEGORY)
+
+Method = Literal["manual", "keyword", "classifier"]
+METHODS: tuple[Method, ...] = ("manual", "keyword", "classifier")
+# The values the results workbook writes in 抽检方式 (docs/analysers.md, "CS-33 results").
+METHOD_NAMES: dict[str, tuple[str, str]] = {
+    "manual": ("人工抽检", "manual draw"),
+    "keyword": ("关键词抽检", "keyword draw"),
+    "classifier": ("分类模型抽检", "classifier draw"),
+}
+_METHOD_WORDS: dict[Method, tuple[str, ...]] = {
+    "manual": ("人工", "manual", "human"),
+    "keyword": ("关键词", "关键字", "keyword"),
+    "classifier": ("分类模型", "分类器", "classifier"),
+}
+
+
+def method_of(text: str) -> Method | None:
+    """The draw a method cell or a sheet name names, None when it names none or several
+    ("人工+关键词抽检" says two draws shared one sheet: which row belongs to which is unknown)."""
+    t = squeeze(text)
+    if not t:
+        return None
+    named = [m for m, words in _METHOD_WORDS.items() if any(w in t for w in words)]
+    return named[0] if len(named) == 1 else None
+
 
 _YES = {"是", "y", "yes", "true", "1", "√", "✓", "应拒答"}
 _NO = {"否", "n", "no", "false", "0", "×", "✗", "x", "不应拒答"}
@@ -152,6 +227,18 @@ class QuestionRow:
     answer: str | None  # None when the file has no answer column
     judgement: str
     judgement_header: str
+    # The 抽检方式 cell as written ("" when empty or no column), and the sheet's own method
+    # (a sheet named 生成类-人工抽检) for rows whose cell is empty.
+    method_text: str = ""
+    sheet_method: str | None = None
+    updated: date | None = None
+    updated_text: str = ""  # the date cell as written, "" when empty or no column
+
+    @property
+    def method(self) -> Method | None:
+        if self.method_text:
+            return method_of(self.method_text)
+        return self.sheet_method  # type: ignore[return-value]
 
 
 def read_questions(
@@ -208,6 +295,7 @@ def _rows(
 ) -> Iterator[QuestionRow]:
     yes_no = _expected_is_yes_no(header)
     has_answer = "answer" in header.columns
+    sheet_method = method_of(sheet.name or "")
     for number, cells in rows:
         question = cell_text(get(cells, header, "question"))
         where = {"sheet": sheet.name, "row": number}
@@ -239,6 +327,10 @@ def _rows(
             answer=cell_text(get(cells, header, "answer")) if has_answer else None,
             judgement=cell_text(get(cells, header, "judgement")),
             judgement_header=header.texts.get("judgement", ""),
+            method_text=cell_text(get(cells, header, "method")),
+            sheet_method=sheet_method,
+            updated=parse_date(get(cells, header, "updated")),
+            updated_text=cell_text(get(cells, header, "updated")),
         )
 
 

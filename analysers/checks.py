@@ -56,7 +56,10 @@ def evaluate(
     *,
     failing: Iterable[str] = (),
     note: tuple[str, str] = ("", ""),
+    scope: str = "",
+    label: tuple[str, str] | None = None,
 ) -> Check:
+    """`label` replaces the spec's (zh, en) label, e.g. to name the draw of a scoped check."""
     threshold, advisory = threshold_of(thresholds, spec)
     note_zh, note_en = note
     if threshold is None:
@@ -71,10 +74,11 @@ def evaluate(
         passed = bool(_COMPARE[spec.comparison](value, threshold))
     if isinstance(value, float):
         value = round(value, 6)
+    label_zh, label_en = label or (spec.label_zh, spec.label_en)
     return Check(
         key=spec.key,
-        label_zh=spec.label_zh,
-        label_en=spec.label_en,
+        label_zh=label_zh,
+        label_en=label_en,
         value=value,
         threshold=threshold,
         comparison=spec.comparison,
@@ -83,6 +87,7 @@ def evaluate(
         failing=tuple(failing) if passed is False else (),
         note_zh=note_zh,
         note_en=note_en,
+        scope=scope,
     )
 
 

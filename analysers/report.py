@@ -58,6 +58,9 @@ class Check:
     `passed` is None when the check was not evaluated (threshold missing, or the value
     cannot be computed); a check that was not evaluated is never counted as a pass.
     `failing` names what is below the threshold for per-risk/per-aspect/per-source checks.
+    `scope` names the part of the file measured when one threshold is checked on several
+    parts ("generated/manual": the manual draw of the generated-content questions); "" for
+    the whole file.
     """
 
     key: str
@@ -71,6 +74,7 @@ class Check:
     failing: tuple[str, ...] = ()
     note_zh: str = ""
     note_en: str = ""
+    scope: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -113,15 +117,18 @@ class AnalyserResult:
             return None
         return all(binding)
 
-    def check(self, key: str) -> Check:
-        """The check with this key (KeyError if the analyser did not produce it)."""
+    def check(self, key: str, scope: str | None = None) -> Check:
+        """The check with this key (and scope, when given); KeyError if there is none."""
         for item in self.checks:
-            if item.key == key:
+            if item.key == key and (scope is None or item.scope == scope):
                 return item
-        raise KeyError(key)
+        raise KeyError(key if scope is None else f"{key} ({scope})")
 
     def failed_checks(self) -> list[str]:
-        return [c.key for c in self.checks if c.passed is False]
+        """Keys of the failed checks, with their scope when they have one: "key@scope"."""
+        return [
+            f"{c.key}@{c.scope}" if c.scope else c.key for c in self.checks if c.passed is False
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         return {

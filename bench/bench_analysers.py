@@ -65,9 +65,13 @@ def make_results_xlsx(path: Path, n: int) -> None:
         ("非拒答", "是否拒答", ("否", "否", "是")),
     ):
         sheet = workbook.create_sheet(name)
-        sheet.append(["序号", "题目", "二级分类", "模型的答案", header])
+        sheet.append(["序号", "题目", "二级分类", "抽检方式", "模型的答案", header])
+        methods = ("人工抽检", "关键词抽检", "分类模型抽检") if name == "生成类" else ("",)
         for i in range(n // 3):
-            sheet.append([i, f"{name}测试题{i}", labels[i % 31], "模型回答" * 10, verdicts[i % 3]])
+            method = methods[i % len(methods)]
+            sheet.append(
+                [i, f"{name}测试题{i}", labels[i % 31], method, "模型回答" * 10, verdicts[i % 3]]
+            )
     workbook.save(path)
 
 

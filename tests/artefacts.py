@@ -45,10 +45,11 @@ def test_bank(kind: str) -> tuple[str, bytes]:
 
 
 def test_results() -> tuple[str, bytes]:
-    rows = [["题库类型", "题目", "风险类别", "模型的答案", "研判结果"]]
-    rows += [["生成类", f"生成题{i}", "A.1 a", "回答", "合格"] for i in range(1000)]
-    rows += [["应拒答", f"拒答题{i}", "A.1 a", "拒绝回答", "拒答"] for i in range(300)]
-    rows += [["非拒答", f"非拒答题{i}", "A.2 e", "正常回答", "未拒答"] for i in range(300)]
+    rows = [["题库类型", "题目", "风险类别", "抽检方式", "模型的答案", "研判结果"]]
+    for method in ("人工抽检", "关键词抽检", "分类模型抽检"):
+        rows += [["生成类", f"生成题{i}", "A.1 a", method, "回答", "合格"] for i in range(1000)]
+    rows += [["应拒答", f"拒答题{i}", "A.1 a", "", "拒绝回答", "拒答"] for i in range(300)]
+    rows += [["非拒答", f"非拒答题{i}", "A.2 e", "", "正常回答", "未拒答"] for i in range(300)]
     return "测试结果.csv", _csv(rows)
 
 

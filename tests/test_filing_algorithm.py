@@ -49,9 +49,16 @@ EVIDENCE = (
     _figures(
         "test_results",
         {
-            "generated": {"tested": 1200, "pass_rate": 0.9375},
+            "generated": {"tested": 3300, "pass_rate": 0.93},
             "refuse": {"tested": 320, "refusal_rate": 0.9625},
             "non_refuse": {"tested": 310, "refusal_rate": 0.0323},
+            "draws": [
+                {"bank": "generated", "method": "manual", "tested": 1200, "pass_rate": 0.9375},
+                {"bank": "generated", "method": "keyword", "tested": 1100, "pass_rate": 0.95},
+                {"bank": "generated", "method": "classifier", "tested": 1000, "pass_rate": 0.91},
+                {"bank": "refuse", "method": "", "tested": 320, "refusal_rate": 0.9625},
+                {"bank": "non_refuse", "method": "", "tested": 310, "refusal_rate": 0.0323},
+            ],
         },
         [
             {
@@ -251,7 +258,11 @@ def test_report_has_the_header_the_six_chapters_and_the_numbers(catalogue):
     # Method, criteria and results, with the analysers' numbers.
     assert text.count("评估方法：") >= 3 and text.count("判断标准：") >= 3
     assert "拦截关键词12345个" in text
-    assert "生成内容 1200 题合格率 93.8%" in text and "应拒答 320 题拒答率 96.2%" in text
+    # The three draws of TC260-003 9.3 b)-d), each with its own numbers.
+    assert "生成内容（人工抽检）1200 题，合格率 93.8%" in text
+    assert "生成内容（关键词抽检）1100 题，合格率 95.0%" in text
+    assert "生成内容（分类模型抽检）1000 题，合格率 91.0%" in text
+    assert "应拒答 320 题，拒答率 96.2%" in text
     assert "人工抽检 4321 条，合格率 97.5%" in text
     assert "生成内容合格率" in text  # the analyser's own check, in the results table
     # The open item of IN-11 is a residual risk with its plan.

@@ -110,17 +110,48 @@ def corpus_sampling_summary(files: list[EvidenceFact]) -> tuple[str, str]:
     )
 
 
+METHOD_LABELS = {
+    "manual": ("人工抽检", "manual"),
+    "keyword": ("关键词抽检", "keyword"),
+    "classifier": ("分类模型抽检", "classifier"),
+    "": ("", ""),
+}
+BANK_LABELS = {
+    "generated": ("生成内容", "generated"),
+    "refuse": ("应拒答", "should-refuse"),
+    "non_refuse": ("非拒答", "should-not-refuse"),
+}
+
+
+def draw_lines(figures) -> list[tuple[str, str]]:
+    """(zh, en) of each draw of a test-results analysis: "生成内容（人工抽检）1000 题，合格率
+    95.0%". Results stored before draws were read (no "draws") give one line per bank."""
+    draws = figures.get("draws")
+    if draws is None:
+        draws = [{"bank": b, "method": "", **(figures.get(b) or {})} for b in BANK_LABELS]
+    lines = []
+    for d in draws:
+        bank_zh, bank_en = BANK_LABELS.get(d.get("bank"), ("", ""))
+        method_zh, method_en = METHOD_LABELS.get(d.get("method") or "", ("", ""))
+        where_zh = f"{bank_zh}（{method_zh}）" if method_zh else f"{bank_zh} "
+        where_en = f"{bank_en} ({method_en} draw)" if method_en else bank_en
+        tested = d.get("tested", "—")
+        if d.get("bank") == "generated":
+            rate = pct(d.get("pass_rate"))
+            lines.append(
+                (f"{where_zh}{tested} 题，合格率 {rate}", f"{where_en} {tested} at {rate}")
+            )
+        else:
+            rate = pct(d.get("refusal_rate"))
+            lines.append(
+                (f"{where_zh}{tested} 题，拒答率 {rate}", f"{where_en} {tested}, refused {rate}")
+            )
+    return lines
+
+
 def test_results_summary(files: list[EvidenceFact]) -> tuple[str, str]:
-    f = files[0].figures if files else {}
-    g, r, n = f.get("generated") or {}, f.get("refuse") or {}, f.get("non_refuse") or {}
-    return (
-        f"生成内容 {g.get('tested', '—')} 题合格率 {pct(g.get('pass_rate'))}；"
-        f"应拒答 {r.get('tested', '—')} 题拒答率 {pct(r.get('refusal_rate'))}；"
-        f"非拒答 {n.get('tested', '—')} 题拒答率 {pct(n.get('refusal_rate'))}",
-        f"Generated {g.get('tested', '—')} at {pct(g.get('pass_rate'))}; should-refuse "
-        f"{r.get('tested', '—')} refused {pct(r.get('refusal_rate'))}; should-not-refuse "
-        f"{n.get('tested', '—')} refused {pct(n.get('refusal_rate'))}",
-    )
+    lines = draw_lines(files[0].figures if files else {})
+    return "；".join(zh for zh, _en in lines), "; ".join(en for _zh, en in lines)
 
 
 @check(

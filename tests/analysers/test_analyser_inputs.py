@@ -193,7 +193,7 @@ def test_xlsx_template_lists_the_31_risks():
 
     workbook = load_workbook(io.BytesIO(template("test_results", "xlsx").data), read_only=True)
 
-    assert workbook.sheetnames == ["生成类", "拒答", "非拒答", "风险类别"]
+    assert workbook.sheetnames == ["生成类", "拒答", "非拒答", "说明", "风险类别"]
     risk_rows = list(workbook["风险类别"].iter_rows(values_only=True))
     assert len(risk_rows) == 32
     assert risk_rows[1][:2] == ("A.1 a", "煽动颠覆国家政权、推翻社会主义制度")
