@@ -34,6 +34,11 @@ pytestmark = pytest.mark.django_db
 
 CODE = "gai-security-self-assessment"
 V1 = f"{CODE}-v1.yaml"
+V2 = f"{CODE}-v2.yaml"
+NEWEST = 2
+# The content hash of version 1 as deployments loaded it (library.loading.content_hash).
+V1_CONTENT_HASH = "cd45ed03de3895d7c8de1f24c8a4d6f93e17e61c3377ead87668cf0171ef5659"
+ALL_UNCHANGED = [f"{CODE} v{n}: unchanged" for n in range(1, NEWEST + 1)]
 REAL_ROOT = Path(settings.BASE_DIR) / "fixtures"
 COUNTS_LINE = re.compile(
     r"Library: (\d+) instruments, (\d+) provisions \((\d+) assessable\), (\d+) risks, "
@@ -116,7 +121,7 @@ def test_real_fixtures_load_and_cover_every_assessable_provision():
     assert report.assessable_provisions >= 250
     assert report.assessable_provisions <= report.provisions
     assert report.questions >= 150
-    assert report.questionnaires == [f"{CODE} v1: unchanged"]
+    assert report.questionnaires == ALL_UNCHANGED
     assert RiskCategory.objects.count() == 5
     assert Instrument.objects.count() == 15
     assert Risk.objects.count() == 31
@@ -183,15 +188,17 @@ def test_red_line_questions_are_scored_and_required():
 def test_uncovered_assessable_provision_is_reported(root):
     """The coverage check is not vacuous: drop the only question citing a provision from a new
     version and the loader names that provision."""
+    newest = Questionnaire.objects.get(code=CODE, version=NEWEST)
     sole = next(
         p
         for p in Provision.objects.filter(assessable=True).prefetch_related("questions")
-        if len(p.questions.all()) == 1 and not p.questions.all()[0].gate
+        if len(in_newest := [q for q in p.questions.all() if q.questionnaire_id == newest.pk]) == 1
+        and not in_newest[0].gate
     )
-    code = sole.questions.get().code
-    path = root / "questionnaires" / f"{CODE}-v2.yaml"
-    data = read(root / "questionnaires" / V1)
-    data["version"] = 2
+    code = sole.questions.get(questionnaire=newest).code
+    path = root / "questionnaires" / f"{CODE}-v{NEWEST + 1}.yaml"
+    data = read(root / "questionnaires" / V2)
+    data["version"] = NEWEST + 1
     for domain in data["domains"]:
         domain["questions"] = [q for q in domain["questions"] if q["code"] != code]
     write(path, data)
@@ -209,17 +216,19 @@ def test_loading_twice_changes_nothing(root):
     before = dump_db()
     output = run_command()
     assert f"Questionnaire {CODE} v1: unchanged" in output
+    assert f"Questionnaire {CODE} v2: unchanged" in output
     assert dump_db() == before
     report = load_library(root)  # an untouched copy, re-serialised or not, is the same content
-    assert report.questionnaires == [f"{CODE} v1: unchanged"]
+    assert report.questionnaires == ALL_UNCHANGED
     assert dump_db() == before
 
 
 def test_reserialised_yaml_is_unchanged_content(root):
     """The version check compares content, not bytes: reformatting the file is not a change."""
     edit_questionnaire(root, lambda data: None)
+    edit_questionnaire(root, lambda data: None, V2)
     before = dump_db()
-    assert load_library(root).questionnaires == [f"{CODE} v1: unchanged"]
+    assert load_library(root).questionnaires == ALL_UNCHANGED
     assert dump_db() == before
 
 
@@ -263,9 +272,9 @@ def test_replace_unused_is_refused_once_an_assessment_uses_the_version(root, own
     provider = factories.make_provider()
     service = factories.make_service(provider)
     assessment, created = assessment_start(service=service, user=owner)
-    assert created and assessment.questionnaire.version == 1
+    assert created and assessment.questionnaire.version == NEWEST
 
-    edit_questionnaire(root, _reword_cs01)
+    edit_questionnaire(root, _reword_cs01, f"{CODE}-v{NEWEST}.yaml")
     before = dump_db()
     message = load_error(root, replace_unused=True)
     assert "Assessments already use it" in message
@@ -275,28 +284,46 @@ def test_replace_unused_is_refused_once_an_assessment_uses_the_version(root, own
     assert assessment.questionnaire.content_hash == before["questionnaires"][-1]["content_hash"]
 
 
-def test_new_version_loads_beside_the_old_one(root):
-    v1 = Questionnaire.objects.get(code=CODE, version=1)
-    v1_questions = list(v1.questions.order_by("pk").values())
-    data = read(root / "questionnaires" / V1)
-    data["version"] = 2
+def test_new_version_loads_beside_the_old_ones(root):
+    older = {
+        n: list(Questionnaire.objects.get(code=CODE, version=n).questions.order_by("pk").values())
+        for n in range(1, NEWEST + 1)
+    }
+    newest = Questionnaire.objects.get(code=CODE, version=NEWEST)
+    data = read(root / "questionnaires" / f"{CODE}-v{NEWEST}.yaml")
+    data["version"] = NEWEST + 1
     _reword_cs01(data)
-    write(root / "questionnaires" / f"{CODE}-v2.yaml", data)
+    write(root / "questionnaires" / f"{CODE}-v{NEWEST + 1}.yaml", data)
 
     output = run_command("--root", str(root))
-    assert f"Questionnaire {CODE} v1: unchanged" in output
-    assert f"Questionnaire {CODE} v2: loaded" in output
+    for n in older:
+        assert f"Questionnaire {CODE} v{n}: unchanged" in output
+    assert f"Questionnaire {CODE} v{NEWEST + 1}: loaded" in output
     assert sorted(Questionnaire.objects.filter(code=CODE).values_list("version", flat=True)) == [
-        1,
-        2,
+        *older,
+        NEWEST + 1,
     ]
-    v2 = Questionnaire.objects.get(code=CODE, version=2)
-    assert v2.source_file == f"{CODE}-v2.yaml"
-    assert v2.questions.count() == v1.questions.count()
-    assert v2.questions.get(code="CS-01").text_en.endswith("(reworded)")
-    assert list(v1.questions.order_by("pk").values()) == v1_questions  # v1 untouched
-    # loading again: both unchanged
-    assert load_library(root).questionnaires == [f"{CODE} v1: unchanged", f"{CODE} v2: unchanged"]
+    added = Questionnaire.objects.get(code=CODE, version=NEWEST + 1)
+    assert added.source_file == f"{CODE}-v{NEWEST + 1}.yaml"
+    assert added.questions.count() == newest.questions.count()
+    assert added.questions.get(code="CS-01").text_en.endswith("(reworded)")
+    for n, questions in older.items():  # older versions untouched
+        assert list(
+            Questionnaire.objects.get(code=CODE, version=n).questions.order_by("pk").values()
+        ) == questions
+    # loading again: all unchanged
+    assert load_library(root).questionnaires == [
+        *ALL_UNCHANGED,
+        f"{CODE} v{NEWEST + 1}: unchanged",
+    ]
+
+
+def test_version_1_stays_as_it_was_loaded():
+    """Assessments in flight hold version 1: its file is never edited (a changed file would be
+    refused by the loader in every deployment that loaded it)."""
+    v1 = Questionnaire.objects.get(code=CODE, version=1)
+    assert v1.content_hash == V1_CONTENT_HASH
+    assert v1.questions.count() == 203
 
 
 # --- invalid YAML: file, item and reason --------------------------------------------------
