@@ -308,9 +308,10 @@ def test_new_version_loads_beside_the_old_ones(root):
     assert added.questions.count() == newest.questions.count()
     assert added.questions.get(code="CS-01").text_en.endswith("(reworded)")
     for n, questions in older.items():  # older versions untouched
-        assert list(
-            Questionnaire.objects.get(code=CODE, version=n).questions.order_by("pk").values()
-        ) == questions
+        assert (
+            list(Questionnaire.objects.get(code=CODE, version=n).questions.order_by("pk").values())
+            == questions
+        )
     # loading again: all unchanged
     assert load_library(root).questionnaires == [
         *ALL_UNCHANGED,
