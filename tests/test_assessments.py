@@ -369,7 +369,7 @@ def test_submission_freezes_answers_behind_a_hashed_snapshot(editor_client, asse
     digest = hashlib.sha256(services.canonical_json(assessment.snapshot)).hexdigest()
     assert assessment.snapshot_sha256 == digest
     snap = assessment.snapshot
-    assert snap["questionnaire"]["version"] == 1
+    assert snap["questionnaire"]["version"] == assessment.questionnaire.version
     assert snap["service"]["profile"]["channels"] == ["web", "api"]
     assert {e["sha256"] for e in snap["evidence"]} == set(
         assessment.evidence.values_list("sha256", flat=True)

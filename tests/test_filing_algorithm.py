@@ -97,7 +97,9 @@ ANSWERS = (
 
 @pytest.fixture
 def catalogue(db):
-    return get_catalogue(Questionnaire.objects.get(code="gai-security-self-assessment"))
+    return get_catalogue(
+        Questionnaire.objects.filter(code="gai-security-self-assessment").latest("version")
+    )
 
 
 def make(*, disclosure_text=SAVED, evidence=EVIDENCE, answers=ANSWERS, **service) -> FilingFacts:
