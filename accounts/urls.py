@@ -8,6 +8,9 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/tokens/", views.token_create, name="token_create"),
+    path("profile/tokens/<uuid:token>/revoke/", views.token_revoke, name="token_revoke"),
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(

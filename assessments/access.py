@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, Evidence
 from providers.models import Membership
+from providers.scope import scoped_membership
 
 
 def get_assessment(request: HttpRequest, assessment_id: UUID) -> tuple[Assessment, Membership]:
@@ -25,6 +26,7 @@ def get_assessment(request: HttpRequest, assessment_id: UUID) -> tuple[Assessmen
         membership = Membership.objects.filter(
             provider_id=assessment.service.provider_id, user=request.user
         ).first()
+    membership = scoped_membership(request, membership)
     if membership is None:
         raise Http404(_("No such assessment."))
     membership.provider = assessment.service.provider

@@ -20,7 +20,7 @@ from library.i18n import text_language
 _lang = text_language
 
 
-def _label(labels: dict, value) -> str:
+def label_of(labels: dict, value) -> str:
     if value is None:
         return ""
     zh, en = labels[value]
@@ -54,7 +54,7 @@ def results_for(assessment: Assessment, catalogue: Catalogue) -> Results | None:
         {
             "question": questions.get(r.code),
             "status": r.status,
-            "label": _label(RED_LINE_LABELS, r.status),
+            "label": label_of(RED_LINE_LABELS, r.status),
         }
         for r in score.red_lines
     ]
@@ -65,8 +65,8 @@ def results_for(assessment: Assessment, catalogue: Catalogue) -> Results | None:
     return Results(
         score=score,
         reviewed=reviewed,
-        verdict=_label(VERDICT_LABELS, score.verdict),
-        conclusion=_label(CONCLUSION_LABELS, score.conclusion),
+        verdict=label_of(VERDICT_LABELS, score.verdict),
+        conclusion=label_of(CONCLUSION_LABELS, score.conclusion),
         # The SVG is built by our own code from escaped text (charts._esc), so it is safe.
         radar=mark_safe(charts.domain_chart_svg(score, lang=lang)),
         radar_text=charts.domain_chart_text(score, lang=lang),

@@ -13,13 +13,12 @@ from django.views.decorators.http import require_POST
 
 from assessments import filetypes, services
 from assessments.access import get_assessment, get_evidence, get_writable_assessment
+from assessments.downloads import evidence_response
 from assessments.forms import AnswerForm, EvidenceForm
 from assessments.models import Answer
 from assessments.presenters import answer_display, question_cards
 from assessments.results import results_for
-from audit.models import Action
 from audit.selectors import events_for_assessment
-from audit.services import record
 from library.routes import filing_routes
 from providers.access import get_service, get_writable_membership
 from reviews.services import provider_comments
@@ -187,24 +186,7 @@ def _evidence_panel(request, assessment, question, state, *, error=None, status=
 
 def download_evidence(request: HttpRequest, assessment: UUID, evidence: UUID) -> FileResponse:
     obj, _membership = get_assessment(request, assessment)
-    item = get_evidence(obj, evidence)
-    try:
-        handle = item.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("The file is missing from storage.")) from None
-    record(
-        Action.EVIDENCE_DOWNLOADED,
-        actor=request.user,
-        obj=item,
-        summary=item.name,
-        request=request,
-    )
-    response = FileResponse(
-        handle, as_attachment=True, filename=item.name, content_type=item.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return evidence_response(get_evidence(obj, evidence), request=request)
 
 
 def analysis_status(request: HttpRequest, assessment: UUID, evidence: UUID) -> HttpResponse:

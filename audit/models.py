@@ -40,6 +40,9 @@ class Action(models.TextChoices):
     DISCLOSURE_CHANGED = "disclosure_changed", _("Public disclosure text changed")
     PACKAGE_GENERATED = "package_generated", _("Filing package generated")
     PACKAGE_DOWNLOADED = "package_downloaded", _("Filing package downloaded")
+    TOKEN_CREATED = "token_created", _("API token created")
+    TOKEN_REVOKED = "token_revoked", _("API token revoked")
+    TOKEN_USED = "token_used", _("API token used")
 
 
 class AuditEventQuerySet(models.QuerySet):

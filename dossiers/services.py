@@ -14,7 +14,9 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import FileResponse, Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from assessments.models import Assessment, Status
@@ -241,6 +243,19 @@ def _announce(dossier: Dossier, *, pages: int) -> None:
     )
     if dossier.is_final:
         notify("dossier_ready", assessment=assessment, actor=dossier.requested_by)
+
+
+def dossier_file_response(*, dossier: Dossier, which: str, request) -> FileResponse:
+    """The PDF ("pdf") or the package ("package") of a ready dossier, download recorded; 404
+    while it is not ready or has no such file. For the page and the API alike."""
+    relative = dossier.pdf_path if which == "pdf" else dossier.package_path
+    if dossier.status != DossierStatus.READY or not relative:
+        raise Http404(_("This dossier has no such file."))
+    path = Path(settings.MEDIA_ROOT) / relative
+    if not path.is_file():
+        raise Http404(_("This dossier has no such file."))
+    dossier_downloaded(dossier=dossier, which=which, request=request)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
 
 
 def dossier_downloaded(*, dossier: Dossier, which: str, request) -> None:

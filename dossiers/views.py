@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from pathlib import Path
 from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -64,14 +63,7 @@ def retry(request: HttpRequest, dossier: UUID) -> HttpResponse:
 
 def _download(request: HttpRequest, dossier: UUID, which: str) -> FileResponse:
     obj, _membership = get_dossier(request, dossier)
-    relative = obj.pdf_path if which == "pdf" else obj.package_path
-    if obj.status != DossierStatus.READY or not relative:
-        raise Http404(_("This dossier has no such file."))
-    path = Path(settings.MEDIA_ROOT) / relative
-    if not path.is_file():
-        raise Http404(_("This dossier has no such file."))
-    services.dossier_downloaded(dossier=obj, which=which, request=request)
-    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+    return services.dossier_file_response(dossier=obj, which=which, request=request)
 
 
 def download_pdf(request: HttpRequest, dossier: UUID) -> FileResponse:

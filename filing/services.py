@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -196,6 +197,23 @@ def package_fail(package_id: int, code: str, detail: str = "") -> None:
 
 def package_requeue(package_id: int) -> None:
     FilingPackage.mark_requeued(package_id)
+
+
+def package_file_response(*, package: FilingPackage, request) -> FileResponse:
+    """The ZIP of a ready package, download recorded; 404 while there is none. For the page
+    and the API alike."""
+    path = Path(settings.MEDIA_ROOT) / package.zip_path if package.zip_path else None
+    if package.status != DossierStatus.READY or path is None or not path.is_file():
+        raise Http404(_("This package has no file."))
+    package_downloaded(package=package, request=request)
+    response = FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=package.zip_name,
+        content_type="application/zip",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def package_downloaded(*, package: FilingPackage, request) -> None:

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from pathlib import Path
 from uuid import UUID
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -25,7 +23,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.access import get_assessment
-from dossiers.models import DossierStatus
 from filing import annexes, documents, docx, services
 from filing.access import get_package
 from filing.checks import run_checks
@@ -196,12 +193,4 @@ def package_retry(request: HttpRequest, package: UUID) -> HttpResponse:
 
 def package_download(request: HttpRequest, package: UUID) -> FileResponse:
     obj, _membership = get_package(request, package)
-    path = Path(settings.MEDIA_ROOT) / obj.zip_path if obj.zip_path else None
-    if obj.status != DossierStatus.READY or path is None or not path.is_file():
-        raise Http404(_("This package has no file."))
-    services.package_downloaded(package=obj, request=request)
-    response = FileResponse(
-        path.open("rb"), as_attachment=True, filename=obj.zip_name, content_type="application/zip"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return services.package_file_response(package=obj, request=request)

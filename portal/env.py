@@ -82,3 +82,17 @@ def check_broker_url(name: str, url: str) -> str:
             f"{name} must be a redis://, rediss:// or filesystem:// URL, not {url!r}."
         )
     return url
+
+
+_RATE_PERIODS = ("s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day")
+
+
+def check_rate(name: str, rate: str) -> str:
+    """A throttle rate as Django REST framework reads it: "<count>/<period>"."""
+    count, _sep, period = rate.partition("/")
+    if not (count.strip().isdigit() and int(count) > 0 and period.strip() in _RATE_PERIODS):
+        raise ImproperlyConfigured(
+            f"{name} must look like 240/minute (a count per second, minute, hour or day), "
+            f"not {rate!r}."
+        )
+    return f"{int(count)}/{period.strip()}"

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.env import (
     check_broker_url,
+    check_rate,
     database_from_url,
     env_bool,
     env_int,
@@ -50,6 +51,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "providers",
     "library",
@@ -59,6 +63,7 @@ INSTALLED_APPS = [
     "audit",
     "dossiers",
     "filing",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -304,3 +309,41 @@ LOGGING = {
 }
 
 PORTAL_NAME = _("Generative AI compliance portal")
+
+# REST API (api/): personal access tokens or the browser session, problem-details errors,
+# a rate limit per token (per person for the session). Rates read "<count>/<second|minute|
+# hour|day>".
+API_RATE_LIMIT = check_rate("API_RATE_LIMIT", env_str("API_RATE_LIMIT", "240/minute"))
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365, minimum=1)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.AccessTokenAuthentication",
+        # The browser session, with Django's CSRF check on unsafe methods.
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": API_RATE_LIMIT},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Generative AI compliance portal API",
+    "DESCRIPTION": "Self-assessments, evidence, scores, pre-filing checks, dossiers, filing "
+    "packages and reviews for pipelines. See docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {},
+    "DISABLE_ERRORS_AND_WARNINGS": False,
+}

@@ -19,5 +19,6 @@ urlpatterns = [
     path("dossiers/", include("dossiers.urls")),
     path("filing/", include("filing.urls")),
     path("notifications/", include("notifications.urls")),
+    path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

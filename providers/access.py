@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
 from providers.models import AIService, Membership, Provider
+from providers.scope import scoped_membership
 
 
 def get_membership(request: HttpRequest, provider_id: UUID) -> Membership:
@@ -21,6 +22,7 @@ def get_membership(request: HttpRequest, provider_id: UUID) -> Membership:
         .filter(provider__public_id=provider_id, user=request.user)
         .first()
     )
+    membership = scoped_membership(request, membership)
     if membership is None:
         raise Http404(_("No such provider."))
     return membership

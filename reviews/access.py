@@ -10,15 +10,19 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, Status
+from providers.scope import acts_as_reviewer
+
+
+def check_reviewer(request: HttpRequest) -> None:
+    """Portal-wide reviewers only (with a token: a review token); everyone else gets 403."""
+    if not acts_as_reviewer(request):
+        raise PermissionDenied(_("The review area is for reviewers."))
 
 
 def reviewer_required(view):
-    """Portal-wide reviewers only; everyone else signed in gets 403."""
-
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        if not request.user.is_reviewer:
-            raise PermissionDenied(_("The review area is for reviewers."))
+        check_reviewer(request)
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -7,6 +7,7 @@ tenant scoping shows up as a 200 for the outsider.
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from assessments.services import assessment_start, assessment_submit
@@ -73,7 +74,13 @@ def world(provider, service, personas):
     target = provider.memberships.get(user=personas["viewer"])
     spare = factories.make_member(provider, email="spare@a.example.cn")
     dossier = _ready_dossier(assessment)
+    from api.tokens import token_create
+
+    editors_token, _secret = token_create(
+        user=personas["editor"], name="CI", provider=provider, role="editor", days=30
+    )
     return {
+        "access_token": editors_token.public_id,
         "dossier": dossier.public_id,
         "filing_package": _ready_package(assessment).public_id,
         "provider": provider.public_id,
@@ -188,6 +195,10 @@ def _case(world, name):
         "accounts:login": ("get", {}, _all(302, anonymous=200)),
         "accounts:logout": ("post", {}, _all(302)),
         "accounts:password_change": ("get", {}, _all(200)),
+        "accounts:profile": ("get", {}, _all(200)),
+        # An empty token form is refused (422); only the editor may revoke the editor's token.
+        "accounts:token_create": ("post", {}, _all(422)),
+        "accounts:token_revoke": ("post", {"token": world["access_token"]}, _all(404, editor=302)),
         "accounts:password_change_done": ("get", {}, _all(200)),
         "accounts:password_reset": ("get", {}, {pp: 200 for pp in PERSONAS}),
         "accounts:password_reset_done": ("get", {}, {pp: 200 for pp in PERSONAS}),
@@ -287,7 +298,10 @@ def _case(world, name):
 
 
 def test_every_url_is_in_the_matrix(world):
-    missing = sorted(name for name in named_urls() if _case(world, name) is None)
+    api_names = {name for name, *_rest in _api_cases(world)}
+    missing = sorted(
+        name for name in named_urls() if _case(world, name) is None and name not in api_names
+    )
     assert not missing, f"add these URLs to the access matrix: {missing}"
 
 
@@ -297,6 +311,8 @@ def test_each_persona_gets_the_expected_status_everywhere(world, personas, clien
     failures = []
     # Signing out last, so that it does not sign the persona out of the other checks.
     for name in sorted(named_urls(), key=lambda n: (n == "accounts:logout", n)):
+        if name.startswith("api:"):
+            continue  # test_api_matrix below, with the session and with tokens
         method, kwargs, expected = _case(world, name)
         url = reverse(name, kwargs=kwargs)
         data = {"role": "editor"} if name == "providers:member_role" else {}
@@ -306,6 +322,197 @@ def test_each_persona_gets_the_expected_status_everywhere(world, personas, clien
                 f"{method.upper()} {name}: {response.status_code} != {expected[persona]}"
             )
     assert not failures, "\n".join(failures)
+
+
+# --- the REST API (/api/v1/) ---------------------------------------------------------------
+# A program is not sent to the sign-in page: without credentials it gets 401.
+
+
+def _api(status, **overrides):
+    row = {p: status for p in PERSONAS}
+    row["anonymous"] = 401
+    row.update(overrides)
+    return row
+
+
+API_MEMBER_READ = _api(200, outsider=404, reviewer=404)
+API_WRITER = _api(200, viewer=403, outsider=404, reviewer=404)
+API_WRITER_INVALID = _api(422, viewer=403, outsider=404, reviewer=404)
+API_WRITER_CONFLICT = _api(409, viewer=403, outsider=404, reviewer=404)
+API_OWNER = _api(200, editor=403, viewer=403, outsider=404, reviewer=404)
+API_REVIEWER = _api(403, reviewer=200)
+API_PUBLIC = {p: 200 for p in PERSONAS}
+
+
+def _api_cases(world):
+    """(url name, method, kwargs, JSON body, expected per persona); one name may appear with
+    several methods. Writes are sent so that they are refused or change nothing lasting."""
+    a = {"assessment": world["assessment"]}
+    r = {"assessment": world["review"]}
+    ev = {**a, "evidence": world["evidence"]}
+    return [
+        ("api:schema", "get", {}, None, API_PUBLIC),
+        ("api:docs", "get", {}, None, API_PUBLIC),
+        ("api:redoc", "get", {}, None, API_PUBLIC),
+        ("api:not_found", "get", {"rest": "nowhere/"}, None, {p: 404 for p in PERSONAS}),
+        ("api:me", "get", {}, None, _api(200)),
+        ("api:providers", "get", {}, None, _api(200)),
+        ("api:provider", "get", {"provider": world["provider"]}, None, API_MEMBER_READ),
+        ("api:provider", "patch", {"provider": world["provider"]}, {}, API_OWNER),
+        ("api:services", "get", {"provider": world["provider"]}, None, API_MEMBER_READ),
+        ("api:service", "get", {"service": world["service"]}, None, API_MEMBER_READ),
+        ("api:service", "patch", {"service": world["service"]}, {}, API_WRITER),
+        (
+            "api:service_assessments",
+            "get",
+            {"service": world["service"]},
+            None,
+            API_MEMBER_READ,
+        ),
+        # The service has an open draft: starting returns it (200).
+        ("api:service_assessments", "post", {"service": world["service"]}, None, API_WRITER),
+        ("api:assessments", "get", {}, None, _api(200)),
+        ("api:assessment", "get", a, None, API_MEMBER_READ),
+        ("api:answers", "get", a, None, API_MEMBER_READ),
+        ("api:answer", "get", {**a, "question": "SCOPE-01"}, None, API_MEMBER_READ),
+        ("api:answer", "put", {**a, "question": "SCOPE-01"}, {}, API_WRITER_INVALID),
+        ("api:evidence_upload", "post", {**a, "question": "SCOPE-01"}, {}, API_WRITER_INVALID),
+        ("api:evidence_list", "get", a, None, API_MEMBER_READ),
+        ("api:evidence", "get", ev, None, API_MEMBER_READ),
+        (
+            "api:evidence",
+            "delete",
+            {**a, "evidence": world["doomed"]},
+            None,
+            _api(204, viewer=403, outsider=404, reviewer=404),
+        ),
+        ("api:evidence_content", "get", ev, None, API_MEMBER_READ),
+        (
+            "api:evidence_analysis",
+            "get",
+            {**a, "evidence": world["measured"]},
+            None,
+            API_MEMBER_READ,
+        ),
+        ("api:submission", "get", a, None, API_MEMBER_READ),
+        ("api:submission", "post", a, None, API_WRITER_INVALID),  # answers are missing
+        ("api:revision", "post", a, None, API_WRITER_CONFLICT),  # a draft is not returned
+        ("api:score", "get", a, None, API_MEMBER_READ),
+        ("api:routes", "get", a, None, API_MEMBER_READ),
+        ("api:checks", "get", a, None, API_MEMBER_READ),
+        ("api:dossiers", "get", a, None, API_MEMBER_READ),
+        ("api:dossiers", "post", a, {}, API_WRITER_INVALID),  # no edition chosen
+        ("api:packages", "get", a, None, API_MEMBER_READ),
+        ("api:packages", "post", a, {}, API_WRITER_INVALID),  # no route chosen
+        ("api:dossier", "get", {"dossier": world["dossier"]}, None, API_MEMBER_READ),
+        ("api:dossier_retry", "post", {"dossier": world["dossier"]}, None, API_WRITER_CONFLICT),
+        ("api:dossier_pdf", "get", {"dossier": world["dossier"]}, None, API_MEMBER_READ),
+        ("api:dossier_package", "get", {"dossier": world["dossier"]}, None, API_MEMBER_READ),
+        ("api:package", "get", {"package": world["filing_package"]}, None, API_MEMBER_READ),
+        (
+            "api:package_retry",
+            "post",
+            {"package": world["filing_package"]},
+            None,
+            API_WRITER_CONFLICT,
+        ),
+        (
+            "api:package_download",
+            "get",
+            {"package": world["filing_package"]},
+            None,
+            API_MEMBER_READ,
+        ),
+        ("api:reviews", "get", {}, None, API_REVIEWER),
+        ("api:review", "get", r, None, API_REVIEWER),
+        ("api:review_claim", "post", r, None, API_REVIEWER),  # the reviewer's own already
+        (
+            "api:review_verdict",
+            "put",
+            {**r, "question": world["review_question"]},
+            {},
+            _api(403, reviewer=422),
+        ),
+        ("api:review_decision", "post", r, {}, _api(403, reviewer=422)),
+        (
+            "api:review_evidence",
+            "get",
+            {**r, "evidence": world["review_evidence"]},
+            None,
+            API_REVIEWER,
+        ),
+        ("api:instruments", "get", {}, None, _api(200)),
+        ("api:instrument", "get", {"code": world["instrument"]}, None, _api(200)),
+        ("api:questionnaires", "get", {}, None, _api(200)),
+        (
+            "api:questionnaire",
+            "get",
+            {"code": world["questionnaire"].code, "version": world["questionnaire"].version},
+            None,
+            _api(200),
+        ),
+    ]
+
+
+def _token_client(persona, user, world):
+    """A client that sends the persona's own token: their role at their provider, or the
+    review area for the reviewer."""
+    from api.models import TokenRole
+    from api.tokens import token_create
+    from providers.models import Membership
+
+    client = Client()
+    if user is None:
+        return client
+    if persona == "reviewer":
+        provider, role = None, TokenRole.REVIEWER
+    else:
+        membership = Membership.objects.filter(user=user).select_related("provider").first()
+        provider, role = membership.provider, membership.role
+    _token, secret = token_create(user=user, name="matrix", provider=provider, role=role, days=1)
+    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+    return client
+
+
+@pytest.mark.parametrize("auth", ["session", "token"])
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_api_matrix(world, personas, client_for, persona, auth):
+    user = personas[persona]
+    client = client_for(user) if auth == "session" else _token_client(persona, user, world)
+    failures = []
+    for name, method, kwargs, body, expected in _api_cases(world):
+        url = reverse(name, kwargs=kwargs)
+        if body is None:
+            response = getattr(client, method)(url)
+        else:
+            response = getattr(client, method)(url, body, content_type="application/json")
+        if response.status_code != expected[persona]:
+            failures.append(
+                f"{method.upper()} {name}: {response.status_code} != {expected[persona]}"
+            )
+        elif response.status_code >= 400 and name not in ("api:docs", "api:redoc"):
+            assert response["Content-Type"] == "application/problem+json", (name, method)
+    assert not failures, "\n".join(failures)
+
+
+def test_a_token_acts_only_within_its_provider(world, personas, client_for):
+    """The outsider owns another provider; made a viewer here too, their token for the other
+    provider still sees nothing of this one, and their session sees it read-only."""
+    from providers.models import Membership, Provider, Role
+
+    outsider = personas["outsider"]
+    here = Provider.objects.get(public_id=world["provider"])
+    Membership.objects.create(provider=here, user=outsider, role=Role.VIEWER)
+    token_client = _token_client("outsider", outsider, world)
+    url = reverse("api:assessment", kwargs={"assessment": world["assessment"]})
+    assert token_client.get(url).status_code == 404
+    assert client_for(outsider).get(url).status_code == 200
+    listed = token_client.get(reverse("api:providers")).json()
+    assert [p["id"] for p in listed] == [
+        str(
+            Membership.objects.filter(user=outsider).exclude(provider=here).get().provider.public_id
+        )
+    ]
 
 
 @pytest.mark.parametrize(
@@ -327,6 +534,8 @@ PROJECT_APPS = {
     "audit",
     "notifications",
     "dossiers",
+    "filing",
+    "api",
 }
 
 

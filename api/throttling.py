@@ -1,0 +1,20 @@
+"""A request budget per token (per person for the browser session), API_RATE_LIMIT."""
+
+from __future__ import annotations
+
+from rest_framework.throttling import SimpleRateThrottle
+
+from api.models import AccessToken
+
+
+class PerTokenRateThrottle(SimpleRateThrottle):
+    scope = "api"
+
+    def get_cache_key(self, request, view):
+        if isinstance(request.auth, AccessToken):
+            ident = f"token:{request.auth.pk}"
+        elif request.user and request.user.is_authenticated:
+            ident = f"user:{request.user.pk}"
+        else:
+            ident = f"ip:{self.get_ident(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
