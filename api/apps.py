@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class ApiConfig(AppConfig):
     name = "api"
-    verbose_name = _("REST API")
+    verbose_name = _("API access")
 
     def ready(self) -> None:
         from api import schema  # noqa: F401  (registers the OpenAPI authentication extension)

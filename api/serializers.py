@@ -10,6 +10,12 @@ from __future__ import annotations
 
 from rest_framework import serializers as s
 
+from assessments.models import NonConformity
+from dossiers.models import Edition
+from filing.models import PackageRoute
+from providers.models import Audience, Channel, FoundationModelSource, LaunchStatus, Modality
+from reviews.models import Verdict
+
 
 class Link(s.Serializer):
     rel = s.CharField()
@@ -94,17 +100,17 @@ class ServiceInput(s.Serializer):
 
     name = s.CharField(required=False, max_length=200)
     description = s.CharField(required=False, allow_blank=True)
-    modalities = s.ListField(child=s.CharField(), required=False)
-    channels = s.ListField(child=s.CharField(), required=False)
-    audience = s.CharField(required=False)
+    modalities = s.MultipleChoiceField(choices=Modality.choices, required=False)
+    channels = s.MultipleChoiceField(choices=Channel.choices, required=False)
+    audience = s.ChoiceField(choices=Audience.choices, required=False)
     public_opinion = s.BooleanField(required=False)
     minors_allowed = s.BooleanField(required=False)
-    foundation_model_source = s.CharField(required=False)
+    foundation_model_source = s.ChoiceField(choices=FoundationModelSource.choices, required=False)
     foundation_model_name = s.CharField(required=False, allow_blank=True, max_length=200)
     foundation_model_filing_number = s.CharField(required=False, allow_blank=True, max_length=60)
     algorithm_filing_number = s.CharField(required=False, allow_blank=True, max_length=40)
     gai_filing_number = s.CharField(required=False, allow_blank=True, max_length=60)
-    launch_status = s.CharField(required=False)
+    launch_status = s.ChoiceField(choices=LaunchStatus.choices, required=False)
     provider_code = s.CharField(required=False, allow_blank=True, max_length=27)
 
 
@@ -177,7 +183,9 @@ class AnswerInput(s.Serializer):
     )
     note = s.CharField(required=False, allow_blank=True, max_length=10000)
     na_reason = s.CharField(required=False, allow_blank=True, max_length=10000)
-    nonconformity = s.CharField(required=False, allow_blank=True)
+    nonconformity = s.ChoiceField(
+        choices=NonConformity.choices, required=False, allow_blank=True
+    )
     alternative_measure = s.CharField(required=False, allow_blank=True, max_length=10000)
     alternative_proof = s.CharField(required=False, allow_blank=True, max_length=10000)
     measures_taken = s.CharField(required=False, allow_blank=True, max_length=10000)
@@ -292,7 +300,7 @@ class DossierSerializer(s.Serializer):
 
 
 class DossierInput(s.Serializer):
-    edition = s.CharField(help_text="zh, en or bilingual")
+    edition = s.ChoiceField(choices=Edition.choices)
 
 
 class PackageSerializer(s.Serializer):
@@ -313,7 +321,9 @@ class PackageSerializer(s.Serializer):
 
 
 class PackageInput(s.Serializer):
-    route = s.CharField(help_text="A filing route of the service (see /filing-routes).")
+    route = s.ChoiceField(
+        choices=PackageRoute.choices, help_text="A filing route of the service (/filing-routes)."
+    )
     preview = s.BooleanField(required=False, default=False, help_text="A draft package.")
 
 
@@ -341,7 +351,7 @@ class ReviewDetailSerializer(ReviewSerializer):
 
 
 class VerdictInput(s.Serializer):
-    verdict = s.CharField(help_text="accepted, needs_revision or does_not_conform")
+    verdict = s.ChoiceField(choices=Verdict.choices)
     comment = s.CharField(required=False, allow_blank=True, max_length=5000)
 
 

@@ -4,6 +4,8 @@ routes and pre-filing checks. Each write goes through assessments.services, like
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -36,6 +38,8 @@ STATUS_FILTER = OpenApiParameter(
 
 
 class AssessmentList(ApiView):
+    query = {"get": ("status", "service")}
+
     @extend_schema(
         operation_id="assessments_list",
         parameters=[
@@ -50,24 +54,36 @@ class AssessmentList(ApiView):
             .select_related("service__provider", "questionnaire", "previous")
             .order_by("-created_at")
         )
-        status = request.query_params.get("status")
-        if status:
-            queryset = queryset.filter(status=status)
-        service = request.query_params.get("service")
-        if service:
-            queryset = queryset.filter(service__public_id=_uuid(service))
+        if "status" in request.query_params:
+            queryset = queryset.filter(status=_status(request.query_params["status"]))
+        if "service" in request.query_params:
+            queryset = queryset.filter(service__public_id=_uuid(request.query_params["service"]))
         return Response(out.AssessmentSerializer(queryset[:500], many=True).data)
 
 
-def _uuid(text: str):
-    import uuid
-
+def _uuid(text: str) -> uuid.UUID:
     try:
         return uuid.UUID(text)
     except ValueError:
-        raise Problem(
-            400, _("Give the identifier as a UUID."), code="invalid", errors={"service": [text]}
-        ) from None
+        message = _("Give the identifier as a UUID.")
+        raise Problem(400, message, code="invalid", errors={"service": [message]}) from None
+
+
+def _flag(request, name: str, *, default: bool) -> bool:
+    value = request.query_params.get(name)
+    if value is None:
+        return default
+    if value not in ("true", "false"):
+        message = _("Give true or false.")
+        raise Problem(400, message, code="invalid", errors={name: [message]})
+    return value == "true"
+
+
+def _status(text: str) -> str:
+    if text not in Status.values:
+        message = _("Choose one of: %(values)s.") % {"values": ", ".join(Status.values)}
+        raise Problem(400, message, code="invalid", errors={"status": [message]})
+    return text
 
 
 class ServiceAssessments(ApiView):
@@ -158,6 +174,8 @@ def _question(assessment, code: str):
 
 
 class AnswerList(ApiView):
+    query = {"get": ("applicable",)}
+
     @extend_schema(
         operation_id="assessments_answers_list",
         parameters=[
@@ -172,7 +190,7 @@ class AnswerList(ApiView):
     def get(self, request, assessment):
         obj, _membership = get_assessment(request, assessment)
         state = services.load_state(obj)
-        everything = request.query_params.get("applicable", "").lower() in ("false", "0")
+        everything = _flag(request, "applicable", default=True) is False
         rows = [
             answer_out(q, state)
             for q in state.catalogue.questions
@@ -181,15 +199,12 @@ class AnswerList(ApiView):
         return Response(out.AnswerSerializer(rows, many=True).data)
 
 
-def form_input(question, body: dict) -> dict:
+def form_input(question, body) -> dict:
     """The JSON answer in the form's vocabulary: yes/no questions store true/false but the
     form (like the page) posts "yes"/"no"."""
-    data = dict(body)
-    value = data.get("value")
-    if question.kind == QuestionKind.YES_NO and isinstance(value, bool):
-        data["value"] = "yes" if value else "no"
-    if value is None:
-        data.pop("value", None)
+    data = form_data(body)
+    if question.kind == QuestionKind.YES_NO and isinstance(data.get("value"), bool):
+        data = {**data, "value": "yes" if data["value"] else "no"}
     return data
 
 
@@ -213,7 +228,7 @@ class AnswerDetail(ApiView):
     def put(self, request, assessment, question):
         obj, _membership = get_writable_assessment(request, assessment)
         item = _question(obj, question)
-        form = valid_form(AnswerForm(form_input(item, form_data(request.data)), question=item))
+        form = valid_form(AnswerForm(form_input(item, request.data), question=item))
         try:
             _answer, state = services.answer_save(
                 assessment=obj, question=item, form=form, user=request.user

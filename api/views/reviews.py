@@ -14,6 +14,7 @@ from api import serializers as out
 from api.problems import Problem, validation_problem
 from api.views.base import ApiView, form_data, valid_form
 from assessments.downloads import evidence_response
+from assessments.models import Status
 from library.catalogue import get_catalogue
 from reviews import services
 from reviews.access import check_reviewer, get_reviewable
@@ -21,25 +22,39 @@ from reviews.forms import DecisionForm, VerdictForm
 from reviews.models import Verdict
 from reviews.queue import Filters, queue_for
 
+QUEUE_STATUSES = ["open", "all", *[s for s in Status.values if s != Status.DRAFT]]
+ASSIGNEES = ["any", "me", "unassigned"]
+
+
+def _choice(request, name: str, choices: list[str], default: str) -> str:
+    value = request.query_params.get(name, default)
+    if value not in choices:
+        message = _("Choose one of: %(values)s.") % {"values": ", ".join(choices)}
+        raise Problem(400, message, code="invalid", errors={name: [message]})
+    return value
+
 
 class ReviewList(ApiView):
+    query = {"get": ("status", "assignee")}
+
     @extend_schema(
         operation_id="reviews_list",
         parameters=[
             OpenApiParameter(
                 "status",
                 OpenApiTypes.STR,
-                description="open (default: submitted or in review), all, or one status.",
+                enum=QUEUE_STATUSES,
+                description="open (the default: submitted or in review), all, or one status.",
             ),
-            OpenApiParameter("assignee", OpenApiTypes.STR, enum=["any", "me", "unassigned"]),
+            OpenApiParameter("assignee", OpenApiTypes.STR, enum=ASSIGNEES),
         ],
         responses=out.ReviewSerializer(many=True),
     )
     def get(self, request):
         check_reviewer(request)
         filters = Filters(
-            status=request.query_params.get("status", "open"),
-            assignee=request.query_params.get("assignee", "any"),
+            status=_choice(request, "status", QUEUE_STATUSES, "open"),
+            assignee=_choice(request, "assignee", ASSIGNEES, "any"),
         )
         rows = queue_for(request.user, filters)[:200]
         return Response(out.ReviewSerializer(rows, many=True).data)
@@ -72,11 +87,16 @@ class ReviewDetail(ApiView):
         return Response(out.ReviewDetailSerializer(obj).data)
 
 
+INPUT_CODES = ("verdict", "comment", "text")
+
+
 def _refusal(exc: ValidationError) -> Problem:
-    """A service's refusal: a state that does not allow it (409) or bad input (422)."""
-    if getattr(exc, "code", None) in ("not_in_review", "claimed", "state", "blocked"):
-        return Problem(409, " ".join(exc.messages), code=exc.code, errors={"": exc.messages})
-    return validation_problem(exc)
+    """A service's refusal: bad input (422), or a state that does not allow it (409: not in
+    review, claimed by another, approval blocked by missing verdicts or failing red lines)."""
+    code = getattr(exc, "code", None)
+    if code in INPUT_CODES:
+        return validation_problem(exc)
+    return Problem(409, " ".join(exc.messages), code=code or "blocked", errors={"": exc.messages})
 
 
 class ReviewClaim(ApiView):
