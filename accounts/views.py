@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -24,8 +25,14 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-def profile(request: HttpRequest, *, form=None, secret=None, status=200) -> HttpResponse:
+_NEW_SECRET = "api_token_secret"
+
+
+def profile(request: HttpRequest, *, form=None, status=200) -> HttpResponse:
     """The person's account: sign-in security and personal access tokens for the API."""
+    # A new token's secret crosses the redirect after its creation in the session, and is
+    # removed from it by the first page that shows it: a reload does not make another token.
+    secret = request.session.pop(_NEW_SECRET, None) if request.method == "GET" else None
     tokens = AccessToken.objects.filter(user=request.user).select_related("provider")
     context = {
         "form": form or TokenForm(user=request.user),
@@ -52,7 +59,8 @@ def token_create(request: HttpRequest) -> HttpResponse:
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
         return profile(request, form=form, status=422)
-    return profile(request, secret=secret)
+    request.session[_NEW_SECRET] = secret
+    return redirect(reverse("accounts:profile") + "#tokens")
 
 
 @require_POST

@@ -183,9 +183,7 @@ class AnswerInput(s.Serializer):
     )
     note = s.CharField(required=False, allow_blank=True, max_length=10000)
     na_reason = s.CharField(required=False, allow_blank=True, max_length=10000)
-    nonconformity = s.ChoiceField(
-        choices=NonConformity.choices, required=False, allow_blank=True
-    )
+    nonconformity = s.ChoiceField(choices=NonConformity.choices, required=False, allow_blank=True)
     alternative_measure = s.CharField(required=False, allow_blank=True, max_length=10000)
     alternative_proof = s.CharField(required=False, allow_blank=True, max_length=10000)
     measures_taken = s.CharField(required=False, allow_blank=True, max_length=10000)

@@ -315,6 +315,16 @@ PORTAL_NAME = _("Generative AI compliance portal")
 # hour|day>".
 API_RATE_LIMIT = check_rate("API_RATE_LIMIT", env_str("API_RATE_LIMIT", "240/minute"))
 API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365, minimum=1)
+# Rate limits count in the cache: per process unless CACHE_URL names a shared Redis.
+_cache_url = env_str("CACHE_URL")
+if _cache_url:
+    check_broker_url("CACHE_URL", _cache_url)
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+        }
+    }
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.AccessTokenAuthentication",

@@ -27,7 +27,9 @@ class ApiView(APIView):
         unknown = sorted(set(request.query_params) - set(allowed))
         if unknown:
             message = _("Unknown query parameter: %(names)s.") % {"names": ", ".join(unknown)}
-            raise Problem(400, message, code="invalid", errors={name: [message] for name in unknown})
+            raise Problem(
+                400, message, code="invalid", errors={name: [message] for name in unknown}
+            )
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

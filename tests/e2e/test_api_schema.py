@@ -148,5 +148,7 @@ def test_every_operation_keeps_to_its_schema(world, api_schema):
             try:
                 run()
             except (Exception, BaseExceptionGroup) as exc:  # report every operation's failure
-                failures.append(f"{operation.method.upper()} {operation.path} ({mode.value}): {exc}")
+                failures.append(
+                    f"{operation.method.upper()} {operation.path} ({mode.value}): {exc}"
+                )
     assert not failures, "\n\n".join(failures)
