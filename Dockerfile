@@ -14,7 +14,7 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /build
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --ignore-scripts --loglevel=error \
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts --loglevel=error \
     && mkdir -p static/vendor/bootstrap static/vendor/bootstrap-icons \
     && cp node_modules/bootstrap/dist/css/bootstrap.min.css* static/vendor/bootstrap/ \
     && cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* static/vendor/bootstrap/ \

@@ -43,6 +43,10 @@ class Action(models.TextChoices):
     TOKEN_CREATED = "token_created", _("API token created")
     TOKEN_REVOKED = "token_revoked", _("API token revoked")
     TOKEN_USED = "token_used", _("API token used")
+    MFA_ENABLED = "mfa_enabled", _("Two-factor sign-in turned on")
+    MFA_DISABLED = "mfa_disabled", _("Two-factor sign-in turned off")
+    MFA_RECOVERY_USED = "mfa_recovery_used", _("Recovery code used")
+    MFA_RECOVERY_RENEWED = "mfa_recovery_renewed", _("Recovery codes renewed")
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -77,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages (it explains itself) and authentication (it reads the session's user).
+    "accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so that it sees the outcome of authentication.
@@ -140,6 +145,57 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Single sign-on with the organisation's OpenID Connect provider (accounts/oidc.py), on when
+# OIDC_CLIENT_ID is set. `manage.py oidc_endpoints ISSUER` prints the endpoint variables from
+# the provider's discovery document.
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_USERINFO_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_JWKS_ENDPOINT")
+OIDC_OP_LOGOUT_ENDPOINT = env_str("OIDC_END_SESSION_ENDPOINT")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = "openid email profile"
+# An unknown (verified) address gets an account on first sign-in, with no provider membership.
+OIDC_CREATE_USER = env_bool("OIDC_CREATE_USERS", False)
+# The name on the sign-in button, e.g. 星辰统一身份认证; empty: "single sign-on".
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME")
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # for signing out at the provider too (id_token_hint)
+OIDC_CALLBACK_CLASS = "accounts.oidc.SSOCallbackView"
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+OIDC_TIMEOUT = 15
+if OIDC_RP_CLIENT_ID:
+    for _name, _url in (
+        ("OIDC_AUTHORIZATION_ENDPOINT", OIDC_OP_AUTHORIZATION_ENDPOINT),
+        ("OIDC_TOKEN_ENDPOINT", OIDC_OP_TOKEN_ENDPOINT),
+        ("OIDC_USERINFO_ENDPOINT", OIDC_OP_USER_ENDPOINT),
+        ("OIDC_JWKS_ENDPOINT", OIDC_OP_JWKS_ENDPOINT),
+        ("OIDC_END_SESSION_ENDPOINT", OIDC_OP_LOGOUT_ENDPOINT or "https://optional"),
+    ):
+        if not _url.startswith(("https://", "http://")):
+            raise ImproperlyConfigured(
+                f"OIDC_CLIENT_ID is set, so {_name} must be the provider's http(s) URL "
+                f"(manage.py oidc_endpoints ISSUER prints them), not {_url!r}."
+            )
+    if not OIDC_RP_CLIENT_SECRET:
+        raise ImproperlyConfigured("OIDC_CLIENT_ID is set, so OIDC_CLIENT_SECRET must be too.")
+    AUTHENTICATION_BACKENDS.append("accounts.oidc.SSOBackend")
+# Local passwords can be turned off when everyone signs in through the provider.
+LOCAL_PASSWORDS = env_bool("LOCAL_PASSWORDS", True)
+if not LOCAL_PASSWORDS:
+    if not OIDC_RP_CLIENT_ID:
+        raise ImproperlyConfigured(
+            "LOCAL_PASSWORDS=false needs single sign-on: set OIDC_CLIENT_ID."
+        )
+    AUTHENTICATION_BACKENDS.remove("django.contrib.auth.backends.ModelBackend")
+
+# Two-factor sign-in (accounts/mfa.py): required for administrators and reviewers when on,
+# which it is by default in production; optional for everyone else.
+MFA_REQUIRED = env_bool("MFA_REQUIRED", not DEBUG)
+OTP_TOTP_ISSUER = "合规门户"
+
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"

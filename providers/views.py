@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
@@ -236,7 +237,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 )
                 return redirect(invitation.provider)
         return render(request, "providers/invitation_accept.html", {"invitation": invitation})
-    if existing is not None:
+    if existing is not None or not settings.LOCAL_PASSWORDS:
+        # Without local passwords an account comes from single sign-on, never from a form.
         context = {"invitation": invitation, "needs_login": True}
         return render(request, "providers/invitation_accept.html", context)
     form = InvitedSignupForm(request.POST or None, email=invitation.email)

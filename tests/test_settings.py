@@ -225,3 +225,38 @@ def test_env_example_documents_every_variable():
     assert SETTINGS_VARIABLES, "no env_* reads found in portal/settings.py"
     missing = [name for name in SETTINGS_VARIABLES if name not in documented]
     assert not missing, f"add these to .env.example with a comment: {missing}"
+
+
+# --- single sign-on, local passwords, two-factor sign-in -----------------------------------
+
+SSO = {
+    "OIDC_CLIENT_ID": "compliance-portal",
+    "OIDC_CLIENT_SECRET": "from-the-provider",
+    "OIDC_AUTHORIZATION_ENDPOINT": "https://sso.example.cn/auth",
+    "OIDC_TOKEN_ENDPOINT": "https://sso.example.cn/token",
+    "OIDC_USERINFO_ENDPOINT": "https://sso.example.cn/me",
+    "OIDC_JWKS_ENDPOINT": "https://sso.example.cn/jwks",
+}
+
+
+def test_single_sign_on_needs_every_endpoint(load_settings):
+    partial = {k: v for k, v in SSO.items() if k != "OIDC_TOKEN_ENDPOINT"}
+    with pytest.raises(ImproperlyConfigured, match="OIDC_TOKEN_ENDPOINT"):
+        load_settings(**partial)
+    configured = load_settings(**SSO)
+    assert "accounts.oidc.SSOBackend" in configured["AUTHENTICATION_BACKENDS"]
+
+
+def test_passwords_go_off_only_with_single_sign_on(load_settings, monkeypatch):
+    with pytest.raises(ImproperlyConfigured, match="LOCAL_PASSWORDS"):
+        load_settings(LOCAL_PASSWORDS="false")
+    for name in SSO:
+        monkeypatch.delenv(name, raising=False)
+    backends = load_settings(LOCAL_PASSWORDS="false", **SSO)["AUTHENTICATION_BACKENDS"]
+    assert "django.contrib.auth.backends.ModelBackend" not in backends
+
+
+def test_two_factor_sign_in_is_required_in_production(load_settings, monkeypatch):
+    assert load_settings()["MFA_REQUIRED"] is False  # DEBUG defaults to true
+    monkeypatch.setenv("ALLOWED_HOSTS", "portal.example.cn")
+    assert load_settings(DEBUG="false", SECRET_KEY=PRODUCTION_SECRET_KEY)["MFA_REQUIRED"] is True
