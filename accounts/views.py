@@ -151,7 +151,7 @@ def token_revoke(request: HttpRequest, token: UUID) -> HttpResponse:
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label=_("Code"),
+        label=_("One-time code"),
         max_length=20,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
