@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from accounts import mfa
+from portal.middleware import API_PREFIX
 
 
 class SecondFactorMiddleware:
@@ -27,8 +29,10 @@ class SecondFactorMiddleware:
             and request.session.get(mfa.VERIFIED) != "verified"
         ):
             logout(request)
-            messages.info(
-                request, _("Your role requires two-factor sign-in: please sign in again.")
-            )
+            message = _("Your role requires two-factor sign-in: please sign in again.")
+            if request.path_info.startswith(API_PREFIX):  # a program gets a problem document
+                body = {"type": "about:blank", "status": 401, "detail": message, "code": "mfa"}
+                return JsonResponse(body, status=401, content_type="application/problem+json")
+            messages.info(request, message)
             return redirect("accounts:login")
         return self.get_response(request)

@@ -174,7 +174,9 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
     if mfa.is_locked(request, user):
         return _locked(request)
     form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST":
+        return render(request, "accounts/mfa_verify.html", {"form": form})
+    if form.is_valid():
         check = mfa.check_code(request, user, form.cleaned_data["code"])
         if check.ok:
             response = mfa.finish_login(request, user)
@@ -188,12 +190,7 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
         if mfa.is_locked(request, user):
             return _locked(request)
         form.add_error("code", _("This code is not right. Codes change every 30 seconds."))
-    return render(
-        request,
-        "accounts/mfa_verify.html",
-        {"form": form},
-        status=200 if form.is_bound is False or form.is_valid() else 422,
-    )
+    return render(request, "accounts/mfa_verify.html", {"form": form}, status=422)
 
 
 @login_not_required

@@ -140,3 +140,10 @@ def test_the_admin_signs_in_through_the_portals_sign_in(client):
     response = client.get(reverse("admin:login"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_the_api_refuses_a_session_without_the_required_factor(reviewer_client, settings):
+    settings.MFA_REQUIRED = True
+    response = reviewer_client.get(reverse("api:reviews"))
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
