@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from api.models import AccessToken, TokenRole
 from audit.models import Action
-from audit.services import client_address, record
+from audit.services import record
+from portal.client_address import client_address
 from providers.models import Membership, Provider
 from providers.scope import REVIEWER, ROLE_RANK, TokenScope, lower_role
 

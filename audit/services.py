@@ -42,7 +42,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.http import HttpRequest
@@ -51,6 +50,7 @@ from django.utils import timezone
 from audit import chain
 from audit.context import current_request
 from audit.models import AuditEvent
+from portal.client_address import client_address
 
 # pg_advisory_xact_lock key for appending to the chain ("auditlog" in ASCII); any constant
 # works as long as nothing else in the database uses the same one.
@@ -59,22 +59,6 @@ CHAIN_LOCK_KEY = 0x6175646974_6C6F67
 _SUMMARY_MAX = AuditEvent._meta.get_field("summary").max_length
 _EMAIL_MAX = AuditEvent._meta.get_field("actor_email").max_length
 _OBJECT_ID_MAX = AuditEvent._meta.get_field("object_id").max_length
-
-
-def client_address(request: HttpRequest | None) -> str | None:
-    """The client's address: REMOTE_ADDR, or, behind PROXY_COUNT trusted proxies (the number
-    the login lockout is configured with), the address the outermost of them saw, taken from
-    the right of X-Forwarded-For. Entries further left are whatever the client sent."""
-    if request is None:
-        return None
-    address = request.META.get("REMOTE_ADDR")
-    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0) or 0
-    if proxies:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if len(hops) >= proxies:
-            address = hops[-proxies]
-    return chain.normalise_ip(address)
 
 
 def json_safe(value):

@@ -18,6 +18,7 @@ from dossiers.forms import GenerateForm, VerifyForm
 from dossiers.models import Dossier, DossierKind, DossierStatus
 from dossiers.verification import verify_file
 from filing.models import FilingPackage
+from portal.client_address import client_address
 
 
 def _panel(request: HttpRequest, assessment, membership, status: int = 200) -> HttpResponse:
@@ -77,19 +78,8 @@ def download_package(request: HttpRequest, dossier: UUID) -> FileResponse:
 # --- public verification ---------------------------------------------------------------------
 
 
-def client_address(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or the address the configured number of proxies saw (as for lockouts)."""
-    proxies = settings.AXES_IPWARE_PROXY_COUNT
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-        if len(hops) >= proxies:
-            return hops[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _rate_limited(request: HttpRequest) -> bool:
-    key = f"dossiers:verify:{client_address(request)}"
+    key = f"dossiers:verify:{client_address(request) or '-'}"
     cache.add(key, 0, timeout=3600)
     try:
         count = cache.incr(key)

@@ -210,7 +210,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0)
+# Reverse proxies in front of the portal: the client is the address the outermost of them saw
+# (portal/client_address.py). Axes gets it from the same function as the audit trail; its own
+# ipware default reads REMOTE_ADDR alone and, behind a proxy, found no client at all.
+PROXY_COUNT = env_int("PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "portal.client_address.client_address"
 
 SESSION_COOKIE_AGE = env_int("SESSION_AGE_MINUTES", 8 * 60, minimum=5) * 60
 SESSION_COOKIE_HTTPONLY = True
@@ -398,6 +402,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.problems.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Anonymous callers are counted by the address the proxies saw, as everywhere else.
+    "NUM_PROXIES": PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Generative AI compliance portal API",

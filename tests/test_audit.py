@@ -117,9 +117,9 @@ def test_a_dropped_or_unparseable_address_is_stored_as_none(rf, owner):
 def test_the_forwarded_address_counts_only_behind_configured_proxies(rf, owner, settings):
     request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.9")
     request.user = owner
-    settings.AXES_IPWARE_PROXY_COUNT = 0
+    settings.PROXY_COUNT = 0
     assert record(Action.LOGIN, request=request).ip == "10.0.0.2"
-    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.PROXY_COUNT = 1
     assert record(Action.LOGIN, request=request).ip == "198.51.100.9"
 
 

@@ -1,9 +1,12 @@
 """Sign-in, lockout, password reset and session expiry."""
 
 import re
+import runpy
+from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from tests import factories
@@ -61,3 +64,36 @@ def test_pages_require_sign_in(client):
     response = client.get(reverse("providers:list"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.fixture
+def behind_one_proxy(settings, monkeypatch, tmp_path):
+    """The lockout and address settings exactly as portal/settings.py makes them for the
+    documented production value PROXY_COUNT=1, applied to this test's Django settings."""
+    monkeypatch.setenv("PROXY_COUNT", "1")
+    monkeypatch.setenv("PORTAL_VAR_DIR", str(tmp_path / "var"))
+    loaded = runpy.run_path(str(Path(__file__).resolve().parent.parent / "portal/settings.py"))
+    for name, value in loaded.items():
+        if name.startswith("AXES_") or name == "PROXY_COUNT":
+            setattr(settings, name, value)
+    return settings
+
+
+def test_behind_the_proxy_lockout_is_per_account_and_client_address(client, behind_one_proxy):
+    """Five wrong passwords from one client lock that client out of that account, and no one
+    else: the owner signing in from another address behind the same proxy still gets in."""
+    factories.make_user(email="a@example.cn")
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    attacker = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.66"}
+    # What a client writes in the header itself comes first and is not believed.
+    owner = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.66, 198.51.100.7"}
+    url = reverse("accounts:login")
+    for _ in range(behind_one_proxy.AXES_FAILURE_LIMIT):
+        client.post(url, {"username": "a@example.cn", "password": "wrong"}, **attacker)
+    right = {"username": "a@example.cn", "password": factories.PASSWORD}
+    assert client.post(url, right, **attacker).status_code == 429
+    response = Client().post(url, right, **owner)
+    assert response.status_code == 302, "the owner is locked out by someone else's failures"
+    from axes.models import AccessAttempt
+
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["203.0.113.66"]
