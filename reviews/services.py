@@ -179,22 +179,36 @@ def verdict_set(
 
 @transaction.atomic
 def domain_accept(*, assessment: Assessment, domain: str, reviewer: User) -> int:
-    """Accept every answer of a domain that has no verdict yet; returns how many."""
+    """Accept every answer of a domain that has no verdict yet, except red lines (each of them
+    needs a verdict of its own); returns how many. Each accepted answer is one audit event, as
+    if the reviewer had set it alone, so the trail reads the same either way."""
     assessment = _lock(assessment)
     _ensure_assignee(assessment, reviewer)
     catalogue = get_catalogue(assessment.questionnaire)
     applicable = set(assessment.snapshot.get("applicable") or ())
     done = set(assessment.answer_reviews.values_list("question_id", flat=True))
-    rows = [
+    questions = [
+        q
+        for q in catalogue.questions
+        if q.domain == domain and q.code in applicable and q.pk not in done and not q.red_line
+    ]
+    AnswerReview.objects.bulk_create(
         AnswerReview(
             assessment=assessment, question_id=q.pk, verdict=Verdict.ACCEPTED, reviewer=reviewer
         )
-        for q in catalogue.questions
-        if q.domain == domain and q.code in applicable and q.pk not in done
-    ]
-    AnswerReview.objects.bulk_create(rows)
+        for q in questions
+    )
+    for q in questions:
+        record(
+            Action.REVIEW_VERDICT,
+            actor=reviewer,
+            obj=assessment,
+            summary=q.code,
+            before=None,
+            after={"verdict": Verdict.ACCEPTED, "comment": ""},
+        )
     _store_reviewed_score(assessment)
-    return len(rows)
+    return len(questions)
 
 
 @transaction.atomic

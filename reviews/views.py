@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from assessments.models import Status
@@ -180,12 +181,23 @@ def verdict(request: HttpRequest, assessment: UUID, question: str) -> HttpRespon
 def accept_domain(request: HttpRequest, assessment: UUID) -> HttpResponse:
     obj = get_reviewable(request, assessment)
     domain = request.POST.get("domain", "")
-    return _run(
-        request,
-        obj,
-        lambda: services.domain_accept(assessment=obj, domain=domain, reviewer=request.user),
-        _("The remaining answers of this domain are accepted."),
-    )
+    try:
+        count = services.domain_accept(assessment=obj, domain=domain, reviewer=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d answer accepted. Red lines are never accepted in bulk: give each its "
+                "own verdict.",
+                "%(n)d answers accepted. Red lines are never accepted in bulk: give each its "
+                "own verdict.",
+                count,
+            )
+            % {"n": count},
+        )
+    return _back(obj, request)
 
 
 @require_POST

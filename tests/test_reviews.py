@@ -11,6 +11,7 @@ from django.utils import timezone
 from assessments import services as assessment_services
 from assessments.models import Assessment, Status
 from assessments.transitions import ALLOWED, IllegalTransition, change_status
+from audit.models import Action, AuditEvent
 from library.catalogue import get_catalogue
 from providers.models import Role
 from reviews import services
@@ -41,6 +42,34 @@ def _applicable(assessment):
 def _accept_all(assessment, reviewer):
     for domain in get_catalogue(assessment.questionnaire).domains:
         services.domain_accept(assessment=assessment, domain=domain.code, reviewer=reviewer)
+    for q in services.unreviewed_questions(assessment):  # red lines: one verdict each
+        services.verdict_set(
+            assessment=assessment, question=q, verdict="accepted", comment="", reviewer=reviewer
+        )
+
+
+def test_accepting_a_domain_skips_red_lines_and_audits_each_answer(in_review, reviewer):
+    catalogue = get_catalogue(in_review.questionnaire)
+    applicable = set(in_review.snapshot["applicable"])
+    domain = next(
+        d
+        for d in catalogue.domains
+        if any(q.red_line and q.code in applicable for q in d.questions)
+    )
+    expected = [q for q in domain.questions if q.code in applicable and not q.red_line]
+    events = AuditEvent.objects.filter(action=Action.REVIEW_VERDICT)
+    before = events.count()
+    count = services.domain_accept(assessment=in_review, domain=domain.code, reviewer=reviewer)
+    assert count == len(expected)
+    reviewed = set(in_review.answer_reviews.values_list("question_id", flat=True))
+    assert reviewed == {q.pk for q in expected}
+    assert not any(q.pk in reviewed for q in domain.questions if q.red_line)
+    new = list(events.order_by("id")[before:])
+    assert sorted(e.summary for e in new) == sorted(q.code for q in expected)
+    assert all(e.after["verdict"] == "accepted" and e.actor_id == reviewer.pk for e in new)
+    # Twice is harmless: nothing is left to accept, nothing more is recorded.
+    assert services.domain_accept(assessment=in_review, domain=domain.code, reviewer=reviewer) == 0
+    assert events.count() == before + count
 
 
 def test_the_queue_shows_submissions_but_not_own_providers(reviewer_client, submitted, client_for):

@@ -80,6 +80,11 @@ def test_the_review_loop(pages, live_server, world):
     for d in get_catalogue(assessment.questionnaire).domains:
         if d.code != domain:
             review_services.domain_accept(assessment=assessment, domain=d.code, reviewer=reviewer)
+    for q in review_services.unreviewed_questions(assessment):
+        if q.red_line and q.domain != domain:  # never accepted in bulk: one verdict each
+            review_services.verdict_set(
+                assessment=assessment, question=q, verdict="accepted", comment="", reviewer=reviewer
+            )
     review_page.goto(
         live_server.url
         + reverse("reviews:detail", args=[assessment.public_id])
@@ -125,6 +130,11 @@ def test_the_review_loop(pages, live_server, world):
     _verdict(review_page, second.code, "a")
     # The other answers of this domain were not looked at in the first round: accept them.
     review_page.locator("form[action$='/accept-domain/'] button").click()
+    expect(review_page.locator(".alert-success")).to_contain_text("红线")
+    for q in review_services.unreviewed_questions(draft):
+        assert q.red_line and q.domain == domain  # the bulk accept left exactly the red lines
+        _verdict(review_page, q.code, "a")
+    review_page.reload()
     expect(review_page.locator("button[formaction$='/approve/']")).to_be_enabled()
     review_page.locator("#decision-text").fill("材料齐全，同意备案。")
     review_page.locator("button[formaction$='/approve/']").click()
