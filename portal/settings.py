@@ -375,7 +375,10 @@ PORTAL_NAME = _("Generative AI compliance portal")
 # hour|day>".
 API_RATE_LIMIT = check_rate("API_RATE_LIMIT", env_str("API_RATE_LIMIT", "240/minute"))
 API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365, minimum=1)
-# Rate limits count in the cache: per process unless CACHE_URL names a shared Redis.
+# Rate limits (API, verification page) count in the cache, which every process must share:
+# Redis when CACHE_URL names it (production), otherwise files under var/cache, which the web
+# server's processes and threads on one machine share. Never a per-process memory cache: each
+# gunicorn worker would count on its own and grant the limit several times over.
 _cache_url = env_str("CACHE_URL")
 if _cache_url:
     check_broker_url("CACHE_URL", _cache_url)
@@ -383,6 +386,13 @@ if _cache_url:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": _cache_url,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
         }
     }
 REST_FRAMEWORK = {

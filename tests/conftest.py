@@ -31,6 +31,7 @@ def pytest_sessionstart(session):
         database_url.startswith("postgres") and broker_url.startswith("redis")
     ):
         pytest.exit("CI must set DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis)", 3)
+    _own_cache(session)
     if broker_url.startswith("redis"):
         import redis
 
@@ -38,6 +39,23 @@ def pytest_sessionstart(session):
             redis.Redis.from_url(broker_url, socket_connect_timeout=3).ping()
         except redis.RedisError as exc:
             pytest.exit(f"Redis at {broker_url} does not answer: {exc}", 3)
+
+
+def _own_cache(session) -> None:
+    """The run counts its rate limits in a cache of its own: the file cache (the embedded
+    default) in a fresh folder, not the developer's var/cache, so no count is left over from an
+    earlier run; a Redis CACHE_URL keeps Redis with a key prefix of this run."""
+    import tempfile
+    import uuid
+
+    from django.conf import settings
+
+    default = dict(settings.CACHES["default"])
+    if default["BACKEND"].endswith("FileBasedCache"):
+        default["LOCATION"] = tempfile.mkdtemp(prefix="portal-test-cache-")
+    else:
+        default["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {**settings.CACHES, "default": default}
 
 
 @pytest.fixture(autouse=True)

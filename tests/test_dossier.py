@@ -407,6 +407,51 @@ def test_the_public_page_limits_size_and_rate(settings, client):
     cache.clear()
 
 
+def test_the_verification_rate_limit_is_shared_by_every_process(settings, client, tmp_path):
+    """The embedded default settings count in a cache another process reads too: a second
+    gunicorn worker (here: a separate Python process with the same settings) sees the checks
+    this one counted, so the hourly limit holds however many processes serve the page."""
+    import os
+    import runpy
+    import sys
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    env = {k: v for k, v in os.environ.items() if k not in ("CACHE_URL", "PROXY_COUNT")}
+    env["PORTAL_VAR_DIR"] = str(tmp_path / "var")
+    saved = os.environ.copy()
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        loaded = runpy.run_path(str(Path(__file__).resolve().parent.parent / "portal/settings.py"))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    django_default = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = loaded.get("CACHES", django_default)
+    settings.DOSSIER_VERIFY_PER_HOUR = 2
+    url = reverse("dossiers:verify")
+    address = {"REMOTE_ADDR": "192.0.2.44"}
+    for _ in range(2):
+        client.post(url, {"file": SimpleUploadedFile("x.pdf", b"%PDF-1.7 x")}, **address)
+    other_process = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.core.cache import cache; "
+            "print(cache.get('dossiers:verify:192.0.2.44'))",
+        ],
+        env={**env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert other_process.stdout.strip() == "2", other_process.stderr
+    third = client.post(url, {"file": SimpleUploadedFile("x.pdf", b"%PDF-1.7 x")}, **address)
+    assert third.status_code == 429
+
+
 # --- commands ------------------------------------------------------------------------------------
 
 
