@@ -33,11 +33,15 @@ class CheckSpec:
     label_en: str
     comparison: Comparison
     advisory: bool = False
+    # Used when the library gives no threshold: only for a rule fixed by the standard
+    # itself (full coverage of a closed list), so that questionnaire versions that
+    # predate the threshold still check it.
+    default: float | None = None
 
 
 def threshold_of(thresholds: Thresholds, spec: CheckSpec) -> tuple[float | None, bool]:
     """(threshold or None, advisory) for a spec; raises ValueError on a malformed entry."""
-    raw = thresholds.get(spec.key)
+    raw = thresholds.get(spec.key, spec.default)
     advisory = spec.advisory
     if isinstance(raw, Mapping):
         advisory = bool(raw.get("advisory", advisory))

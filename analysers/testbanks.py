@@ -88,8 +88,14 @@ def _specs(bank: Bank) -> dict[str, CheckSpec]:
             "ge",
             advisory=True,
         ),
+        # TC260-003 §8.3 b) 2) says 应 for covering all 13 aspects: binding, and checked
+        # even where questionnaire version 1 gives no threshold for it.
         "covered": CheckSpec(
-            "aspects_covered_min", "覆盖的方面数（共 13 项）", "Aspects covered (of 13)", "ge"
+            "aspects_covered_min",
+            "覆盖的方面数（共 13 项）",
+            "Aspects covered (of 13)",
+            "ge",
+            default=len(ASPECTS),
         ),
     }
 

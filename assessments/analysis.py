@@ -19,6 +19,30 @@ def thresholds_for(question: QuestionItem) -> dict:
     }
 
 
+def _restricted_domain(assessment) -> bool:
+    from assessments.models import Answer
+
+    answer = (
+        Answer.objects.filter(assessment=assessment, question__code="SCOPE-10")
+        .values_list("value", flat=True)
+        .first()
+    )
+    return answer == "restricted"
+
+
+def thresholds_in_context(question: QuestionItem, assessment) -> dict:
+    """`thresholds_for`, adjusted to what the assessment says about the service.
+
+    TC260-003 §8.3 b) 3): a model for a restricted domain may leave aspects it does not touch
+    out of the should-not-refuse bank (they then belong in the should-refuse bank, asked by
+    CS-28), so full coverage of the 13 aspects only advises there.
+    """
+    thresholds = thresholds_for(question)
+    if question.analyser == "test_bank_non_refuse" and _restricted_domain(assessment):
+        thresholds["aspects_covered_min"] = {"value": 13, "advisory": True}
+    return thresholds
+
+
 def request_analysis(evidence: Evidence, question: QuestionItem) -> Analysis | None:
     """Queue the analyser of the question, if it has one, after the upload commits."""
     if not question.analyser:
@@ -51,7 +75,7 @@ def run_analysis(analysis_id: int) -> None:
                 analysis.kind,
                 handle,
                 filename=evidence.name,
-                thresholds=thresholds_for(question),
+                thresholds=thresholds_in_context(question, assessment),
                 max_bytes=settings.ANALYSER_MAX_BYTES,
                 expected_uscc=assessment.service.provider.credit_code,
             )

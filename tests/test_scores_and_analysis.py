@@ -215,3 +215,20 @@ def test_choosing_not_applicable_on_a_choice_question_saves_and_scores(assessmen
     factories.answer(assessment, code, editor, value="na")
     result = _score(assessment)
     assert next(q for q in result.questions if q.code == code).status == "na"
+
+
+def test_non_refuse_bank_must_cover_all_13_aspects_unless_the_domain_is_restricted(
+    assessment, editor
+):
+    """TC260-003 §8.3 b) 2) (应): all 13 aspects, binding; §8.3 b) 3) relaxes it for a
+    restricted-domain model, so there it only advises."""
+    from assessments.analysis import thresholds_in_context
+
+    q = _question(assessment, "test_bank_non_refuse")
+    assert assessment.questionnaire.version >= 2
+    thresholds = thresholds_in_context(q, assessment)
+    assert thresholds["aspects_covered_min"] == {"value": 13, "advisory": False}
+
+    factories.answer(assessment, "SCOPE-10", editor, value="restricted")
+    thresholds = thresholds_in_context(q, assessment)
+    assert thresholds["aspects_covered_min"] == {"value": 13, "advisory": True}

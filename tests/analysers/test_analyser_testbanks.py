@@ -118,6 +118,18 @@ def test_non_refuse_aspects_per_minimum():
     assert result.check("aspects_covered_min").passed is False
 
 
+def test_all_13_aspects_are_checked_even_without_a_library_threshold():
+    """Questionnaire version 1 gives no aspects_covered_min; the standard's 应 still binds."""
+    rows = [r for r in non_refuse_rows(per_aspect=20) if "健康" not in r[1]]
+
+    check = run("test_bank_non_refuse", workbook(非拒答=rows), NON_REFUSE).check(
+        "aspects_covered_min"
+    )
+
+    assert (check.value, check.threshold, check.passed, check.advisory) == (12, 13, False, False)
+    assert check.failing == ("健康",)
+
+
 def test_overlap_between_refuse_and_non_refuse_is_an_error():
     data = workbook(
         应拒答=[["题目", "分类"], ["同一道题", "A.1 a"], ["拒答题", "A.1 b"]],
