@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from assessments.models import ClauseResult, NonConformity
 from library.catalogue import QuestionItem
 from library.models import QuestionKind
+from portal.formfields import IsoDateInput, PlainTextField
 
 TEXTAREA = forms.Textarea(attrs={"rows": 2})
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
@@ -33,7 +34,7 @@ def is_ratio(question: QuestionItem) -> bool:
 
 class AnswerForm(forms.Form):
     revision = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
-    note = forms.CharField(
+    note = PlainTextField(
         label=_("Justification"), required=False, widget=TEXTAREA, max_length=10000
     )
 
@@ -49,7 +50,7 @@ class AnswerForm(forms.Form):
                 required=False,
                 widget=forms.RadioSelect,
             )
-            self.fields["na_reason"] = forms.CharField(
+            self.fields["na_reason"] = PlainTextField(
                 label=_("Why it does not apply"),
                 required=False,
                 widget=TEXTAREA,
@@ -67,13 +68,13 @@ class AnswerForm(forms.Form):
                 ("measures_taken", _("Measures taken so far")),
                 ("remediation_plan", _("Remediation plan")),
             ]:
-                self.fields[name] = forms.CharField(
+                self.fields[name] = PlainTextField(
                     label=label, required=False, widget=TEXTAREA, max_length=10000
                 )
             self.fields["remediation_due"] = forms.DateField(
                 label=_("Target date"),
                 required=False,
-                widget=forms.DateInput(attrs={"type": "date"}),
+                widget=IsoDateInput(),
             )
         elif kind == QuestionKind.YES_NO:
             self.fields["value"] = forms.ChoiceField(
@@ -107,10 +108,10 @@ class AnswerForm(forms.Form):
             )
         elif kind == QuestionKind.DATE:
             self.fields["value"] = forms.DateField(
-                label=_("Answer"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+                label=_("Answer"), required=False, widget=IsoDateInput()
             )
         elif kind == QuestionKind.TEXT:
-            self.fields["value"] = forms.CharField(
+            self.fields["value"] = PlainTextField(
                 label=_("Answer"),
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 4}),
@@ -204,7 +205,7 @@ class EvidenceForm(forms.Form):
     observed_on = forms.DateField(
         label=_("Observation date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
         help_text=_("When the evidence shows the state of things."),
     )
-    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+    note = PlainTextField(label=_("Note"), required=False, max_length=500)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from filing import disclosure
 from filing.models import Disclosure, PackageRoute
+from portal.formfields import PlainTextField
 
 HELP = {
     "algorithm_name": _(
@@ -28,7 +29,7 @@ ROWS = {"purpose": 2, "principle": 5, "mechanism": 6}
 
 def _field(name: str) -> forms.CharField:
     model_field = Disclosure._meta.get_field(name)
-    return forms.CharField(
+    return PlainTextField(
         label=capfirst(model_field.verbose_name),
         help_text=HELP[name],
         required=name in disclosure.REQUIRED,

@@ -3,11 +3,12 @@ from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.formfields import PlainTextMixin
 from providers import codes
 from providers.models import AIService, Channel, Invitation, Modality, Provider, Role
 
 
-class ProviderForm(forms.ModelForm):
+class ProviderForm(PlainTextMixin, forms.ModelForm):
     class Meta:
         model = Provider
         fields = [
@@ -47,7 +48,7 @@ class ProviderForm(forms.ModelForm):
             raise forms.ValidationError(exc.message, code=exc.code) from exc
 
 
-class AIServiceForm(forms.ModelForm):
+class AIServiceForm(PlainTextMixin, forms.ModelForm):
     modalities = forms.MultipleChoiceField(
         label=_("Modalities"),
         choices=Modality.choices,

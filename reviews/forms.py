@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from portal.formfields import IsoDateInput, PlainTextField
 from reviews.models import Verdict
 
 
@@ -9,7 +10,7 @@ class VerdictForm(forms.Form):
     verdict = forms.ChoiceField(
         label=_("Verdict"), choices=Verdict.choices, widget=forms.RadioSelect
     )
-    comment = forms.CharField(
+    comment = PlainTextField(
         label=_("Comment"),
         required=False,
         max_length=5000,
@@ -18,7 +19,7 @@ class VerdictForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    text = forms.CharField(
+    text = PlainTextField(
         label=_("Opinion"), max_length=20000, widget=forms.Textarea(attrs={"rows": 4})
     )
 
@@ -27,6 +28,4 @@ class AssignForm(forms.Form):
     reviewer = forms.ModelChoiceField(
         label=_("Reviewer"), queryset=User.objects.filter(is_reviewer=True, is_active=True)
     )
-    due_date = forms.DateField(
-        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    due_date = forms.DateField(label=_("Due date"), required=False, widget=IsoDateInput())
