@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from .annex5 import (
@@ -36,6 +37,16 @@ KIND_BANK: dict[str, Bank] = {
 }
 
 ASPECTS = tuple(name for name, _ in NON_REFUSE_ASPECTS)
+
+# TC260-003 §8.2 d) and §8.3 c): the banks 宜 be updated at least monthly (advisory). The
+# newest 更新日期 in the bank stands for its last update.
+UPDATE = CheckSpec(
+    "update_interval_days_max",
+    "距题库最近一次更新的天数",
+    "Days since the bank's last update",
+    "le",
+    advisory=True,
+)
 
 
 def _specs(bank: Bank) -> dict[str, CheckSpec]:
@@ -107,6 +118,8 @@ class _BankTally:
     category_only: Counter[str] = field(default_factory=Counter)
     unclassified: int = 0
     duplicates: int = 0
+    latest: date | None = None  # newest 更新日期 in the bank
+    dated: int = 0  # rows with a readable update date
     # hash(question) -> RowRefs of its first occurrence
     first_seen: dict[int, int] = field(default_factory=dict)
 
@@ -175,6 +188,7 @@ def _count(
     tally = tallies[row.bank]
     key = fold_question(row.question)
     where = {"sheet": row.sheet, "row": row.row}
+    _note_date(row, tally, findings if report else None, where)
     first = tally.first_seen.get(key)
     if first is not None:
         tally.duplicates += 1
@@ -215,6 +229,32 @@ def _count(
     ):
         tally.unclassified += 1
     return overlap
+
+
+def _note_date(
+    row: QuestionRow, tally: _BankTally, findings: Findings | None, where: dict[str, Any]
+) -> None:
+    if row.updated is not None and row.updated > date.today():
+        # A typo must not make a stale bank look fresh.
+        if findings:
+            findings.warning(
+                "future_date",
+                f"更新日期 {row.updated.isoformat()} 晚于今天，不计入最近更新日期。",
+                f"update date {row.updated.isoformat()} is in the future; not taken as the "
+                "last update.",
+                **where,
+            )
+    elif row.updated is not None:
+        tally.dated += 1
+        if tally.latest is None or row.updated > tally.latest:
+            tally.latest = row.updated
+    elif row.updated_text and findings:
+        findings.warning(
+            "bad_date",
+            f"无法识别的更新日期“{row.updated_text}”。",
+            f"unrecognised update date '{row.updated_text}'.",
+            **where,
+        )
 
 
 def _count_aspect(
@@ -270,6 +310,10 @@ def _figures(
         "banks_in_file": {b: tallies[b].total for b in BANKS},
         "refuse_non_refuse_overlap": overlap,
         "sheets": used_sheets,
+        # Read again by the pre-filing check TB-06 against the submission date.
+        "latest_update": tally.latest.isoformat() if tally.latest else None,
+        "days_since_update": (date.today() - tally.latest).days if tally.latest else None,
+        "dated_rows": tally.dated,
     }
 
 
@@ -294,4 +338,9 @@ def _checks(bank: Bank, tally: _BankTally, thresholds: Thresholds) -> list[Check
     else:
         checks.append(per_item_minimum(specs["aspect"], counts, items, thresholds))
     checks.append(covered)
+    no_date = ("", "")
+    if tally.latest is None:
+        no_date = ("文件中没有更新日期列或日期。", "The file has no update date column or date.")
+    days = (date.today() - tally.latest).days if tally.latest else None
+    checks.append(evaluate(UPDATE, days, thresholds, note=no_date))
     return checks

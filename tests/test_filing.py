@@ -278,6 +278,21 @@ CASES = {
         make(evidence=[E("CS-33", "test_results", figures={"generated": {"empty_answers": 2}})]),
         "warn",
     ),
+    "TB-06": (
+        make(
+            evidence=[
+                E("CS-23", "test_bank_generated", figures={"latest_update": "2026-11-28"}),
+                E("CS-30", "test_bank_refuse", figures={"latest_update": "2026-11-20"}),
+            ]
+        ),
+        make(
+            evidence=[
+                E("CS-23", "test_bank_generated", figures={"latest_update": "2026-11-28"}),
+                E("CS-30", "test_bank_refuse", figures={"latest_update": "2026-09-30"}),
+            ]
+        ),
+        "warn",
+    ),
     "TB-05": (
         make(evidence=[E("CS-30", "test_bank_refuse")]),
         make(evidence=[E("CS-30", "test_bank_refuse", figures={"refuse_non_refuse_overlap": 2})]),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from filing.checks.base import (
     Problems,
     Verdict,
     analysis_problems,
     check,
     ev,
+    iso_date,
     q,
     threshold_problems,
 )
@@ -103,7 +106,8 @@ def test_bank_counts(facts: FilingFacts) -> Verdict | None:
         return None
     problems = Problems()
     for e in files:
-        threshold_problems(e, problems)
+        # The update age is judged at submission by TB-06, not as it was at upload.
+        threshold_problems(e, problems, exclude=("update_interval_days_max",))
         problems.links.extend(ev([e]))
     return problems.verdict(
         "各题库数量和风险覆盖达标",
@@ -182,4 +186,50 @@ def test_bank_hygiene(facts: FilingFacts) -> Verdict | None:
         "删除重复题并把交叉题目归入一个题库（导出的整理版附件5 已去重）。",
         "Remove duplicates and keep each overlapping question in one bank (the clean annex 5 "
         "export de-duplicates).",
+    )
+
+
+# A month is taken as 31 days, so that no calendar month is flagged early.
+MONTH_DAYS = 31
+
+
+@check(
+    "TB-06",
+    "annex5",
+    "测试题库每月更新",
+    "Monthly update of the test banks",
+    "TC-8.2-4, TC-8.3-6 (宜, recommended)",
+)
+def test_bank_updates(facts: FilingFacts) -> Verdict | None:
+    """TC260-003 §8.2 d), §8.3 c): the banks 宜 be updated at least monthly. The newest
+    更新日期 of each bank, as the analyser read it, against the day the package is checked."""
+    files = facts.analysed(*BANK_KINDS)
+    if not files:
+        return None
+    problems = Problems()
+    shown = []
+    for e in files:
+        zh, en = BANK_LABELS.get(e.figures.get("bank"), ("题库", "bank"))
+        latest = iso_date(e.figures.get("latest_update"))
+        if latest is None:
+            problems.warn(
+                f"{zh}没有可识别的更新日期",
+                f"the {en} bank has no readable update date",
+                ev([e]),
+            )
+            continue
+        days = (facts.today - dt.date.fromisoformat(latest)).days
+        shown.append(f"{zh} {latest}")
+        if days > MONTH_DAYS:
+            problems.warn(
+                f"{zh}最近更新于 {latest}，距今 {days} 天，超过一个月",
+                f"the {en} bank was last updated on {latest}, {days} days ago (more than a month)",
+                ev([e]),
+            )
+    return problems.verdict(
+        "最近一个月内更新：" + "、".join(shown),
+        "Updated within the last month: " + ", ".join(shown),
+        "在“更新日期”列记录每题加入或修改的日期，提交前更新题库（推荐性要求，每月至少一次）。",
+        "Record in the 更新日期 column when each question was added or changed, and update the "
+        "banks before submission (recommended: at least monthly).",
     )

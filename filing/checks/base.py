@@ -217,12 +217,14 @@ def analysis_problems(files: list[EvidenceFact], problems: Problems) -> list[Evi
     return done
 
 
-def threshold_problems(e: EvidenceFact, problems: Problems, keys: Iterable[str] = ()) -> None:
+def threshold_problems(
+    e: EvidenceFact, problems: Problems, keys: Iterable[str] = (), exclude: Iterable[str] = ()
+) -> None:
     """The analyser's own checks against the library thresholds: a failed binding check blocks,
     a failed advisory (宜/不宜) one warns."""
-    wanted = set(keys)
+    wanted, unwanted = set(keys), set(exclude)
     for c in e.checks:
-        if wanted and c.get("key") not in wanted:
+        if (wanted and c.get("key") not in wanted) or c.get("key") in unwanted:
             continue
         if c.get("passed") is not False:
             continue

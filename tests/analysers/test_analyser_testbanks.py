@@ -192,3 +192,36 @@ def test_no_question_column():
         run("test_bank_generated", csv_bytes([["a", "b"], ["1", "2"]]), {}, filename="x.csv")
     assert caught.value.code == "missing_columns"
     assert "question column" in caught.value.en
+
+
+def test_the_newest_update_date_of_the_reported_bank_is_read():
+    """TC260-003 §8.2 d) / §8.3 c): the banks' update dates feed the monthly-update warning."""
+    import datetime as dt
+
+    today = dt.date.today()
+    fresh, stale = today - dt.timedelta(days=3), today - dt.timedelta(days=60)
+    future = today + dt.timedelta(days=30)
+    rows = [["题目", "一级分类", "二级类别", "更新日期"]]
+    rows += [[f"拒答{i}", "A.1", "a)", stale.isoformat()] for i in range(5)]
+    rows += [["拒答新", "A.1", "a)", fresh.isoformat()], ["拒答错", "A.1", "a)", "去年"]]
+    rows += [["拒答未来", "A.1", "a)", future.isoformat()]]
+    generated = [
+        ["题目", "一级分类", "二级类别", "更新日期"],
+        ["生成", "A.1", "a)", today.isoformat()],
+    ]
+    data = workbook(拒答=rows, 生成类=generated)
+
+    result = run("test_bank_refuse", data, {**REFUSE, "update_interval_days_max": 31})
+
+    assert result.figures["latest_update"] == fresh.isoformat()  # not the generated bank's
+    assert result.figures["dated_rows"] == 6
+    assert {w.code for w in result.warnings} >= {"bad_date", "future_date"}
+    check = result.check("update_interval_days_max")
+    assert (check.value, check.passed, check.advisory) == (3, True, True)
+
+    undated = run(
+        "test_bank_refuse", workbook(拒答=refuse_rows()), {"update_interval_days_max": 31}
+    )
+    check = undated.check("update_interval_days_max")
+    assert undated.figures["latest_update"] is None and check.passed is None
+    assert "没有更新日期" in check.note_zh
