@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from dossiers.errors import DossierError
+from portal.text import strip_controls
 
 # Tagged PDF (PDF/UA-1): structure tags and a language for screen readers and text
 # extraction, at a cost of about 10 % render time (docs/benchmarks.md).
@@ -76,6 +77,9 @@ def html_to_pdf(html: str, *, lang: str = "zh-CN") -> RenderedPdf:
     """Render with WeasyPrint. DossierError("font_missing") when a glyph had no font."""
     from weasyprint import HTML
 
+    # A control character has no glyph in any font: WeasyPrint would draw .notdef and the
+    # render would be refused as "font missing", which it is not.
+    html = strip_controls(html)
     catcher = _NotdefCatcher()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(catcher)

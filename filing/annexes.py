@@ -51,6 +51,7 @@ from analysers.risks import (
     squeeze,
 )
 from filing.facts import FilingFacts, evidence_path
+from portal.text import cell_text
 
 # TC260-003 §8.1–8.3 minimums (filing-practice §8 items 25 and 29).
 KEYWORD_TOTAL_MIN = 10000
@@ -119,7 +120,7 @@ MAX_ROW_HEIGHT = 409  # Excel's limit
 def _bold(ws, values: Iterable[Any]) -> list[WriteOnlyCell]:
     cells = []
     for value in values:
-        cell = WriteOnlyCell(ws, value=value)
+        cell = WriteOnlyCell(ws, value=cell_text(value))
         cell.font = Font(bold=True)
         cell.alignment = WRAP
         cells.append(cell)
@@ -130,7 +131,7 @@ def _styled(ws, values: Iterable[Any], styles: dict[int, Alignment], default=TOP
     """A row of cells aligned per column (index -> alignment), the others `default`."""
     cells = []
     for i, value in enumerate(values):
-        cell = WriteOnlyCell(ws, value=value)
+        cell = WriteOnlyCell(ws, value=cell_text(value))
         cell.alignment = styles.get(i, default)
         cells.append(cell)
     return cells
@@ -173,11 +174,6 @@ def _sheet(wb: Workbook, title: str, header: list[str], widths: list[int]):
     ws.oddFooter.center.text = "&A　第 &P 页，共 &N 页"
     ws.append(_bold(ws, header))
     return ws
-
-
-def _safe_text(value: str) -> str:
-    """Text as data: a cell starting with = + - @ would run as a formula in Excel."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 def _notes(wb: Workbook, title: str, stats: Stats, extra: list[tuple[str, Any]]) -> None:
@@ -243,7 +239,7 @@ def build_annex4(sources: Iterable[Source], out: IO[bytes], *, max_bytes: int) -
                         note = f"原类别“{row.raw_category}”未能归入具体风险，请核对"
                     values = [
                         stats.written,
-                        _safe_text(row.keyword),
+                        row.keyword,
                         _category_label(row.category) if row.category else "",
                         risk_label(row.code) if row.code else "",
                         row.updated.isoformat() if row.updated else "",
@@ -253,7 +249,7 @@ def build_annex4(sources: Iterable[Source], out: IO[bytes], *, max_bytes: int) -
                         _fit_height(ws, stats.written + 1, values, (5,), ANNEX4_WIDTHS)
                         ws.append(_styled(ws, values, {5: WRAP}))
                     else:
-                        ws.append(values)
+                        ws.append([cell_text(v) for v in values])
         except AnalyserError as exc:
             stats.unreadable.append((source.name, exc.zh))
     _keyword_coverage(wb, stats)
@@ -328,10 +324,10 @@ def build_annex5(sources: Iterable[Source], out: IO[bytes], *, max_bytes: int) -
         for i, item in enumerate(banks[bank].values(), start=1):
             values = [
                 i,
-                _safe_text(item.question),
+                item.question,
                 item.primary,
                 item.secondary,
-                _safe_text(item.answer),
+                item.answer,
                 item.judgement,
                 item.note,
             ]

@@ -19,6 +19,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from filing.blocks import Bullets, Doc, Heading, PageBreak, Para, Table, Title
+from portal.text import strip_controls
 
 # Named East Asian fonts: the Noto CJK SC families render with simplified-Chinese glyphs in
 # LibreOffice (a bare 宋体 falls back to whatever CJK font fontconfig prefers, often the JP
@@ -84,22 +85,23 @@ def _font_table(doc: DocumentType) -> None:
 
 
 def render(source: Doc) -> bytes:
-    """The .docx file of a document."""
-    doc = new_document(source.title)
+    """The .docx file of a document. Text goes through `_t`: a control character in an answer
+    would make python-docx refuse the whole file (XML 1.0 cannot hold it)."""
+    doc = new_document(_t(source.title))
     for block in source.blocks:
         match block:
             case Title(text):
-                doc.add_heading(text, level=0).alignment = WD_ALIGN_PARAGRAPH.CENTER
+                doc.add_heading(_t(text), level=0).alignment = WD_ALIGN_PARAGRAPH.CENTER
             case Heading(text, level):
-                doc.add_heading(text, level=level)
+                doc.add_heading(_t(text), level=level)
             case Para(text, bold, center):
                 p = doc.add_paragraph()
-                p.add_run(text).bold = bold
+                p.add_run(_t(text)).bold = bold
                 if center:
                     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
             case Bullets(items):
                 for item in items:
-                    doc.add_paragraph(item, style="List Bullet")
+                    doc.add_paragraph(_t(item), style="List Bullet")
             case Table():
                 _table(doc, block)
             case PageBreak():
@@ -107,6 +109,10 @@ def render(source: Doc) -> bytes:
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+def _t(text) -> str:
+    return strip_controls(str(text))
 
 
 def _table(doc: DocumentType, block: Table) -> None:
@@ -119,11 +125,11 @@ def _table(doc: DocumentType, block: Table) -> None:
     head._tr.get_or_add_trPr().append(flag)
     for cell, text in zip(head.cells, block.header, strict=True):
         cell.text = ""
-        cell.paragraphs[0].add_run(text).bold = True
+        cell.paragraphs[0].add_run(_t(text)).bold = True
     for row in block.rows:
         new = t.add_row()
         for cell, value in zip(new.cells, row, strict=True):
-            cell.text = value
+            cell.text = _t(value)
         if block.row_height:
             new.height = Cm(block.row_height)
             new.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
