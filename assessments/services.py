@@ -405,7 +405,16 @@ def build_snapshot(assessment: Assessment, state: State, user: User) -> dict:
         "answers": answers,
         "evidence": evidence,
         "self_score": assessment.self_score,
+        # The algorithm's public disclosure text (拟公示内容) as submitted: the text the reviewer
+        # approves is the one a package of this version prints, whatever is edited later.
+        "disclosure": _disclosure_snapshot(service),
     }
+
+
+def _disclosure_snapshot(service) -> dict | None:
+    from filing.facts import saved_disclosure  # filing builds on assessments, not the reverse
+
+    return saved_disclosure(service)
 
 
 def _analysis_snapshot(evidence: Evidence) -> dict | None:

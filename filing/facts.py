@@ -123,8 +123,8 @@ class FilingFacts:
     # The assessment's identity and self-assessed score, for the documents.
     assessment: Mapping[str, Any] = field(default_factory=dict)
     self_score: Mapping[str, Any] | None = None
-    # The service's saved 拟公示内容 (DISCLOSURE_FIELDS), None while only the draft exists. It
-    # belongs to the service, not to a version: a submitted assessment reads the live text too.
+    # The 拟公示内容 (DISCLOSURE_FIELDS), None while only the draft exists. The service holds the
+    # text; a submitted version reads the text frozen into its snapshot (`_disclosure`).
     disclosure: Mapping[str, str] | None = None
 
     @property
@@ -186,7 +186,7 @@ def facts_for(assessment, *, today: dt.date | None = None) -> FilingFacts:
         kinds={q.code: q.kind for q in catalogue.questions},
         domains={q.code: q.domain for q in catalogue.questions},
         today=today or dt.date.today(),
-        disclosure=saved_disclosure(assessment.service),
+        disclosure=_disclosure(assessment),
         assessment={
             "id": str(assessment.public_id),
             "version": assessment.version,
@@ -308,6 +308,15 @@ def _from_state(assessment, catalogue: Catalogue) -> dict[str, Any]:
         "submitted_on": None,
         "self_score": assessment.self_score,
     }
+
+
+def _disclosure(assessment) -> dict[str, str] | None:
+    """A submitted version's frozen 拟公示内容, else the service's saved one. Snapshots taken
+    before the text was frozen (or before any text was saved) read the live text."""
+    frozen = (assessment.snapshot or {}).get("disclosure")
+    if frozen is not None:
+        return {name: frozen.get(name) or "" for name in DISCLOSURE_FIELDS}
+    return saved_disclosure(assessment.service)
 
 
 def saved_disclosure(service) -> dict[str, str] | None:

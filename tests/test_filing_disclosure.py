@@ -200,6 +200,30 @@ def test_facts_carry_the_saved_text_and_the_card_says_so(assessment, owner):
     assert card["algorithm_name"] == "甲对话助手"
 
 
+def test_an_approved_version_keeps_the_text_it_was_approved_with(assessment, owner, reviewer):
+    """A package built later from the same version prints the approved 拟公示内容."""
+    from assessments.models import Assessment
+    from dossiers.testing import approve
+    from tests import factories
+
+    saved = disclosure.disclosure_save(
+        service=assessment.service, fields=GOOD, revision=0, user=owner
+    )
+    factories.fill_required(assessment, owner)
+    approve(assessment, owner, reviewer)
+    changed = {**GOOD, "algorithm_name": "甲对话助手二代"}
+    disclosure.disclosure_save(
+        service=assessment.service, fields=changed, revision=saved.revision, user=owner
+    )
+
+    approved = Assessment.objects.select_related("service__provider", "questionnaire").get(
+        pk=assessment.pk
+    )
+    assert approved.snapshot["disclosure"] == GOOD
+    assert facts_for(approved).disclosure == GOOD
+    assert disclosure.text_of(facts_for(approved))["algorithm_name"] == "甲对话助手"
+
+
 def test_the_card_counts_findings(assessment, client_for, owner):
     from django.template.loader import render_to_string
 
