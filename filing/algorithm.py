@@ -45,7 +45,14 @@ REPORT_CHAPTERS = (
     "五、安全评估结论",
     "六、其他应当说明的相关情况",
 )
-ALGORITHM_TYPE = "生成合成类"
+# SCOPE-11's choices, in the order of Art. 2 of the Algorithmic Recommendation Provisions.
+ALGORITHM_TYPES = {
+    "generation_synthesis": "生成合成类",
+    "personalised_push": "个性化推送类",
+    "ranking_selection": "排序精选类",
+    "search_filtering": "检索过滤类",
+    "scheduling_decision": "调度决策类",
+}
 LAUNCH = {
     "planned": "尚未上线（计划中）",
     "testing": "测试中",
@@ -76,6 +83,12 @@ def documents(facts: FilingFacts, catalogue: Catalogue | None = None) -> list[tu
 
 def algorithm_name(facts: FilingFacts) -> str:
     return disclosure.text_of(facts)["algorithm_name"] or TODO
+
+
+def algorithm_type(facts: FilingFacts) -> str:
+    """算法类别 as SCOPE-11 answers it (several types joined), （待填写） while unanswered."""
+    chosen = facts.value("SCOPE-11") or []
+    return "、".join(label for value, label in ALGORITHM_TYPES.items() if value in chosen) or TODO
 
 
 def _role(facts: FilingFacts) -> str:
@@ -168,7 +181,7 @@ def commitment_letter(facts: FilingFacts) -> Doc:
     doc.para("国家互联网信息办公室：")
     doc.para(
         f"本单位{p.get('name_zh') or TODO}（统一社会信用代码：{p.get('credit_code') or TODO}）"
-        f"就“{name}”算法（{ALGORITHM_TYPE}，{_role(facts)}）通过互联网信息服务算法备案系统"
+        f"就“{name}”算法（{algorithm_type(facts)}，{_role(facts)}）通过互联网信息服务算法备案系统"
         "办理备案，郑重承诺如下："
     )
     _numbered(
@@ -261,7 +274,7 @@ def responsibility(facts: FilingFacts, catalogue: Catalogue | None = None) -> Do
     doc = Doc("落实算法安全主体责任基本情况")
     doc.heading_title("落实算法安全主体责任基本情况")
     doc.para(f"主体名称：{p.get('name_zh') or TODO}", center=True)
-    doc.para(f"算法名称：{algorithm_name(facts)}（{ALGORITHM_TYPE}）", center=True)
+    doc.para(f"算法名称：{algorithm_name(facts)}（{algorithm_type(facts)}）", center=True)
     doc.para(
         "说明：下表“答案”“说明”摘自本单位在合规平台完成的安全自评估"
         f"（{facts.assessment.get('questionnaire') or '问卷'}），括号内为问题编号；"
@@ -342,7 +355,7 @@ def _annexes(facts: FilingFacts) -> list[str]:
         return "：" + "、".join(names) if names else "（待上传）"
 
     return [
-        "（1）互联网信息服务算法安全自评估报告（生成合成类-服务提供者）",
+        f"（1）互联网信息服务算法安全自评估报告（{algorithm_type(facts)}-{_role(facts)}）",
         "（2）拟公示内容",
         f"（3）用户服务协议{files('TR-06')}",
         f"（4）隐私政策{files('PI-Q04')}",
@@ -357,7 +370,7 @@ def self_assessment_report(facts: FilingFacts, catalogue: Catalogue | None = Non
     body chapters of filing-practice §4.3."""
     doc = Doc("互联网信息服务算法安全自评估报告")
     doc.heading_title("互联网信息服务算法安全自评估报告")
-    doc.para(f"（{ALGORITHM_TYPE}-{_role(facts)}）", center=True)
+    doc.para(f"（{algorithm_type(facts)}-{_role(facts)}）", center=True)
     _report_header(doc, facts, catalogue)
     _chapter_algorithm(doc, facts, catalogue)
     _chapter_service(doc, facts, catalogue)
@@ -385,14 +398,14 @@ def _report_header(doc: Doc, facts: FilingFacts, catalogue: Catalogue | None) ->
             ("主体名称", p.get("name_zh") or TODO),
             ("统一社会信用代码", p.get("credit_code") or TODO),
             ("算法名称", algorithm_name(facts)),
-            ("算法类型", ALGORITHM_TYPE),
+            ("算法类型", algorithm_type(facts)),
             ("算法应用领域", _domain(facts)),
             ("算法使用场景", text["scenarios"] or TODO),
             ("算法上线情况", LAUNCH.get(profile.get("launch_status"), TODO)),
             ("自评估时间", facts.value("AF-07") or TODO),
             ("报告撰写时间", facts.today.isoformat()),
-            ("算法基本情况", f"{ALGORITHM_TYPE}算法。{text['purpose'] or TODO}"),
-            ("算法备案类型", f"{ALGORITHM_TYPE}（{_role(facts)}）"),
+            ("算法基本情况", f"{algorithm_type(facts)}算法。{text['purpose'] or TODO}"),
+            ("算法备案类型", f"{algorithm_type(facts)}（{_role(facts)}）"),
             ("拟公示内容", "见附件《拟公示内容》"),
             ("落实主体责任基本情况", "见附件《落实算法安全主体责任基本情况》"),
             ("评估算法描述—算法简介", text["principle"] or TODO),
@@ -786,7 +799,7 @@ def disclosure_document(facts: FilingFacts) -> Doc:
     doc = Doc("拟公示内容")
     doc.heading_title("拟公示内容")
     doc.para(
-        f"主体名称：{facts.provider.get('name_zh') or TODO}　算法类型：{ALGORITHM_TYPE}",
+        f"主体名称：{facts.provider.get('name_zh') or TODO}　算法类型：{algorithm_type(facts)}",
         center=True,
     )
     doc.table(

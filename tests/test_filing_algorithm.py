@@ -85,6 +85,7 @@ EVIDENCE = (
 )
 ANSWERS = (
     AnswerFact("SCOPE-10", "general"),
+    AnswerFact("SCOPE-11", ["generation_synthesis"]),
     AnswerFact("CS-01", True, note="输入输出均经过关键词和分类模型过滤"),
     AnswerFact("CS-02", True, note="设立内容安全部，由李四负责"),
     AnswerFact("CS-03", ["emergency", "data_security"]),
@@ -212,6 +213,20 @@ def test_responsibility_has_the_sections_and_what_the_answers_say(catalogue):
     assert (officer["姓名"], officer["联系电话"]) == ("李四", "021-12345678")
     assert officer["24小时联系方式"] == "（待填写）"  # the portal holds none
     assert "安全事件应急处置制度：已建立（CS-03）" in doc.text()
+
+
+def test_the_algorithm_type_follows_scope_11_in_every_document(catalogue):
+    types = AnswerFact("SCOPE-11", ["personalised_push", "generation_synthesis"])
+    facts = make(answers=(*[a for a in ANSWERS if a.code != "SCOPE-11"], types))
+    report = algorithm.self_assessment_report(facts, catalogue)
+    assert _table_dict(report)["算法类型"] == "生成合成类、个性化推送类"
+    for _path, doc in algorithm.documents(facts, catalogue):
+        if "承诺书" in doc.title or "拟公示" in doc.title or "自评估" in doc.title:
+            assert "生成合成类、个性化推送类" in doc.text(), doc.title
+    unanswered = make(answers=[a for a in ANSWERS if a.code != "SCOPE-11"])
+    assert _table_dict(algorithm.self_assessment_report(unanswered, catalogue))["算法类型"] == (
+        algorithm.TODO
+    )
 
 
 def test_report_has_the_header_the_six_chapters_and_the_numbers(catalogue):
