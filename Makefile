@@ -6,7 +6,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1:8000
 
 .PHONY: run test install assets messages system-deps system-deps-test migrate load-data \
-        worker lint fmt migrations-check check-deploy reset-local-db bench clean
+        worker lint fmt migrations-check check-deploy reset-local-db bench clean model-server
 
 run: install migrate load-data ## serve on http://127.0.0.1:8000 with a worker beside it
 	@$(MANAGE) ensure_signing_cert
@@ -57,6 +57,9 @@ load-data: ## questionnaires and demo data; rerunning changes nothing
 
 worker:
 	$(VENV)/bin/celery -A portal worker -l info --concurrency 2
+
+model-server: ## a scripted OpenAI-compatible model on http://127.0.0.1:8199/v1 to try model tests
+	$(PY) -m modeltests.fakeserver --port 8199
 
 lint:
 	$(VENV)/bin/ruff check .

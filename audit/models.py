@@ -47,6 +47,14 @@ class Action(models.TextChoices):
     MFA_DISABLED = "mfa_disabled", _("Two-factor sign-in turned off")
     MFA_RECOVERY_USED = "mfa_recovery_used", _("Recovery code used")
     MFA_RECOVERY_RENEWED = "mfa_recovery_renewed", _("Recovery codes renewed")
+    MODEL_ENDPOINT_CHANGED = "model_endpoint_changed", _("Model endpoint changed")
+    MODEL_TEST_STARTED = "model_test_started", _("Model test started")
+    MODEL_TEST_CONTROLLED = "model_test_controlled", _("Model test paused, resumed or cancelled")
+    MODEL_TEST_ITEMS_VIEWED = (
+        "model_test_items_viewed",
+        _("Model test questions and answers viewed"),
+    )
+    MODEL_TEST_ATTACHED = "model_test_attached", _("Model test attached to an assessment")
 
 
 class AuditEventQuerySet(models.QuerySet):

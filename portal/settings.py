@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "dossiers",
     "filing",
     "api",
+    "modeltests",
 ]
 
 MIDDLEWARE = [
@@ -369,6 +370,13 @@ LOGGING = {
 }
 
 PORTAL_NAME = _("Generative AI compliance portal")
+
+# Model tests (modeltests/): Fernet keys that encrypt endpoint API keys at rest, newest first.
+# Unset in development: one is generated under var/. Required when DEBUG is false.
+MODEL_ENDPOINT_KEYS = env_list("MODEL_ENDPOINT_KEYS", [])
+MODEL_ENDPOINT_ALLOW_DEV_KEY = env_bool("MODEL_ENDPOINT_ALLOW_DEV_KEY", DEBUG)
+# Items per chunk task of a run (a chunk is the unit a worker claims and can lose).
+MODEL_TEST_CHUNK = env_int("MODEL_TEST_CHUNK", 64, minimum=1)
 
 # REST API (api/): personal access tokens or the browser session, problem-details errors,
 # a rate limit per token (per person for the session). Rates read "<count>/<second|minute|

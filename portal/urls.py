@@ -29,5 +29,6 @@ urlpatterns = [
     path("filing/", include("filing.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/v1/", include("api.urls")),
+    path("model-tests/", include("modeltests.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -80,6 +80,7 @@ def world(provider, service, personas):
         user=personas["editor"], name="CI", provider=provider, role="editor", days=30
     )
     return {
+        **_model_test_world(provider, service, personas),
         "access_token": editors_token.public_id,
         "dossier": dossier.public_id,
         "filing_package": _ready_package(assessment).public_id,
@@ -105,6 +106,23 @@ def world(provider, service, personas):
             recipient=personas["editor"], kind=Kind.APPROVED, assessment=assessment
         ).public_id,
     }
+
+
+def _model_test_world(provider, service, personas):
+    """A model endpoint that nothing answers at (port 9, discard): a connection test fails fast."""
+    from modeltests.models import ModelEndpoint
+
+    endpoint = ModelEndpoint(
+        provider=provider,
+        name="matrix",
+        base_url="http://127.0.0.1:9/v1",
+        model_name="m",
+        timeout_seconds=1,
+        max_retries=0,
+    )
+    endpoint.set_api_key("sk-matrix")
+    endpoint.save()
+    return {"model_endpoint": endpoint.public_id}
 
 
 def _ready_dossier(assessment):
@@ -291,6 +309,19 @@ def _case(world, name):
             "get",
             {"assessment": r, "evidence": world["review_evidence"]},
             REVIEWER_ONLY,
+        ),
+        "modeltests:endpoint_list": ("get", {"provider": p}, MEMBER_READ),
+        "modeltests:endpoint_create": ("get", {"provider": p}, MEMBER_WRITE),
+        "modeltests:endpoint_edit": (
+            "get",
+            {"provider": p, "endpoint": world["model_endpoint"]},
+            MEMBER_WRITE,
+        ),
+        # The connection test answers with the page and the (failed) result.
+        "modeltests:endpoint_check": (
+            "post",
+            {"provider": p, "endpoint": world["model_endpoint"]},
+            MEMBER_WRITE,
         ),
         "notifications:list": ("get", {}, _all(200)),
         "notifications:badge": ("get", {}, _all(200)),
@@ -544,6 +575,7 @@ PROJECT_APPS = {
     "dossiers",
     "filing",
     "api",
+    "modeltests",
 }
 
 

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from modeltests import views
+
+app_name = "modeltests"
+
+urlpatterns = [
+    path("<uuid:provider>/endpoints/", views.endpoint_list, name="endpoint_list"),
+    path("<uuid:provider>/endpoints/new/", views.endpoint_create, name="endpoint_create"),
+    path("<uuid:provider>/endpoints/<uuid:endpoint>/", views.endpoint_edit, name="endpoint_edit"),
+    path(
+        "<uuid:provider>/endpoints/<uuid:endpoint>/test/",
+        views.endpoint_check,
+        name="endpoint_check",
+    ),
+]
