@@ -365,6 +365,10 @@ class VerdictSerializer(s.Serializer):
 class DecisionInput(s.Serializer):
     decision = s.ChoiceField(choices=["request_changes", "approve", "reject"])
     text = s.CharField(max_length=20000)
+    acknowledge_blocks = s.BooleanField(
+        required=False,
+        help_text="Approve although pre-filing checks block filing (recorded in the audit trail).",
+    )
 
 
 # --- library -----------------------------------------------------------------------------------

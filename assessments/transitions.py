@@ -41,9 +41,17 @@ NOTIFY_ON = {
 }
 
 
-def change_status(assessment: Assessment, new: str, *, actor, fields: tuple[str, ...] = ()) -> str:
+def change_status(
+    assessment: Assessment,
+    new: str,
+    *,
+    actor,
+    fields: tuple[str, ...] = (),
+    recorded: dict | None = None,
+) -> str:
     """Move a locked assessment row to `new`, save it with `fields`, record the move in the audit
-    trail and tell the people concerned (after commit); returns the old status."""
+    trail (with `recorded`, what the actor confirmed on the way) and tell the people concerned
+    (after commit); returns the old status."""
     from audit.models import Action
     from audit.services import record
     from notifications.services import notify
@@ -64,7 +72,7 @@ def change_status(assessment: Assessment, new: str, *, actor, fields: tuple[str,
         obj=assessment,
         summary=f"{old} → {new}",
         before={"status": old},
-        after={"status": new},
+        after={"status": new, **(recorded or {})},
     )
     kind = NOTIFY_ON.get(new)
     if new == Status.SUBMITTED and old == Status.DRAFT:

@@ -22,6 +22,10 @@ class DecisionForm(forms.Form):
     text = PlainTextField(
         label=_("Opinion"), max_length=20000, widget=forms.Textarea(attrs={"rows": 4})
     )
+    acknowledge_blocks = forms.BooleanField(
+        label=_("I approve knowing that the provider must fix the blocking checks before filing."),
+        required=False,
+    )
 
 
 class AssignForm(forms.Form):

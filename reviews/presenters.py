@@ -75,3 +75,44 @@ def review_cards(
             )
         )
     return cards
+
+
+@dataclass
+class DomainProgress:
+    """One line of the review page's domain list."""
+
+    domain: DomainItem
+    reviewed: int  # answers with a verdict
+    total: int  # applicable answered questions: what needs a verdict
+    changed: int  # answers changed since the previous version
+    open_comments: int  # verdicts other than accepted, i.e. comments the provider must address
+
+    @property
+    def done(self) -> bool:
+        return self.total > 0 and self.reviewed >= self.total
+
+
+def domain_progress(
+    assessment, catalogue: Catalogue, reviews: dict[int, AnswerReview], changed: set[int]
+) -> list[DomainProgress]:
+    snapshot = assessment.snapshot
+    applicable = set(snapshot.get("applicable") or ())
+    answered = {a["question"] for a in snapshot["answers"]}  # as unreviewed_questions() counts
+    answered |= {e["question"] for e in snapshot["evidence"]}
+    rows = []
+    for domain in catalogue.domains:
+        due = [q for q in domain.questions if q.code in applicable and q.code in answered]
+        rows.append(
+            DomainProgress(
+                domain=domain,
+                reviewed=sum(1 for q in due if q.pk in reviews),
+                total=len(due),
+                changed=sum(1 for q in domain.questions if q.pk in changed),
+                open_comments=sum(
+                    1
+                    for q in domain.questions
+                    if q.pk in reviews and reviews[q.pk].verdict != "accepted"
+                ),
+            )
+        )
+    return rows

@@ -6,6 +6,7 @@ views, admin actions and commands call these. Reviewers never review a provider 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -21,6 +22,10 @@ from assessments.scoring import ReviewVerdict, ScoreResult, score_assessment
 from assessments.transitions import change_status
 from audit.models import Action
 from audit.services import record
+from filing.checks import CheckResult, run_checks
+from filing.facts import facts_for
+from filing.models import PackageRoute
+from filing.packages import blocks_route, routes_of
 from library.catalogue import QuestionItem, get_catalogue
 from notifications.services import notify
 from providers.models import Membership
@@ -278,20 +283,83 @@ def approval_blockers(assessment: Assessment) -> list[str]:
     return reasons
 
 
-def _decide(assessment: Assessment, reviewer: User, text: str, status: str, empty: str):
-    """The three decisions share their shape: a text is required, then the status moves."""
+@dataclass(frozen=True)
+class RouteBlocks:
+    """A filing route and the pre-filing checks that hold back its package."""
+
+    code: str
+    title: str
+    blocks: tuple[CheckResult, ...]
+
+
+def route_blocks(assessment: Assessment) -> list[RouteBlocks]:
+    """Per applicable route, the blocking pre-filing checks of the submitted version: what the
+    provider will be told to fix after an approval. No query for a submitted assessment that
+    comes with service__provider, service__disclosure and questionnaire."""
+    facts = facts_for(assessment)
+    blocks = run_checks(facts).blocks
+    return [
+        RouteBlocks(
+            code=code,
+            title=str(PackageRoute(code).label),
+            blocks=tuple(r for r in blocks if blocks_route(r, code)),
+        )
+        for code in routes_of(facts)
+    ]
+
+
+def blocking_checks(routes: list[RouteBlocks]) -> list[CheckResult]:
+    """The distinct blocking checks over all routes, in their first route's order."""
+    seen: dict[str, CheckResult] = {}
+    for route in routes:
+        for result in route.blocks:
+            seen.setdefault(result.code, result)
+    return list(seen.values())
+
+
+def _decide(
+    assessment: Assessment,
+    reviewer: User,
+    text: str,
+    status: str,
+    empty: str,
+    *,
+    acknowledge_blocks: bool = False,
+):
+    """The three decisions share their shape: a text is required, then the status moves.
+
+    An approval despite blocking pre-filing checks must be confirmed (`acknowledge_blocks`);
+    the checks confirmed are recorded with the status change, so it is on the record that the
+    reviewer knew what the provider still has to fix before filing."""
     assessment = _lock(assessment)
     _ensure_assignee(assessment, reviewer)
     if not text.strip():
         raise ValidationError(empty, code="text")
+    recorded = None
     if status == Status.APPROVED:
         blockers = approval_blockers(assessment)
         if blockers:
             raise ValidationError(blockers, code="blocked")
+        checks = blocking_checks(route_blocks(assessment))
+        if checks and not acknowledge_blocks:
+            raise ValidationError(
+                _(
+                    "%(n)d pre-filing checks block filing. Confirm that you approve knowing "
+                    "the provider must fix them before filing."
+                )
+                % {"n": len(checks)},
+                code="unacknowledged_blocks",
+            )
+        if checks:
+            recorded = {"blocking_checks_acknowledged": [r.code for r in checks]}
     assessment.review_summary = text.strip()
     assessment.decided_by, assessment.decided_at = reviewer, timezone.now()
     change_status(
-        assessment, status, actor=reviewer, fields=("review_summary", "decided_by", "decided_at")
+        assessment,
+        status,
+        actor=reviewer,
+        fields=("review_summary", "decided_by", "decided_at"),
+        recorded=recorded,
     )
     return assessment
 
@@ -308,13 +376,16 @@ def request_changes(*, assessment: Assessment, reviewer: User, summary: str) -> 
 
 
 @transaction.atomic
-def approve(*, assessment: Assessment, reviewer: User, opinion: str) -> Assessment:
+def approve(
+    *, assessment: Assessment, reviewer: User, opinion: str, acknowledge_blocks: bool = False
+) -> Assessment:
     return _decide(
         assessment,
         reviewer,
         opinion,
         Status.APPROVED,
         _("Write the review opinion that goes into the dossier."),
+        acknowledge_blocks=acknowledge_blocks,
     )
 
 

@@ -19,7 +19,7 @@ from library.catalogue import get_catalogue
 from reviews import services
 from reviews.access import get_reviewable, reviewer_required
 from reviews.forms import AssignForm, DecisionForm, VerdictForm
-from reviews.presenters import review_cards
+from reviews.presenters import domain_progress, review_cards
 from reviews.queue import Filters, queue_for
 
 INLINE_TYPES = (
@@ -57,7 +57,14 @@ def _page_context(request, assessment, domain_code=None):
     is_assignee = (
         assessment.status == Status.IN_REVIEW and assessment.assigned_to_id == request.user.pk
     )
+    progress = domain_progress(assessment, catalogue, reviews, changed)
+    routes = services.route_blocks(assessment)
     return {
+        "progress": progress,
+        "reviewed_count": sum(p.reviewed for p in progress),
+        "to_review_count": sum(p.total for p in progress),
+        "routes": routes,
+        "blocking_checks": services.blocking_checks(routes),
         "assessment": assessment,
         "provider": assessment.service.provider,
         "service": assessment.service,
@@ -223,6 +230,9 @@ def _decision(request, assessment, action, success):
         messages.error(request, _("Write your opinion first."))
         return _back(obj, request)
     text = form.cleaned_data["text"]
+    extra = {}
+    if action is services.approve:
+        extra["acknowledge_blocks"] = form.cleaned_data["acknowledge_blocks"]
     return _run(
         request,
         obj,
@@ -230,6 +240,7 @@ def _decision(request, assessment, action, success):
             assessment=obj,
             reviewer=request.user,
             **{"summary" if action is services.request_changes else "opinion": text},
+            **extra,
         ),
         success,
     )

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from assessments import services as assessment_services
 from assessments.models import Assessment, Status
@@ -167,8 +168,41 @@ def test_approval_needs_every_verdict_and_no_failing_red_line(in_review, reviewe
     assert services.approval_blockers(in_review) == []
     with pytest.raises(ValidationError):
         services.approve(assessment=in_review, reviewer=reviewer, opinion="  ")
-    approved = services.approve(assessment=in_review, reviewer=reviewer, opinion="同意备案")
+    approved = services.approve(
+        assessment=in_review, reviewer=reviewer, opinion="同意备案", acknowledge_blocks=True
+    )
     assert approved.status == Status.APPROVED and approved.decided_by == reviewer
+
+
+def test_approving_despite_blocking_checks_is_confirmed_and_recorded(
+    in_review, reviewer, reviewer_client
+):
+    _accept_all(in_review, reviewer)
+    routes = services.route_blocks(in_review)
+    checks = services.blocking_checks(routes)
+    assert routes and checks  # the fixture's submission lacks filing material
+    page = reviewer_client.get(reverse("reviews:detail", args=[in_review.public_id]))
+    html = page.content.decode()
+    shown = strip_tags(html.split('id="route-checks"')[1].split('id="decision"')[0])
+    for route in routes:  # each route by its label, with the titles of what blocks it
+        assert str(route.title) in shown and route.code not in shown
+        assert all(r.title in shown and r.code not in shown for r in route.blocks)
+    assert 'name="acknowledge_blocks"' in html
+    url = reverse("reviews:approve", args=[in_review.public_id])
+    reviewer_client.post(url, {"text": "同意"})
+    in_review.refresh_from_db()
+    assert in_review.status == Status.IN_REVIEW  # not without the confirmation
+    with pytest.raises(ValidationError) as refusal:
+        services.approve(assessment=in_review, reviewer=reviewer, opinion="同意")
+    assert refusal.value.error_list[0].code == "unacknowledged_blocks"
+    reviewer_client.post(url, {"text": "同意", "acknowledge_blocks": "on"})
+    in_review.refresh_from_db()
+    assert in_review.status == Status.APPROVED
+    event = AuditEvent.objects.filter(
+        action=Action.ASSESSMENT_STATUS_CHANGED, assessment_id=in_review.pk
+    ).first()
+    assert event.after["status"] == "approved"
+    assert event.after["blocking_checks_acknowledged"] == [r.code for r in checks]
 
 
 def test_four_eyes_needs_a_second_reviewer_on_red_lines(in_review, reviewer, settings):

@@ -165,7 +165,8 @@ class ReviewDecision(ApiView):
         request=out.DecisionInput,
         responses=out.ReviewSerializer,
         description="Request changes, approve or reject, with the opinion. Approval is "
-        "refused (409) while answers lack verdicts or red lines fail.",
+        "refused (409) while answers lack verdicts or red lines fail, and while pre-filing "
+        "checks block filing unless acknowledge_blocks is true.",
     )
     def post(self, request, assessment):
         check_reviewer(request)
@@ -181,9 +182,15 @@ class ReviewDecision(ApiView):
             )
         form = valid_form(DecisionForm(body))
         action, argument = DECISIONS[decision]
+        extra = {}
+        if decision == "approve":
+            extra["acknowledge_blocks"] = form.cleaned_data["acknowledge_blocks"]
         try:
             obj = action(
-                assessment=obj, reviewer=request.user, **{argument: form.cleaned_data["text"]}
+                assessment=obj,
+                reviewer=request.user,
+                **{argument: form.cleaned_data["text"]},
+                **extra,
             )
         except ValidationError as exc:
             raise _refusal(exc) from None

@@ -137,6 +137,16 @@ def test_the_review_loop(pages, live_server, world):
     review_page.reload()
     expect(review_page.locator("button[formaction$='/approve/']")).to_be_enabled()
     review_page.locator("#decision-text").fill("材料齐全，同意备案。")
+    # The submission still lacks filing material: the bar counts the blocking checks, the
+    # routes list them, and approving needs the confirmation.
+    expect(review_page.locator(".decision-bar [data-count=checks]")).to_contain_text("阻止备案")
+    expect(review_page.locator("#route-checks .text-danger li").first).to_be_visible()
+    review_page.locator("button[formaction$='/approve/']").click()
+    expect(review_page.locator(".alert-danger, .alert-error").first).to_contain_text("确认")
+    draft.refresh_from_db()
+    assert draft.status == Status.IN_REVIEW
+    review_page.locator("#decision-text").fill("材料齐全，同意备案。")
+    review_page.locator("#acknowledge-blocks").check()
     review_page.locator("button[formaction$='/approve/']").click()
     draft.refresh_from_db()
     assert draft.status == Status.APPROVED
