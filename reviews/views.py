@@ -53,6 +53,11 @@ def _page_context(request, assessment, domain_code=None):
     }
     files = {str(e.public_id): e for e in assessment.evidence.all()}
     changed = services.changed_questions(assessment)
+    previous_reviews = None
+    if changed:  # a resubmission: the changed answers beside the previous version's
+        previous_reviews = {
+            r.question_id: r for r in assessment.previous.answer_reviews.select_related("reviewer")
+        }
     index = catalogue.domains.index(domain)
     is_assignee = (
         assessment.status == Status.IN_REVIEW and assessment.assigned_to_id == request.user.pk
@@ -73,7 +78,10 @@ def _page_context(request, assessment, domain_code=None):
         "domains": catalogue.domains,
         "prev_domain": catalogue.domains[index - 1] if index else None,
         "next_domain": catalogue.domains[index + 1] if index + 1 < len(catalogue.domains) else None,
-        "cards": review_cards(assessment, catalogue, domain, reviews, files, changed),
+        "cards": review_cards(
+            assessment, catalogue, domain, reviews, files, changed, previous_reviews
+        ),
+        "changed_questions": [q for q in catalogue.questions if q.pk in changed],
         "is_assignee": is_assignee,
         "changed_count": len(changed),
         "scores": _scores(assessment),

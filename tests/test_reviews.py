@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import html
+import re
+import time
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from assessments import services as assessment_services
 from assessments.models import Assessment, Status
@@ -17,6 +24,7 @@ from library.catalogue import get_catalogue
 from providers.models import Role
 from reviews import services
 from reviews.models import AnswerReview, Verdict
+from reviews.presenters import text_diff
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -246,6 +254,71 @@ def test_the_loop_keeps_unchanged_verdicts_and_marks_changes(in_review, reviewer
         kept[clauses[1].pk].verdict == Verdict.NEEDS_REVISION and kept[clauses[1].pk].carried_over
     )
     assert resubmitted.assigned_to == reviewer
+
+
+@pytest.fixture
+def resubmitted(in_review, reviewer, editor):
+    """Changes requested on two answers, one of them revised and resubmitted."""
+    _accept_all(in_review, reviewer)
+    clauses = [q for q in _applicable(in_review) if q.kind == "clause" and not q.red_line][:2]
+    for q in clauses:
+        services.verdict_set(
+            assessment=in_review,
+            question=q,
+            verdict="needs_revision",
+            comment=f"请补充 {q.code} 的抽检记录",
+            reviewer=reviewer,
+        )
+    services.request_changes(assessment=in_review, reviewer=reviewer, summary="两处需补充")
+    draft = assessment_services.assessment_revise(assessment=in_review, user=editor)
+    factories.answer(draft, clauses[0].code, editor, note="已补充 11 月人工抽检记录")
+    return assessment_services.assessment_submit(assessment=draft, user=editor), clauses
+
+
+def test_the_resubmission_shows_each_change_beside_the_previous_answer_and_verdict(
+    resubmitted, reviewer_client, django_assert_max_num_queries
+):
+    assessment, (changed, unchanged) = resubmitted
+    url = reverse("reviews:detail", args=[assessment.public_id])
+    page = reviewer_client.get(url + f"?domain={changed.domain}").content.decode()
+    # The banner names the changed answer and links to it.
+    banner = page.split('class="alert alert-info small changed-answers"')[1].split("</div>")[0]
+    assert f"?domain={changed.domain}#q-{changed.code}" in banner
+    card = page.split(f'id="q-{changed.code}"')[1].split("</article>")[0]
+    assert "<ins>已补充 11 月人工抽检记录</ins>" in card  # what was added, marked
+    assert f"请补充 {changed.code} 的抽检记录" in card.split('class="previous-verdict')[1]
+    other = page.split(f'id="q-{unchanged.code}"')[1].split("</article>")[0]
+    assert 'class="comparison' not in other  # unchanged: no comparison, its verdict kept
+    assert f"请补充 {unchanged.code} 的抽检记录" in other
+    # The domain list flags the domain with the change and its open comment.
+    nav = page.split('class="list-group small mb-3 review-domains"')[1].split("</nav>")[0]
+    item = nav.split(f'data-domain="{changed.domain}"')[1].split("</a>")[0]
+    assert "domain-changed" in item and "domain-comments" in item
+    # session, user, assessment, membership check, verdicts, evidence, previous verdicts,
+    # approval blockers (2), claim check
+    with django_assert_max_num_queries(10):
+        reviewer_client.get(url + f"?domain={changed.domain}")
+
+
+@given(st.text(max_size=60), st.text(max_size=60))
+@hypothesis_settings(max_examples=200, deadline=None)
+def test_a_text_diff_keeps_both_texts_whole(old, new):
+    """Whatever the texts (markup, control characters, mixed scripts), each side of the diff
+    reads back as exactly its text, and nothing unescaped gets through."""
+    before, after = text_diff(old, new)
+    for marked, text in ((before, old), (after, new)):
+        plain = re.sub(r"</?(del|ins)>", "", marked)
+        assert html.unescape(plain) == text
+        assert "<" not in plain
+
+
+def test_a_long_text_diff_is_by_sentence_and_quick():
+    old = "已完成风险评估。" * 1500
+    new = old[:6000] + "新增人工复核环节。" + old[6000:]
+    started = time.monotonic()
+    _before, after = text_diff(old, new)
+    assert time.monotonic() - started < 1
+    assert after.count("<ins>") == 1 and "<ins>新增人工复核环节。</ins>" in after
 
 
 def test_the_provider_sees_comments_inline_after_changes_requested(
