@@ -1,7 +1,8 @@
 """Benchmark: a filing dossier for the full questionnaire with realistic answers and evidence.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_dossier \\
-        .venv/bin/python bench/bench_dossier.py [--editions zh,bilingual] [--runs 2]
+        .venv/bin/python bench/bench_dossier.py [--editions zh,bilingual] [--runs 2] \\
+        [--long-answers 10000]
 
 Creates (and afterwards drops) the database named in DATABASE_URL, loads the questionnaire,
 answers every applicable question (long justifications, three clauses with remediation plans,
@@ -79,7 +80,23 @@ def child_weasyprint(html_path: str) -> dict:
     }
 
 
-def setup(url: str, workdir: Path, editions: list[str]) -> dict[str, int]:
+def _lengthen_first_domain(assessment, length: int) -> None:
+    """Every text field of every answer of the first domain becomes `length` characters of
+    mixed Chinese and English (the worst case of WeasyPrint's line breaking)."""
+    from assessments.forms import CLAUSE_FIELDS
+    from assessments.models import Answer
+    from library.catalogue import get_catalogue
+
+    catalogue = get_catalogue(assessment.questionnaire)
+    first = catalogue.domains[0].code
+    pks = [q.pk for q in catalogue.questions if q.domain == first]
+    sentence = "训练数据来源合法性审查记录见附件三，covering 12 data sources and their licences；"
+    text = (sentence * (length // len(sentence) + 1))[:length]
+    fields = {n: text for n in CLAUSE_FIELDS if n not in ("nonconformity", "remediation_due")}
+    Answer.objects.filter(assessment=assessment, question_id__in=pks).update(note=text, **fields)
+
+
+def setup(url: str, workdir: Path, editions: list[str], long_answers: int = 0) -> dict[str, int]:
     import psycopg
 
     name = urllib.parse.urlsplit(url).path.lstrip("/")
@@ -114,7 +131,10 @@ def setup(url: str, workdir: Path, editions: list[str]) -> dict[str, int]:
     )
     editor = factories.make_member(provider, Role.EDITOR).user
     reviewer = factories.make_user(is_reviewer=True, display_name="赵审核")
-    assessment = approve(make_assessment(service, editor), editor, reviewer)
+    assessment = make_assessment(service, editor)
+    if long_answers:
+        _lengthen_first_domain(assessment, long_answers)
+    assessment = approve(assessment, editor, reviewer)
     ids = {}
     for edition in editions:
         dossier, _ = dossier_request(assessment=assessment, user=editor, edition=edition)
@@ -156,6 +176,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--editions", default="zh,bilingual")
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument(
+        "--long-answers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="every text field of every answer of the first domain N characters long",
+    )
     parser.add_argument("--child", nargs="+")
     args = parser.parse_args()
     if args.child:
@@ -180,7 +207,7 @@ def main() -> None:
             "DOSSIER_SIGNING_CHAIN": str(workdir / "signing/DEVELOPMENT-ONLY-root-ca.cert.pem"),
         }
         os.environ.update({k: env[k] for k in ("MEDIA_ROOT", "PORTAL_VAR_DIR")})
-        ids = setup(url, workdir, editions)
+        ids = setup(url, workdir, editions, args.long_answers)
         from dossiers.models import Dossier
 
         print(
