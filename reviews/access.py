@@ -8,9 +8,17 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.models import Assessment, Status
 from providers.scope import acts_as_reviewer
+
+# Shown on the refusal page: what is refused, why, and what to do instead.
+CONFLICT_OF_INTEREST = gettext_lazy(
+    "You are a member of this provider, so you cannot review its assessments: no one reviews "
+    "their own organisation's work. Ask an administrator to assign the review to another "
+    "reviewer."
+)
 
 
 def check_reviewer(request: HttpRequest) -> None:
@@ -50,7 +58,5 @@ def get_reviewable(request: HttpRequest, assessment_id: UUID) -> Assessment:
     if assessment is None:
         raise Http404(_("No such assessment."))
     if assessment.service.provider.memberships.filter(user=request.user).exists():
-        raise PermissionDenied(
-            _("You are a member of this provider and cannot review its assessments.")
-        )
+        raise PermissionDenied(CONFLICT_OF_INTEREST)
     return assessment

@@ -29,6 +29,7 @@ from filing.packages import blocks_route, routes_of
 from library.catalogue import QuestionItem, get_catalogue
 from notifications.services import notify
 from providers.models import Membership
+from reviews.access import CONFLICT_OF_INTEREST
 from reviews.models import AnswerReview, Verdict
 
 REVIEWABLE = (Status.SUBMITTED, Status.IN_REVIEW)
@@ -42,9 +43,7 @@ def ensure_reviewer(user: User, assessment: Assessment) -> None:
     if not user.is_reviewer:
         raise PermissionDenied(_("Only reviewers review assessments."))
     if has_conflict(user, assessment):
-        raise PermissionDenied(
-            _("You are a member of this provider and cannot review its assessments.")
-        )
+        raise PermissionDenied(CONFLICT_OF_INTEREST)
 
 
 def _lock(assessment: Assessment) -> Assessment:

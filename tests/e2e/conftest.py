@@ -92,9 +92,15 @@ def browser(_vendor_assets):
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+# Redoc's footer always asks its vendor's CDN for a logo (and hides it when it fails): the
+# policy is meant to stop exactly that call, so the block is no fault of the page.
+_EXPECTED_BLOCK = re.compile(r"Loading the image 'https://cdn\.redoc\.ly/")
+
+
 class Pages:
     """Makes pages, each in its own browser context (a separate person), and records what a
-    user would notice: static files that fail to load and JavaScript errors."""
+    user would notice: static files that fail to load, JavaScript errors and whatever the
+    Content-Security-Policy blocked."""
 
     def __init__(self, browser):
         self.browser = browser
@@ -113,6 +119,16 @@ class Pages:
             )
         page = context.new_page()
         page.on("pageerror", lambda exc: self.problems.append(f"JavaScript error: {exc}"))
+        # Anything the Content-Security-Policy blocks (an inline script or handler, a style
+        # or image from elsewhere) is a page that does not work as written.
+        page.on(
+            "console",
+            lambda m: (
+                self.problems.append(f"CSP: {m.text}")
+                if "Content Security Policy" in m.text and not _EXPECTED_BLOCK.search(m.text)
+                else None
+            ),
+        )
         page.on(
             "response",
             lambda r: (

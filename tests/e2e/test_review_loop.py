@@ -151,3 +151,29 @@ def test_the_review_loop(pages, live_server, world):
     draft.refresh_from_db()
     assert draft.status == Status.APPROVED
     assert draft.review_summary == "材料齐全，同意备案。"
+
+
+def test_the_conflict_of_interest_refusal_and_a_missing_page_explain_themselves(
+    page, live_server, world
+):
+    """The portal's own error pages under the CSP: branded, in Chinese, saying why and where
+    to go (screenshots in test-artifacts/)."""
+    from tests.e2e.conftest import check_assets_loaded, screenshot
+
+    assessment, editor, reviewer = world
+    assessment_services.assessment_submit(assessment=assessment, user=editor)
+    assessment.service.provider.memberships.create(user=reviewer, role=Role.VIEWER)
+    login(page, live_server, reviewer.email, PASSWORD)
+    url = reverse("reviews:detail", kwargs={"assessment": assessment.public_id})
+    response = page.goto(live_server.url + url)
+    assert response.status == 403
+    check_assets_loaded(page)
+    expect(page.locator("h1")).to_have_text("您无权打开此页面")
+    expect(page.locator(".error-reason")).to_contain_text("利益冲突")
+    screenshot(page, "error-403-conflict-zh")
+    page.locator(".error-links a", has_text="审核区").click()
+    assert reverse("reviews:index") in page.url
+    response = page.goto(live_server.url + "/no/such/page/")
+    assert response.status == 404
+    expect(page.locator("h1")).to_have_text("找不到此页面")
+    screenshot(page, "error-404-zh")
