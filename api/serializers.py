@@ -249,6 +249,9 @@ class RouteSerializer(s.Serializer):
     title = s.CharField()
     reason = s.CharField()
     cites = s.ListField(child=s.CharField())
+    missing = s.ListField(
+        child=s.CharField(), help_text="Scope questions to answer before the route is decided."
+    )
 
 
 class CheckLinkSerializer(s.Serializer):

@@ -186,10 +186,14 @@ class AnswerForm(forms.Form):
         return details
 
 
-def initial_for(question: QuestionItem, answer) -> dict:
-    """Form initial data from a stored answer (or None)."""
-    if answer is None:
-        return {"revision": 0}
+def initial_for(question: QuestionItem, answer, prefill=None) -> dict:
+    """Form initial data from a stored answer (or None); `prefill` stands in for a missing
+    value (a scope answer the service profile implies)."""
+    if answer is None or answer.value in (None, "", []):
+        initial = initial_for_value(question, prefill)
+        if answer is not None:
+            initial.update(revision=answer.revision, note=answer.note)
+        return initial
     value = answer.value
     if question.kind == QuestionKind.YES_NO and value is not None:
         value = "yes" if value else "no"
@@ -198,6 +202,14 @@ def initial_for(question: QuestionItem, answer) -> dict:
         for name in CLAUSE_FIELDS:
             initial[name] = getattr(answer, name)
     return initial
+
+
+def initial_for_value(question: QuestionItem, value) -> dict:
+    if value is None:
+        return {"revision": 0}
+    if question.kind == QuestionKind.YES_NO:
+        value = "yes" if value else "no"
+    return {"revision": 0, "value": value}
 
 
 class EvidenceForm(forms.Form):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from assessments.forms import CLAUSE_FIELDS, AnswerForm, initial_for
 from assessments.models import Answer, ClauseResult, Evidence, NonConformity
+from library import scope
 from library.catalogue import DomainItem, QuestionItem
 from library.models import QuestionKind
 
@@ -30,6 +31,8 @@ class Card:
     previous: str | None = None
     changed: bool = False
     review: object | None = None  # the reviewer's comment when changes were requested
+    prefilled: bool = False  # the value shown comes from the service profile, not yet saved
+    contradictions: tuple[str, ...] = ()
 
 
 def _style(form: AnswerForm, editable: bool) -> None:
@@ -52,7 +55,10 @@ def question_cards(
     cards = []
     for q in domain.questions:
         answer = state.answers.get(q.code)
-        form = AnswerForm(initial=initial_for(q, answer), question=q, auto_id=f"{q.code}-%s")
+        prefill = scope.prefilled_value(q.code, state.profile, answer.value if answer else None)
+        form = AnswerForm(
+            initial=initial_for(q, answer, prefill), question=q, auto_id=f"{q.code}-%s"
+        )
         _style(form, editable)
         card = Card(
             question=q,
@@ -63,6 +69,8 @@ def question_cards(
             gaps=state.incomplete.get(q.code, []),
             complete=state.complete[q.code],
             review=(comments or {}).get(q.pk),
+            prefilled=prefill is not None and editable,
+            contradictions=tuple(state.contradictions(q.code)),
         )
         if previous:
             before = previous.get(q.pk)

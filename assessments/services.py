@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -27,6 +27,7 @@ from assessments.scores import score_self
 from assessments.transitions import change_status
 from audit.models import Action
 from audit.services import record
+from library import scope
 from library.catalogue import Catalogue, QuestionItem, get_catalogue
 from library.models import QuestionKind, Questionnaire
 from providers.models import AIService
@@ -97,6 +98,13 @@ class State:
     applicable: set[str]
     complete: dict[str, bool]
     incomplete: dict[str, list[tuple[str, str]]]
+    profile: dict[str, Any] = field(default_factory=dict)
+
+    def contradictions(self, code: str) -> list[str]:
+        """Where the saved answers and the service profile disagree, at question `code`."""
+        return [
+            c.message for c in scope.contradictions(self.profile, self.values) if c.question == code
+        ]
 
 
 def load_state(assessment: Assessment) -> State:
@@ -110,7 +118,8 @@ def load_state(assessment: Assessment) -> State:
     for item in assessment.evidence.select_related("analysis"):
         evidence.setdefault(catalogue.by_pk[item.question_id].code, []).append(item)
     values = {code: a.value for code, a in answers.items()}
-    applicable = catalogue.applicable(assessment.service.profile(), values)
+    profile = assessment.service.profile()
+    applicable = catalogue.applicable(profile, values)
     incomplete = {
         code: clause_gaps(a, catalogue.by_code[code])
         for code, a in answers.items()
@@ -120,7 +129,7 @@ def load_state(assessment: Assessment) -> State:
         q.code: _is_complete(q, answers.get(q.code), evidence.get(q.code), incomplete)
         for q in catalogue.questions
     }
-    return State(catalogue, answers, evidence, values, applicable, complete, incomplete)
+    return State(catalogue, answers, evidence, values, applicable, complete, incomplete, profile)
 
 
 def clause_gaps(answer: Answer, question: QuestionItem) -> list[tuple[str, str]]:

@@ -19,6 +19,7 @@ from assessments.models import Answer
 from assessments.presenters import answer_display, question_cards
 from assessments.results import results_for
 from audit.selectors import events_for_assessment
+from library import scope
 from library.routes import filing_routes
 from providers.access import get_service, get_writable_membership
 from reviews.services import provider_comments
@@ -113,6 +114,9 @@ def save_answer(request: HttpRequest, assessment: UUID, question: str) -> HttpRe
         answer=answer,
         saved=True,
         gaps=state.incomplete.get(item.code, []),
+        contradictions=[(c, state.contradictions(c)) for c in scope.CHECKED]
+        if item.code.startswith("SCOPE-")
+        else [],
     )
     response = render(request, "assessments/_save_status.html", context)
     _add_state_event(response, state)
@@ -255,12 +259,18 @@ def results(request: HttpRequest, assessment: UUID) -> HttpResponse:
         "catalogue": catalogue,
         "results": results_for(obj, catalogue),
         "domain_rows": _domain_scores(obj, catalogue),
-        "routes": filing_routes(
-            obj.questionnaire,
-            profile=obj.service.profile(),
-            answers=services.load_state(obj).values,
-        ),
     }
+    state = services.load_state(obj)
+    routes = filing_routes(obj.questionnaire, profile=state.profile, answers=state.values)
+    context["routes"] = [
+        (route, [catalogue.by_code[c] for c in route.missing if c in catalogue.by_code])
+        for route in routes
+    ]
+    context["scope_conflicts"] = [
+        (catalogue.by_code[c.question], c.message)
+        for c in scope.contradictions(state.profile, state.values)
+        if c.question in catalogue.by_code
+    ]
     return render(request, "assessments/results.html", context)
 
 

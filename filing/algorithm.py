@@ -366,8 +366,8 @@ def _annexes(facts: FilingFacts) -> list[str]:
 
 
 def self_assessment_report(facts: FilingFacts, catalogue: Catalogue | None = None) -> Doc:
-    """互联网信息服务算法安全自评估报告（生成合成类-服务提供者）: the header table and the six
-    body chapters of filing-practice §4.3."""
+    """互联网信息服务算法安全自评估报告（生成合成类-服务提供者 or -服务技术支持者, after SCOPE-02):
+    the header table and the six body chapters of filing-practice §4.3."""
     doc = Doc("互联网信息服务算法安全自评估报告")
     doc.heading_title("互联网信息服务算法安全自评估报告")
     doc.para(f"（{algorithm_type(facts)}-{_role(facts)}）", center=True)

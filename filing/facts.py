@@ -114,6 +114,8 @@ class FilingFacts:
     applicable: frozenset[str] = frozenset()
     evidence: tuple[EvidenceFact, ...] = ()
     routes: tuple[str, ...] = ()
+    # Scope questions that must be answered before the route is decided (route undetermined).
+    route_missing: tuple[str, ...] = ()
     # Question code -> kind and domain, for the clause table and the links.
     kinds: Mapping[str, str] = field(default_factory=dict)
     domains: Mapping[str, str] = field(default_factory=dict)
@@ -183,6 +185,7 @@ def facts_for(assessment, *, today: dt.date | None = None) -> FilingFacts:
     facts["texts"] = tuple(_read_texts(facts["evidence"]))
     return FilingFacts(
         routes=tuple(r.code for r in routes),
+        route_missing=tuple(c for r in routes for c in r.missing),
         kinds={q.code: q.kind for q in catalogue.questions},
         domains={q.code: q.domain for q in catalogue.questions},
         today=today or dt.date.today(),

@@ -15,6 +15,7 @@ from typing import Any
 from library import conditions
 from library.i18n import text_language
 from library.models import Provision, Question, Questionnaire
+from library.scope import effective_answers
 
 _lang = text_language
 
@@ -120,7 +121,8 @@ class Catalogue:
     def applicable(self, profile: Mapping[str, Any], answers: Mapping[str, Any]) -> set[str]:
         """Codes of the questions that apply. Conditions read only earlier gate answers, so one
         pass in order suffices; the answer of a gate that does not apply itself counts as
-        missing."""
+        missing. Unanswered scope questions take the value the service profile implies."""
+        answers = effective_answers(profile, answers)
         seen: dict[str, Any] = {}
         result = set()
         for q in self.questions:

@@ -44,7 +44,7 @@ ANALYSERS = {
 }
 COMPARISONS = {"ge", "le", "gt", "lt", "eq"}
 UNITS = {"count", "ratio", "percent", "days", "months", "years", "seconds", "clicks"}
-ROUTES = {"gai_filing", "gai_registration", "algorithm_filing", "none"}
+ROUTES = {"gai_filing", "gai_registration", "algorithm_filing", "none", "undetermined"}
 CHOICE_KINDS = {QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE}
 
 
@@ -244,8 +244,8 @@ def _validate_questionnaire(path: Path, data: dict, keys: set[str], check: _Chec
         for key in route.get("cites") or []:
             if key not in keys:
                 problems.append(f"{where}: cites unknown provision '{key}'")
-        if route.get("code") != "none":
-            _check_condition(where, route.get("applies_if"), gates, problems, required=True)
+        # `none` too: "no filing required" is shown only when its own condition holds
+        _check_condition(where, route.get("applies_if"), gates, problems, required=True)
 
 
 def _check_condition(where, condition, gates, problems, *, required=False) -> None:

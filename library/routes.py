@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from library import conditions
 from library.i18n import text_language
 from library.models import Questionnaire
+from library.scope import effective_answers
 
 PROFILE_LABELS = {
     "modalities": gettext_lazy("modalities"),
@@ -34,28 +35,92 @@ class FilingRoute:
     title: str
     reason: str
     cites: tuple[str, ...]
+    # scope questions still to answer before the route can be decided (undetermined only)
+    missing: tuple[str, ...] = ()
+
+
+UNDETERMINED = "undetermined"
 
 
 def filing_routes(
     questionnaire: Questionnaire, *, profile: Mapping[str, Any], answers: Mapping[str, Any]
 ) -> list[FilingRoute]:
-    """Every route whose condition holds; the `none` route only when no other does."""
+    """Every route whose own condition holds, `none` included.
+
+    Unanswered scope questions take the value the service profile implies (library.scope).
+    When no route holds, or the questionnaire's `undetermined` route does, the result says
+    which scope questions decide it: never "no filing required" by default.
+    """
     lang_en = text_language() == "en"
-    matched, fallback = [], None
+    answers = effective_answers(profile, answers)
+    matched = []
     for route in questionnaire.filing_routes:
-        item = FilingRoute(
-            code=route["code"],
-            title=route["title_en" if lang_en else "title_zh"],
-            reason=route["reason_en" if lang_en else "reason_zh"],
-            cites=tuple(route.get("cites") or ()),
+        if not conditions.evaluate(route.get("applies_if"), profile=profile, answers=answers):
+            continue
+        missing = ()
+        if route["code"] == UNDETERMINED:
+            missing = _unanswered(route.get("applies_if"), profile, answers)
+        matched.append(
+            FilingRoute(
+                code=route["code"],
+                title=route["title_en" if lang_en else "title_zh"],
+                reason=route["reason_en" if lang_en else "reason_zh"],
+                cites=tuple(route.get("cites") or ()),
+                missing=missing,
+            )
         )
-        if route["code"] == "none":
-            fallback = item
-        elif conditions.evaluate(route.get("applies_if"), profile=profile, answers=answers):
-            matched.append(item)
-    if not matched and fallback is not None:
-        return [fallback]
+    if not matched:
+        referenced = sorted(
+            {
+                code
+                for r in questionnaire.filing_routes
+                for code in _answer_fields(r.get("applies_if"))
+            }
+        )
+        matched.append(
+            FilingRoute(
+                code=UNDETERMINED,
+                title=_("Route undetermined"),
+                reason=_("The scope answers do not decide a filing route yet."),
+                cites=(),
+                missing=tuple(c for c in referenced if answers.get(c) in (None, "", [])),
+            )
+        )
     return matched
+
+
+def _answer_fields(condition: Any) -> set[str]:
+    if not condition:
+        return set()
+    for op in ("all", "any"):
+        if op in condition:
+            return set().union(*(_answer_fields(c) for c in condition[op]))
+    if "not" in condition:
+        return _answer_fields(condition["not"])
+    scope, _sep, name = condition["field"].partition(".")
+    return {name} if scope == "answer" else set()
+
+
+def _unanswered(condition: Any, profile, answers) -> tuple[str, ...]:
+    """Codes tested `answered: false` in the branches of the condition that hold, in order."""
+    found: list[str] = []
+
+    def walk(cond):
+        if not conditions.evaluate(cond, profile=profile, answers=answers):
+            return
+        for op in ("all", "any"):
+            if op in cond:
+                for sub in cond[op]:
+                    walk(sub)
+                return
+        if cond.get("answered") is False:
+            code = cond["field"].partition(".")[2]
+            if code not in found:
+                found.append(code)
+
+    if condition:
+        walk(condition)
+    return tuple(found)
 
 
 def describe_condition(condition: Any) -> str:

@@ -189,7 +189,8 @@ def _gate_and_dependant(catalogue):
 def test_a_gate_answer_reveals_its_questions_and_hiding_keeps_answers(editor_client, assessment):
     catalogue = get_catalogue(assessment.questionnaire)
     gate, dependant = _gate_and_dependant(catalogue)
-    factories.answer(assessment, "SCOPE-01", assessment.created_by, value="yes")
+    if gate.code != "SCOPE-01":
+        factories.answer(assessment, "SCOPE-01", assessment.created_by, value="yes")
     url = _url(assessment, "answer", question=gate.code)
     response = editor_client.post(url, {"revision": 0, "value": "yes"})
     applicable = json.loads(response["HX-Trigger"])["assessment:state"]["applicable"]

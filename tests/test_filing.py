@@ -362,6 +362,20 @@ def test_a_check_without_data_returns_nothing():
     assert len(report.not_checked) == len(CHECKS)
 
 
+def test_an_undetermined_route_blocks_and_links_the_scope_questions():
+    facts = replace(make(routes=("undetermined",)), route_missing=("SCOPE-02",))
+    result = SPECS["ROUTE-01"].run(facts)
+    assert result.status == "block" and "SCOPE-02" in result.why_zh
+    assert [link.ref for link in result.links] == ["SCOPE-02"]
+
+
+def test_an_audience_contradicting_scope_01_is_a_visible_warning():
+    facts = make(A("SCOPE-01", False), routes=("none",), profile={"audience": "public_cn"})
+    result = SPECS["ROUTE-01"].run(facts)
+    assert result.status == "warn" and "SCOPE-01" in result.why_zh
+    assert "无需备案" in result.why_zh
+
+
 def test_bracket_width_is_flagged_not_fixed():
     facts = make(
         provider={"name_zh": "甲科技（北京）有限公司"},

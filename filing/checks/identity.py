@@ -7,6 +7,7 @@ import unicodedata
 
 from filing.checks.base import Link, Problems, Verdict, block, check, ev, ok, q, warn
 from filing.facts import FilingFacts
+from library import scope
 from providers import codes
 
 ROUTE_NAMES = {
@@ -15,6 +16,7 @@ ROUTE_NAMES = {
     "algorithm_filing": ("算法备案", "algorithm filing"),
     "none": ("无需备案", "no filing"),
 }
+ROLES = {"technical_supporter": ("服务技术支持者", "technical supporter")}
 
 
 def base_model_needed(facts: FilingFacts) -> bool:
@@ -25,41 +27,46 @@ def base_model_needed(facts: FilingFacts) -> bool:
 
 @check("ROUTE-01", "identity", "备案路线", "Filing route", "filing-practice §8 item 1; §1")
 def route(facts: FilingFacts) -> Verdict | None:
-    source = facts.value("SCOPE-03")
-    if source is None and not facts.routes:
+    if not facts.routes:
         return None
-    profile_source = facts.profile.get("foundation_model_source")
-    if source == "call_filed_only" and profile_source == "self_developed":
+    if "undetermined" in facts.routes:
+        missing = facts.route_missing or ("SCOPE-01", "SCOPE-02", "SCOPE-03")
         return block(
-            "服务资料写明“自研模型”，而 SCOPE-03 答“仅调用已备案模型”，备案与登记路线无法确定",
-            "The service profile says the model is self-developed, SCOPE-03 says it only calls a "
-            "filed model: filing or registration cannot be decided",
-            "统一服务资料中的模型来源与 SCOPE-03 的答案。",
-            "Make the model source of the service profile and the answer to SCOPE-03 agree.",
+            "备案路线待定：服务对象、角色或模型来源尚未回答（" + "、".join(missing) + "）",
+            "Route undetermined: the audience, role or model source is not answered ("
+            + ", ".join(missing)
+            + ")",
+            "回答所列范围问题后再检查。",
+            "Answer the scope questions listed, then check again.",
+            q(*missing),
+        )
+    found = {c.question: c for c in scope.contradictions(facts.profile, _values(facts))}
+    if "SCOPE-03" in found:
+        return block(
+            "服务资料中的模型来源与 SCOPE-03 的答案矛盾，备案与登记路线无法确定",
+            "The model source in the service profile contradicts the answer to SCOPE-03: "
+            "filing or registration cannot be decided",
+            "统一服务资料中的模型来源与 SCOPE-03 的答案；如在第三方模型上做过训练，应答“进一步训练”。",
+            "Make the model source of the service profile and the answer to SCOPE-03 agree; if "
+            "the third-party model was trained further, answer 'further trained'.",
             q("SCOPE-03"),
         )
-    if source == "self_developed" and profile_source == "third_party":
-        return block(
-            "服务资料写明使用第三方基础模型，而 SCOPE-03 答“自研模型”",
-            "The service profile names a third-party foundation model, SCOPE-03 says "
-            "self-developed",
-            "如在第三方模型上做过训练，SCOPE-03 应答“进一步训练”；否则修改服务资料。",
-            "If the third-party model was trained further, answer 'further trained' to "
-            "SCOPE-03; otherwise correct the service profile.",
-            q("SCOPE-03"),
-        )
-    main = [r for r in facts.routes if r in ("gai_filing", "gai_registration", "none")]
-    if not main:
+    zh = "、".join(ROUTE_NAMES[r][0] for r in facts.routes if r in ROUTE_NAMES)
+    en = ", ".join(ROUTE_NAMES[r][1] for r in facts.routes if r in ROUTE_NAMES)
+    if "SCOPE-01" in found:
         return warn(
-            "根据现有答案无法确定备案或登记路线",
-            "The answers do not decide between filing and registration yet",
-            "回答 SCOPE-01 至 SCOPE-03。",
-            "Answer SCOPE-01 to SCOPE-03.",
-            q("SCOPE-01", "SCOPE-02", "SCOPE-03"),
+            f"服务资料中的服务对象与 SCOPE-01 的答案矛盾；按 SCOPE-01 的答案确定路线：{zh}",
+            "The audience in the service profile contradicts the answer to SCOPE-01; the route "
+            f"follows the answer: {en}",
+            "核对并统一服务资料中的服务对象与 SCOPE-01 的答案。",
+            "Check the service profile's audience against SCOPE-01 and make them agree.",
+            q("SCOPE-01"),
         )
-    zh = "、".join(ROUTE_NAMES[r][0] for r in main)
-    en = ", ".join(ROUTE_NAMES[r][1] for r in main)
-    return ok(f"适用路线：{zh}", f"Route: {en}", q("SCOPE-03"))
+    return ok(f"适用路线：{zh}", f"Route: {en}", q("SCOPE-01", "SCOPE-02", "SCOPE-03"))
+
+
+def _values(facts: FilingFacts) -> dict:
+    return {code: a.value for code, a in facts.answers.items() if a.answered}
 
 
 @check(
@@ -75,14 +82,15 @@ def algorithm_filing(facts: FilingFacts) -> Verdict | None:
     number = facts.service.get("algorithm_filing_number")
     if number:
         return ok(f"已有算法备案编号 {number}", f"Algorithm filing number {number} is on file")
+    role_zh, role_en = ROLES.get(facts.value("SCOPE-02"), ("服务提供者", "service provider"))
     return warn(
-        "本服务还须办理算法备案（生成合成类），服务资料中尚无算法备案编号",
-        "The service also needs an algorithm filing (generation/synthesis type); the service "
-        "profile has no algorithm filing number yet",
+        f"本服务还须以“{role_zh}”身份办理算法备案（生成合成类），服务资料中尚无算法备案编号",
+        f"An algorithm filing (generation/synthesis type) in the role '{role_en}' is needed as "
+        "well; the service profile has no algorithm filing number yet",
         "算法备案材料（承诺书、落实主体责任、算法安全自评估报告、拟公示内容）单独准备，不要混入大模型备案材料；取得编号后填入服务资料。",
         "Prepare the algorithm-filing documents separately from this dossier; enter the "
         "number in the service profile once issued.",
-        q("SCOPE-04", "SCOPE-08"),
+        q("SCOPE-02", "SCOPE-04"),
     )
 
 

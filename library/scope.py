@@ -1,0 +1,163 @@
+"""The scope answers that repeat the service profile: prefilled from it, checked against it.
+
+The answer to a scope question is the one source of truth for routes and applicability; the
+service profile only supplies its starting value. An unanswered scope question takes the value
+the profile implies (shown as prefilled in the form, to be confirmed by saving); an answer that
+departs from the profile stays in force and is flagged where it occurs, so a careless default in
+the profile cannot silently send an internal tool to full filing, nor hide a public service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+
+def _audience(value: Any) -> bool | None:
+    # enterprise_cn decides nothing by itself: an API sold to enterprises is public when the
+    # customers expose it to the public, internal when they only use it inside (GAI Art. 2).
+    return {"public_cn": True, "outside_cn": False}.get(value)
+
+
+def _model_source(value: Any) -> str | None:
+    # a third-party base may be trained further or only called: the profile cannot tell
+    return "self_developed" if value == "self_developed" else None
+
+
+def _flag(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+@dataclass(frozen=True)
+class Prefill:
+    question: str
+    profile_field: str
+    derive: Any  # profile value -> answer value, or None when the profile does not decide
+
+
+PREFILLS = (
+    Prefill("SCOPE-01", "audience", _audience),
+    Prefill("SCOPE-03", "foundation_model_source", _model_source),
+    Prefill("SCOPE-04", "public_opinion", _flag),
+)
+BY_QUESTION = {p.question: p for p in PREFILLS}
+# Questions at which contradictions() may report something.
+CHECKED = ("SCOPE-01", "SCOPE-03", "SCOPE-04", "SCOPE-05")
+
+
+def _missing(value: Any) -> bool:
+    return value in (None, "", [])
+
+
+def profile_defaults(profile: Mapping[str, Any]) -> dict[str, Any]:
+    """Answers the service profile implies, by question code (only those it decides)."""
+    out = {}
+    for p in PREFILLS:
+        value = p.derive(profile.get(p.profile_field))
+        if value is not None:
+            out[p.question] = value
+    return out
+
+
+def effective_answers(profile: Mapping[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers with unanswered scope questions filled from the profile."""
+    merged = dict(answers)
+    for code, value in profile_defaults(profile).items():
+        if _missing(merged.get(code)):
+            merged[code] = value
+    return merged
+
+
+def prefilled_value(code: str, profile: Mapping[str, Any], answer_value: Any) -> Any:
+    """The value a form shows as prefilled for an unanswered scope question, else None."""
+    if not _missing(answer_value) or code not in BY_QUESTION:
+        return None
+    return profile_defaults(profile).get(code)
+
+
+@dataclass(frozen=True)
+class Contradiction:
+    question: str
+    message: str
+
+
+AUDIENCE_CONFLICT = {
+    ("public_cn", False): _(
+        "The service profile says the service is offered to the public in mainland China, but "
+        "this answer says it is not. The answer decides the filing route: correct whichever is "
+        "wrong."
+    ),
+    ("outside_cn", True): _(
+        "The service profile says the service is offered outside mainland China only, but this "
+        "answer says it reaches the public in mainland China. The answer decides the filing "
+        "route: correct whichever is wrong."
+    ),
+}
+
+
+def contradictions(profile: Mapping[str, Any], answers: Mapping[str, Any]) -> list[Contradiction]:
+    """Where the saved answers and the service profile disagree, at the question concerned."""
+    found = []
+    audience_conflict = AUDIENCE_CONFLICT.get((profile.get("audience"), answers.get("SCOPE-01")))
+    if audience_conflict:
+        found.append(Contradiction("SCOPE-01", str(audience_conflict)))
+    source = answers.get("SCOPE-03")
+    profile_source = profile.get("foundation_model_source")
+    if source == "call_filed_only" and profile_source == "self_developed":
+        found.append(
+            Contradiction(
+                "SCOPE-03",
+                str(
+                    _(
+                        "The service profile says the model is self-developed, but this answer "
+                        "says the service only calls an already filed model."
+                    )
+                ),
+            )
+        )
+    if source == "self_developed" and profile_source == "third_party":
+        found.append(
+            Contradiction(
+                "SCOPE-03",
+                str(
+                    _(
+                        "The service profile names a third-party foundation model, but this "
+                        "answer says the model is self-developed. If you trained the "
+                        "third-party model further, choose 'further trained'."
+                    )
+                ),
+            )
+        )
+    opinion = answers.get("SCOPE-04")
+    if isinstance(opinion, bool) and isinstance(profile.get("public_opinion"), bool):
+        if opinion != profile["public_opinion"]:
+            found.append(
+                Contradiction(
+                    "SCOPE-04",
+                    str(
+                        _(
+                            "The service profile and this answer disagree on whether the "
+                            "service has public-opinion attributes or social-mobilisation "
+                            "capability."
+                        )
+                    ),
+                )
+            )
+    if source == "call_filed_only" and answers.get("SCOPE-05") is True:
+        found.append(
+            Contradiction(
+                "SCOPE-05",
+                str(
+                    _(
+                        "SCOPE-03 says the service only calls an already filed model without "
+                        "training it, yet this answer says user inputs are used for training. "
+                        "If you train a model on them, SCOPE-03 should say 'further trained'; "
+                        "if the model's vendor trains on them, say so in the note."
+                    )
+                ),
+            )
+        )
+    return found

@@ -1,0 +1,290 @@
+"""Filing-route triage of the current questionnaire: every decision from a table of services.
+
+Each row is a service profile plus the scope answers a provider gives; the expected routes are
+what the reference says (regulation.md §2, §6.1, §6.4; filing-practice.md §1).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.utils import translation
+
+from assessments.services import latest_questionnaire
+from library import scope
+from library.routes import filing_routes
+
+PUBLIC_OWN = {
+    "audience": "public_cn",
+    "public_opinion": True,
+    "foundation_model_source": "self_developed",
+}
+CALLER = {
+    "audience": "public_cn",
+    "public_opinion": False,
+    "foundation_model_source": "third_party",
+    "foundation_model_filed": True,
+}
+DEFAULT = {"audience": "public_cn"}  # the profile's default audience, nothing else said
+
+CASES = [
+    # (id, profile, answers, expected route codes, undetermined questions)
+    (
+        "own model public chatbot",
+        PUBLIC_OWN,
+        {"SCOPE-01": True, "SCOPE-02": "provider_interface", "SCOPE-03": "self_developed"},
+        ["gai_filing", "algorithm_filing"],
+        (),
+    ),
+    (
+        "fine-tuned open model, API provider",
+        {**PUBLIC_OWN, "foundation_model_source": "third_party"},
+        {"SCOPE-01": True, "SCOPE-02": "provider_api", "SCOPE-03": "fine_tuned", "SCOPE-04": True},
+        ["gai_filing", "algorithm_filing"],
+        (),
+    ),
+    (
+        "app calling a filed model",
+        CALLER,
+        {"SCOPE-01": True, "SCOPE-02": "provider_interface", "SCOPE-03": "call_filed_only"},
+        ["gai_registration"],
+        (),
+    ),
+    (
+        "app calling a filed model with face swap: consent and assessment, no algorithm filing",
+        CALLER,
+        {
+            "SCOPE-01": True,
+            "SCOPE-02": "provider_interface",
+            "SCOPE-03": "call_filed_only",
+            "SCOPE-08": True,
+        },
+        ["gai_registration"],
+        (),
+    ),
+    (
+        "internal tool, default audience, SCOPE-01 = no",
+        DEFAULT,
+        {"SCOPE-01": False, "SCOPE-02": "provider_interface", "SCOPE-03": "self_developed"},
+        ["none"],
+        (),
+    ),
+    (
+        "internal tool, enterprise audience, SCOPE-01 = no",
+        {"audience": "enterprise_cn"},
+        {"SCOPE-01": False},
+        ["none"],
+        (),
+    ),
+    (
+        "enterprise audience, SCOPE-01 not answered: undetermined",
+        {"audience": "enterprise_cn"},
+        {},
+        ["undetermined"],
+        ("SCOPE-01",),
+    ),
+    (
+        "enterprise API whose customers expose it to the public",
+        {"audience": "enterprise_cn", "public_opinion": False},
+        {"SCOPE-01": True, "SCOPE-02": "provider_api", "SCOPE-03": "self_developed"},
+        ["gai_filing"],
+        (),
+    ),
+    (
+        "technical supporter of a public-opinion service",
+        DEFAULT,
+        {"SCOPE-01": True, "SCOPE-02": "technical_supporter", "SCOPE-04": True},
+        ["algorithm_filing"],
+        (),
+    ),
+    (
+        "technical supporter, public opinion not answered",
+        DEFAULT,
+        {"SCOPE-01": True, "SCOPE-02": "technical_supporter"},
+        ["undetermined"],
+        ("SCOPE-04",),
+    ),
+    (
+        "technical supporter of a service without public-opinion attributes",
+        DEFAULT,
+        {"SCOPE-01": True, "SCOPE-02": "technical_supporter", "SCOPE-04": False},
+        ["none"],
+        (),
+    ),
+    (
+        "user only",
+        DEFAULT,
+        {"SCOPE-01": True, "SCOPE-02": "user_only"},
+        ["none"],
+        (),
+    ),
+    (
+        "outside China, nothing answered",
+        {"audience": "outside_cn", "public_opinion": False},
+        {},
+        ["none"],
+        (),
+    ),
+    (
+        "outside China in the profile, but SCOPE-01 = yes: the answer decides",
+        {"audience": "outside_cn"},
+        {"SCOPE-01": True, "SCOPE-02": "provider_interface", "SCOPE-03": "call_filed_only"},
+        ["gai_registration", "undetermined"],
+        ("SCOPE-04",),
+    ),
+    (
+        "public service, nothing answered",
+        DEFAULT,
+        {},
+        ["undetermined"],
+        ("SCOPE-02",),
+    ),
+    (
+        "public service, role answered, model source not",
+        {
+            "audience": "public_cn",
+            "public_opinion": False,
+            "foundation_model_source": "third_party",
+        },
+        {"SCOPE-02": "provider_interface"},
+        ["undetermined"],
+        ("SCOPE-03",),
+    ),
+    (
+        "self-developed model in the profile prefills SCOPE-03 and SCOPE-04",
+        PUBLIC_OWN,
+        {"SCOPE-02": "provider_both"},
+        ["gai_filing", "algorithm_filing"],
+        (),
+    ),
+]
+
+
+@pytest.fixture
+def questionnaire(db):
+    return latest_questionnaire()
+
+
+@pytest.mark.parametrize(
+    ("profile", "answers", "expected", "missing"),
+    [c[1:] for c in CASES],
+    ids=[c[0] for c in CASES],
+)
+def test_route_table(questionnaire, profile, answers, expected, missing):
+    routes = filing_routes(questionnaire, profile=profile, answers=answers)
+    assert sorted(r.code for r in routes) == sorted(expected)
+    assert tuple(c for r in routes for c in r.missing) == missing
+    # "no filing required" never stands beside a route that needs filing, nor undecided
+    codes = {r.code for r in routes}
+    assert "none" not in codes or codes == {"none"}
+
+
+def test_every_route_of_the_questionnaire_is_reached_by_the_table(questionnaire):
+    reached = {
+        r.code
+        for _id, profile, answers, _e, _m in CASES
+        for r in filing_routes(questionnaire, profile=profile, answers=answers)
+    }
+    assert reached == {r["code"] for r in questionnaire.filing_routes}
+
+
+def test_the_technical_supporter_route_names_its_role(questionnaire):
+    answers = {"SCOPE-01": True, "SCOPE-02": "technical_supporter", "SCOPE-04": True}
+    with translation.override("zh-hans"):
+        (route,) = filing_routes(questionnaire, profile=DEFAULT, answers=answers)
+    assert "技术支持者" in route.title and "服务技术支持者" in route.reason
+    assert "DS-19.1" in route.cites
+    answers["SCOPE-02"] = "provider_interface"
+    answers["SCOPE-03"] = "self_developed"
+    with translation.override("en"):
+        routes = filing_routes(questionnaire, profile=DEFAULT, answers=answers)
+    algorithm = next(r for r in routes if r.code == "algorithm_filing")
+    assert "'service provider'" in algorithm.reason
+
+
+def test_face_editing_is_practice_advice_not_a_condition(questionnaire):
+    """SCOPE-08 appears in no route condition; the reason names consent and assessment."""
+    assert "SCOPE-08" not in str([r["applies_if"] for r in questionnaire.filing_routes])
+    algorithm = next(r for r in questionnaire.filing_routes if r["code"] == "algorithm_filing")
+    assert "第十四条" in algorithm["reason_zh"] and "第十五条" in algorithm["reason_zh"]
+    assert {"DS-14.2", "DS-15.2"} <= set(algorithm["cites"])
+
+
+def test_scope_01_guidance_asks_how_enterprise_customers_use_the_api(questionnaire):
+    q = questionnaire.questions.get(code="SCOPE-01")
+    assert "通常视为" not in q.guidance_zh and "normally treated" not in q.guidance_en
+    assert "内部使用" in q.guidance_zh and "下游" in q.guidance_zh
+
+
+def test_scope_13_band_includes_ten_million(questionnaire):
+    q = questionnaire.questions.get(code="SCOPE-13")
+    labels = {c["value"]: c["label_zh"] for c in q.choices}
+    assert labels["over_10m"] == "1000万人以上"
+    assert "不足1000万人" in labels["1m_10m"]
+
+
+@pytest.mark.parametrize(
+    ("profile", "answers", "flagged"),
+    [
+        ({"audience": "public_cn"}, {"SCOPE-01": False}, ["SCOPE-01"]),
+        ({"audience": "outside_cn"}, {"SCOPE-01": True}, ["SCOPE-01"]),
+        ({"audience": "enterprise_cn"}, {"SCOPE-01": True}, []),
+        ({"audience": "enterprise_cn"}, {"SCOPE-01": False}, []),
+        (
+            {"foundation_model_source": "self_developed"},
+            {"SCOPE-03": "call_filed_only"},
+            ["SCOPE-03"],
+        ),
+        ({"foundation_model_source": "third_party"}, {"SCOPE-03": "self_developed"}, ["SCOPE-03"]),
+        ({"foundation_model_source": "third_party"}, {"SCOPE-03": "fine_tuned"}, []),
+        ({"public_opinion": True}, {"SCOPE-04": False}, ["SCOPE-04"]),
+        ({}, {"SCOPE-03": "call_filed_only", "SCOPE-05": True}, ["SCOPE-05"]),
+        ({}, {"SCOPE-03": "fine_tuned", "SCOPE-05": True}, []),
+    ],
+)
+def test_contradictions_between_profile_and_answers(profile, answers, flagged):
+    assert [c.question for c in scope.contradictions(profile, answers)] == flagged
+
+
+def test_prefill_comes_from_the_profile_and_yields_to_an_answer():
+    profile = {"audience": "public_cn", "foundation_model_source": "third_party"}
+    assert scope.effective_answers(profile, {}) == {"SCOPE-01": True}
+    assert scope.effective_answers(profile, {"SCOPE-01": False})["SCOPE-01"] is False
+    assert scope.prefilled_value("SCOPE-01", profile, None) is True
+    assert scope.prefilled_value("SCOPE-01", profile, False) is None
+    assert scope.prefilled_value("SCOPE-01", {"audience": "enterprise_cn"}, None) is None
+
+
+# --- on the pages -------------------------------------------------------------------------
+
+
+def test_pages_prefill_scope_01_flag_a_contradiction_and_show_an_undetermined_route(
+    service, editor, editor_client
+):
+    """The service keeps the profile's default audience (public in mainland China)."""
+    from django.urls import reverse
+
+    from assessments.services import assessment_start
+
+    assessment, _created = assessment_start(service=service, user=editor)
+    kwargs = {"assessment": assessment.public_id}
+    page = editor_client.get(reverse("assessments:detail", kwargs=kwargs) + "?domain=scope")
+    html = page.content.decode()
+    card = html[html.index('id="q-SCOPE-01"') : html.index('id="q-SCOPE-02"')]
+    assert 'class="alert alert-info small py-1 px-2 mb-2 prefilled"' in card
+    checked = re.findall(r'<input type="radio" name="value" value="(\w+)"[^>]*\bchecked\b', card)
+    assert checked == ["yes"]
+
+    results = editor_client.get(reverse("assessments:results", kwargs=kwargs)).content.decode()
+    assert "route-undetermined" in results and "#q-SCOPE-02" in results
+    assert "无需备案" not in results and "No filing required" not in results
+
+    # an internal tool says so: no filing, and the default audience is flagged where it occurs
+    url = reverse("assessments:answer", kwargs={**kwargs, "question": "SCOPE-01"})
+    saved = editor_client.post(url, {"revision": 0, "value": "no"}).content.decode()
+    assert 'id="contradictions-SCOPE-01"' in saved and "contradiction" in saved
+    assert 'id="prefill-SCOPE-01" hx-swap-oob="true"></div>' in saved
+    results = editor_client.get(reverse("assessments:results", kwargs=kwargs)).content.decode()
+    assert "scope-conflict" in results and "route-undetermined" not in results
+    assert "无需备案" in results or "No filing required" in results
