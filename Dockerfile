@@ -69,8 +69,8 @@ RUN if [ -d locale ]; then \
         echo "No locale/ directory: no translations to compile"; \
     fi \
     && DEBUG=true python manage.py collectstatic --no-input -v 0 \
-    && mkdir -p /app/var /data/media /data/beat \
-    && chown -R portal:portal /app/var /data/media /data/beat
+    && mkdir -p /app/var /data/media /data/beat /data/audit-checkpoints \
+    && chown -R portal:portal /app/var /data/media /data/beat /data/audit-checkpoints
 
 # Production by default; docker-compose.yml passes SECRET_KEY, DATABASE_URL and the rest.
 ENV DEBUG=false \

@@ -5,6 +5,7 @@ on the console. Production sets DEBUG=false and gets secure cookies, HSTS and SS
 unless told otherwise.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -294,6 +295,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.send_due_reminders",
         "schedule": crontab(hour=8, minute=0),
     },
+}
+# Signed checkpoints of the audit chain's head (audit/checkpoints.py), written by beat every
+# AUDIT_CHECKPOINT_MINUTES into AUDIT_CHECKPOINT_DIR: storage the database cannot reach (in
+# production a separate volume, ideally write-once or another machine's). Checkpoints signed
+# by an earlier signing certificate count when its SHA-256 fingerprint is listed.
+AUDIT_CHECKPOINT_DIR = Path(env_str("AUDIT_CHECKPOINT_DIR", str(VAR_DIR / "audit-checkpoints")))
+AUDIT_CHECKPOINT_MINUTES = env_int("AUDIT_CHECKPOINT_MINUTES", 15, minimum=1)
+AUDIT_CHECKPOINT_FINGERPRINTS = env_list("AUDIT_CHECKPOINT_FINGERPRINTS", [])
+CELERY_BEAT_SCHEDULE["write-audit-checkpoint"] = {
+    "task": "audit.tasks.write_audit_checkpoint",
+    "schedule": timedelta(minutes=AUDIT_CHECKPOINT_MINUTES),
 }
 # Reviewers are reminded of a review this many days before its due date (0: on the day).
 REVIEW_REMINDER_DAYS = env_int("REVIEW_REMINDER_DAYS", 2)

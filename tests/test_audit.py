@@ -25,6 +25,8 @@ from assessments.models import Assessment
 from assessments.services import assessment_start
 from audit import chain
 from audit.admin import neutralise
+from audit.checkpoints import CheckpointError, read_all, write_checkpoint
+from audit.checkpoints import path as checkpoint_path
 from audit.models import Action, AppendOnlyError, AuditEvent
 from audit.selectors import events_filtered, events_for_assessment
 from audit.services import record, verify_chain
@@ -197,6 +199,111 @@ def test_the_database_refuses_update_and_delete(owner, sql):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).summary == ""
+
+
+@on_postgresql
+def test_the_database_refuses_truncate(owner):
+    record(Action.LOGIN, actor=owner)
+    with pytest.raises(DatabaseError, match="append-only"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            # As a deployment's session is: without the test suite's switch.
+            cursor.execute("SET LOCAL portal.audit_truncate_for_tests = 'off'")
+            cursor.execute(f"TRUNCATE {TABLE}")
+    assert AuditEvent.objects.count() == 1
+
+
+# --- signed checkpoints of the head ---------------------------------------------------------
+
+
+def _rewrite_from(event: AuditEvent, summary: str) -> None:
+    """What an attacker with write access does: change an event and recompute every hash after
+    it, so that the chain alone verifies."""
+    later = list(AuditEvent.objects.filter(pk__gte=event.pk).order_by("id"))
+    prev = later[0].prev_hash
+    for row in later:
+        if row.pk == event.pk:
+            row.summary = summary
+        row.prev_hash = prev
+        new_hash = row.computed_hash()
+        _behind_the_apps_back(
+            f"UPDATE {TABLE} SET summary = %s, prev_hash = %s, hash = %s WHERE id = %s",
+            [row.summary, prev, new_hash, row.pk],
+        )
+        prev = new_hash
+
+
+def _verify_fails() -> str:
+    with pytest.raises(CommandError) as excinfo:
+        _verify()
+    return str(excinfo.value)
+
+
+def test_a_checkpoint_signs_the_head_and_verifies(owner, dev_signing):
+    *_, last = _three_events(owner)
+    out = io.StringIO()
+    call_command("write_audit_checkpoint", stdout=out)
+    assert f"#{last.pk} {last.hash}" in out.getvalue()
+    call_command("write_audit_checkpoint", stdout=io.StringIO())  # head unchanged: no new line
+    checkpoints, _ = read_all()
+    assert [(c.event_id, c.hash, c.count) for c in checkpoints] == [(last.pk, last.hash, 3)]
+    assert "1 checkpoints match" in _verify()
+
+
+def test_deleting_the_newest_events_is_caught_by_the_checkpoint(owner, dev_signing):
+    *_, last = _three_events(owner)
+    write_checkpoint()
+    _behind_the_apps_back(f"DELETE FROM {TABLE} WHERE id = %s", [last.pk])
+    assert verify_chain() is None  # the chain alone cannot see it
+    assert f"event #{last.pk}" in _verify_fails() and "missing" in _verify_fails()
+
+
+def test_rewritten_history_is_caught_by_the_checkpoint(owner, dev_signing):
+    first, middle, last = _three_events(owner)
+    write_checkpoint()
+    _rewrite_from(middle, "forged")
+    assert verify_chain() is None
+    assert "rewritten" in _verify_fails()
+
+
+@on_postgresql
+def test_an_emptied_log_is_caught_by_the_checkpoint(owner, dev_signing):
+    _three_events(owner)
+    write_checkpoint()
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {TABLE}")  # the test session's switch stands for an owner's
+    record(Action.LOGIN, actor=owner, summary="a fresh start")
+    assert verify_chain() is None
+    assert "missing" in _verify_fails()
+
+
+def test_an_edited_checkpoint_file_is_caught(owner, dev_signing):
+    *_, last = _three_events(owner)
+    write_checkpoint()
+    file = checkpoint_path()
+    file.write_text(file.read_text().replace('"count": 3', '"count": 2'))
+    assert "invalid signature" in _verify_fails()
+
+
+def test_a_broken_chain_is_not_checkpointed(owner, dev_signing):
+    first, middle, last = _three_events(owner)
+    _behind_the_apps_back(f"UPDATE {TABLE} SET summary = %s WHERE id = %s", ["forged", middle.pk])
+    with pytest.raises(CheckpointError, match=f"#{middle.pk}"):
+        write_checkpoint()
+    assert read_all() == ([], [])
+
+
+def test_a_log_without_recent_checkpoints_is_reported(owner, dev_signing, settings):
+    with time_machine.travel(datetime(2026, 3, 1, 9, 0, tzinfo=UTC)):
+        _three_events(owner)
+    assert "no valid checkpoint" in _verify_fails()
+    write_checkpoint()
+    assert "1 checkpoints match" in _verify()
+
+
+def test_beat_writes_checkpoints_on_the_configured_schedule(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["write-audit-checkpoint"]
+    assert entry["task"] == "audit.tasks.write_audit_checkpoint"
+    assert entry["schedule"].total_seconds() == settings.AUDIT_CHECKPOINT_MINUTES * 60
 
 
 def test_the_model_refuses_edits_and_deletes(owner):
