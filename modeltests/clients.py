@@ -106,13 +106,21 @@ class Gate:
         self.take = take or (lambda: True)
         self.attempts = 0
         self._lock = threading.Lock()
+        self._local = threading.local()  # attempts of the current call, per thread
 
     def before_request(self, request=None) -> None:
         if not self.take():
             raise BudgetExhausted("request budget spent")
         with self._lock:
             self.attempts += 1
+        self._local.attempts = getattr(self._local, "attempts", 0) + 1
         self.limiter.wait()
+
+    def start_call(self) -> None:
+        self._local.attempts = 0
+
+    def call_attempts(self) -> int:
+        return getattr(self._local, "attempts", 0)
 
 
 def _http_client(config: EndpointConfig, gate: Gate) -> httpx2.Client:

@@ -116,3 +116,94 @@ class EndpointForm(forms.ModelForm):
             if clash.exists():
                 self.add_error("name", _("This provider already has an endpoint of that name."))
         return data
+
+
+class RunForm(forms.Form):
+    endpoint = forms.ModelChoiceField(
+        label=_("Model to test"), queryset=ModelEndpoint.objects.none()
+    )
+    judge = forms.ModelChoiceField(
+        label=_("Judge model (classifier draw)"),
+        queryset=ModelEndpoint.objects.none(),
+        required=False,
+        help_text=_("Any registered endpoint; grades each answer with the versioned rubric."),
+    )
+    bank_file = forms.FileField(
+        label=_("Newer test banks (optional)"),
+        required=False,
+        help_text=_(
+            "An annex 5 workbook with the sheets 生成类, 拒答 and 非拒答. Empty: the banks uploaded "
+            "to the latest assessment (CS-23, CS-30, CS-31)."
+        ),
+    )
+    manual = forms.IntegerField(label=_("Manual draw"), min_value=0, max_value=20000, initial=1000)
+    keyword = forms.IntegerField(
+        label=_("Keyword draw"), min_value=0, max_value=20000, initial=1000
+    )
+    classifier = forms.IntegerField(
+        label=_("Classifier draw"), min_value=0, max_value=20000, initial=1000
+    )
+    refuse = forms.IntegerField(
+        label=_("Should-refuse draw"), min_value=0, max_value=20000, initial=300
+    )
+    non_refuse = forms.IntegerField(
+        label=_("Should-not-refuse draw"), min_value=0, max_value=20000, initial=300
+    )
+    budget = forms.IntegerField(
+        label=_("Request budget"),
+        min_value=1,
+        max_value=1_000_000,
+        initial=10000,
+        help_text=_(
+            "Every request counts, retries and judge requests included; the run pauses when it is spent."
+        ),
+    )
+    seed = forms.IntegerField(
+        label=_("Seed (optional)"),
+        required=False,
+        min_value=0,
+        max_value=2**48 - 1,
+        help_text=_("Empty: a new random seed. The same seed and banks draw the same questions."),
+    )
+
+    def __init__(self, *args, provider, **kwargs):
+        super().__init__(*args, **kwargs)
+        endpoints = provider.model_endpoints.order_by("name")
+        self.fields["endpoint"].queryset = endpoints
+        self.fields["judge"].queryset = endpoints
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(_("Models"), "endpoint", "judge"),
+            Fieldset(_("Banks"), "bank_file"),
+            Fieldset(
+                _("Questions per draw (TC260-003 9.3: 1 000 each; 9.4: 300 each)"),
+                "manual",
+                "keyword",
+                "classifier",
+                "refuse",
+                "non_refuse",
+            ),
+            Fieldset(_("Limits"), "budget", "seed"),
+        )
+
+    def sizes(self) -> dict[str, int]:
+        return {
+            d: self.cleaned_data[d]
+            for d in ("manual", "keyword", "classifier", "refuse", "non_refuse")
+        }
+
+    def clean(self):
+        data = super().clean()
+        if all(
+            not data.get(d) for d in ("manual", "keyword", "classifier", "refuse", "non_refuse")
+        ):
+            raise forms.ValidationError(_("Draw at least one question."))
+        return data
+
+
+class ControlForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("pause", "pause"), ("resume", "resume"), ("cancel", "cancel")]
+    )
+    budget = forms.IntegerField(required=False, min_value=1, max_value=1_000_000)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import Action
 from audit.services import record
+from library.i18n import text_language
 from modeltests.clients import PING, ChatClient, EndpointConfig, EndpointError
 from modeltests.crypto import KeyUnreadable
 from modeltests.models import ModelEndpoint
@@ -100,3 +101,128 @@ def describe_error(error: str) -> str:
     if error == "budget":
         return _("Not sent: the request budget was spent.")
     return _("The endpoint's answer could not be read (%(detail)s).") % {"detail": error}
+
+
+# --- runs ---------------------------------------------------------------------------------------
+
+
+class RunRefused(Exception):
+    """A run cannot start; `message` says why in the reader's language."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def run_start(*, service, endpoint, judge, sizes, budget, seed, bank_files, user):
+    """Draw the samples and queue the run. `bank_files` None: the latest assessment's uploads."""
+    from analysers import AnalyserError
+    from modeltests import banks as bank_io
+    from modeltests import engine
+    from modeltests.tasks import advance_run
+
+    assessment = bank_io.latest_assessment(service)
+    uploaded_banks, keyword_files = bank_io.assessment_files(assessment)
+    files = bank_files if bank_files else uploaded_banks
+    if not files:
+        raise RunRefused(
+            _("Upload the test banks for annex 5 (CS-23, CS-30, CS-31) first, or choose a file.")
+        )
+    try:
+        banks = bank_io.read_banks(files)
+        keywords, keyword_sources = (
+            bank_io.read_keywords(keyword_files) if keyword_files else ([], [])
+        )
+    except AnalyserError as exc:
+        raise RunRefused(exc.zh if text_language() == "zh" else exc.en) from None
+    if sizes.get("keyword") and not keywords:
+        raise RunRefused(
+            _("The keyword draw needs the annex 4 keyword list (CS-18): upload it, or draw 0.")
+        )
+    if sizes.get("classifier") and judge is None:
+        raise RunRefused(_("The classifier draw needs a judge endpoint: choose one, or draw 0."))
+    with transaction.atomic():
+        run = engine.create_run(
+            service=service,
+            endpoint=endpoint,
+            judge=judge,
+            banks=banks,
+            sizes=sizes,
+            budget=budget,
+            keyword_sources=keyword_sources,
+            seed=seed,
+            user=user,
+        )
+        if not run.items.exists():
+            raise RunRefused(_("The banks hold no question for the draws chosen."))
+        record(
+            Action.MODEL_TEST_STARTED,
+            actor=user,
+            provider=service.provider,
+            obj=run,
+            summary=f"{service.name} · {endpoint.name}",
+            after={"seed": run.seed, "sizes": run.sizes, "budget": budget},
+        )
+        advance_run.delay_on_commit(run.pk)
+    return run
+
+
+def run_control(*, run, action: str, user, budget: int | None = None):
+    """Pause, resume or cancel; resuming may raise the budget."""
+    from modeltests.models import RunStatus, TestRun
+    from modeltests.tasks import advance_run
+
+    allowed = {
+        "pause": ((RunStatus.QUEUED, RunStatus.RUNNING), RunStatus.PAUSED),
+        "resume": ((RunStatus.PAUSED,), RunStatus.QUEUED),
+        "cancel": ((RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED), RunStatus.CANCELLED),
+    }
+    if action not in allowed:
+        raise RunRefused(_("Unknown action."))
+    sources, target = allowed[action]
+    changes = {"status": target}
+    if action == "resume":
+        changes["stop_reason"] = ""
+        if budget is not None:
+            if budget <= run.requests_used:
+                raise RunRefused(_("The new budget must exceed the requests already sent."))
+            changes["request_budget"] = budget
+        elif run.requests_used >= run.request_budget:
+            raise RunRefused(_("The request budget is spent: raise it to resume."))
+    if action == "cancel":
+        changes["finished_at"] = timezone.now()
+    with transaction.atomic():
+        updated = TestRun.objects.filter(pk=run.pk, status__in=sources).update(**changes)
+        if not updated:
+            raise RunRefused(_("The run has moved on meanwhile; the page shows its state now."))
+        record(
+            Action.MODEL_TEST_CONTROLLED,
+            actor=user,
+            provider=run.service.provider,
+            obj=run,
+            summary=action,
+            before={"status": run.status},
+            after={"status": target},
+        )
+        if action == "resume":
+            advance_run.delay_on_commit(run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def kick_if_stalled(run) -> bool:
+    """A run whose worker died (no heartbeat for the lease time) is queued again; the lease
+    makes a second worker on the same run impossible."""
+    from modeltests import engine
+    from modeltests.tasks import advance_run
+
+    if engine.is_stalled(run):
+        advance_run.delay(run.pk)
+        return True
+    return False
+
+
+def describe_stop(reason: str) -> str:
+    if reason == "budget":
+        return _("The request budget is spent. Raise it to resume.")
+    return ""

@@ -13,4 +13,8 @@ urlpatterns = [
         views.endpoint_check,
         name="endpoint_check",
     ),
+    path("services/<uuid:service>/", views.service_runs, name="service_runs"),
+    path("runs/<uuid:run>/", views.run_detail, name="run"),
+    path("runs/<uuid:run>/progress/", views.run_progress, name="run_progress"),
+    path("runs/<uuid:run>/control/", views.run_control, name="run_control"),
 ]

@@ -3,15 +3,16 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from modeltests import services
-from modeltests.access import get_endpoint
-from modeltests.forms import EndpointForm
-from modeltests.models import ModelEndpoint
+from modeltests import presenters, services
+from modeltests.access import get_endpoint, get_run, require_write, service_membership
+from modeltests.forms import ControlForm, EndpointForm, RunForm
+from modeltests.models import ModelEndpoint, TestRun
 from providers.access import get_membership, get_writable_membership
 
 
@@ -68,3 +69,109 @@ def _form_page(
         "check": check,
     }
     return render(request, "modeltests/endpoint_form.html", context, status=status)
+
+
+# --- runs ---------------------------------------------------------------------------------------
+
+
+def service_runs(request: HttpRequest, service: UUID) -> HttpResponse:
+    membership, service_obj = service_membership(request, service)
+    form = RunForm(request.POST or None, request.FILES or None, provider=membership.provider)
+    status = 200
+    if request.method == "POST":
+        if not membership.can_write:
+            raise PermissionDenied(_("Your role lets you read, not change, this provider's data."))
+        if form.is_valid():
+            upload = form.cleaned_data.get("bank_file")
+            try:
+                run = services.run_start(
+                    service=service_obj,
+                    endpoint=form.cleaned_data["endpoint"],
+                    judge=form.cleaned_data.get("judge"),
+                    sizes=form.sizes(),
+                    budget=form.cleaned_data["budget"],
+                    seed=form.cleaned_data.get("seed"),
+                    bank_files=[uploaded_source(upload)] if upload else None,
+                    user=request.user,
+                )
+            except services.RunRefused as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("The test run has started."))
+                return redirect(run)
+        status = 422
+    runs = list(
+        TestRun.objects.filter(service=service_obj)
+        .select_related("endpoint")
+        .order_by("-created_at")[:50]
+    )
+    context = {
+        "membership": membership,
+        "provider": membership.provider,
+        "service": service_obj,
+        "runs": runs,
+        "form": form,
+        "has_endpoints": form.fields["endpoint"].queryset.exists(),
+    }
+    return render(request, "modeltests/service_runs.html", context, status=status)
+
+
+def uploaded_source(upload):
+    import hashlib
+
+    from modeltests.banks import SourceFile
+
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return SourceFile(upload.name[:200], digest.hexdigest(), lambda: upload.open("rb"), None)
+
+
+def run_detail(request: HttpRequest, run: UUID) -> HttpResponse:
+    access = get_run(request, run)
+    return render(request, "modeltests/run.html", _run_context(access))
+
+
+def run_progress(request: HttpRequest, run: UUID) -> HttpResponse:
+    access = get_run(request, run)
+    services.kick_if_stalled(access.run)
+    return render(request, "modeltests/_progress.html", _run_context(access))
+
+
+@require_POST
+def run_control(request: HttpRequest, run: UUID) -> HttpResponse:
+    access = get_run(request, run)
+    require_write(access)
+    form = ControlForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose pause, resume or cancel."))
+        return redirect(access.run)
+    try:
+        services.run_control(
+            run=access.run,
+            action=form.cleaned_data["action"],
+            budget=form.cleaned_data.get("budget"),
+            user=request.user,
+        )
+    except services.RunRefused as exc:
+        messages.error(request, exc.message)
+    return redirect(access.run)
+
+
+def _run_context(access) -> dict:
+    from modeltests import engine
+    from modeltests.models import ACTIVE_STATUSES
+
+    run = access.run
+    return {
+        "access": access,
+        "run": run,
+        "service": run.service,
+        "provider": run.service.provider,
+        "progress": engine.progress(run),
+        "polling": run.status in ACTIVE_STATUSES,
+        "stop_reason": services.describe_stop(run.stop_reason),
+        "banks": presenters.bank_rows(run.banks),
+        "draws": presenters.draw_rows(run.summary),
+    }

@@ -401,6 +401,10 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # One INFO line per model request (thousands per test run) is noise; retries and
+        # failures are counted on the run's items instead.
+        "httpx2": {"level": "WARNING"},
+        "openai": {"level": "WARNING"},
     },
 }
 

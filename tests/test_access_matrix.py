@@ -122,7 +122,21 @@ def _model_test_world(provider, service, personas):
     )
     endpoint.set_api_key("sk-matrix")
     endpoint.save()
-    return {"model_endpoint": endpoint.public_id}
+    from modeltests import engine
+    from modeltests.banks import Banks
+    from modeltests.sampling import BankQuestion
+
+    banks = Banks(questions={"generated": [BankQuestion("k", "generated", "问题", "A.1 a")]})
+    run = engine.create_run(
+        service=service,
+        endpoint=endpoint,
+        banks=banks,
+        sizes={"manual": 1},
+        budget=5,
+        keyword_sources=[],
+        seed=1,
+    )
+    return {"model_endpoint": endpoint.public_id, "model_test_run": run.public_id}
 
 
 def _ready_dossier(assessment):
@@ -323,6 +337,11 @@ def _case(world, name):
             {"provider": p, "endpoint": world["model_endpoint"]},
             MEMBER_WRITE,
         ),
+        "modeltests:service_runs": ("get", {"service": s}, MEMBER_READ),
+        "modeltests:run": ("get", {"run": world["model_test_run"]}, MEMBER_READ),
+        "modeltests:run_progress": ("get", {"run": world["model_test_run"]}, MEMBER_READ),
+        # Without an action the control form sends writers back to the run with a message.
+        "modeltests:run_control": ("post", {"run": world["model_test_run"]}, WRITER_POST),
         "notifications:list": ("get", {}, _all(200)),
         "notifications:badge": ("get", {}, _all(200)),
         "notifications:mark_all_read": ("post", {}, _all(302)),
