@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from providers.admin_audit import AuditedMembershipAdmin, AuditedMembershipInlines
 from providers.models import AIService, Invitation, Membership, Provider
 
 
@@ -19,7 +20,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Provider)
-class ProviderAdmin(admin.ModelAdmin):
+class ProviderAdmin(AuditedMembershipInlines, admin.ModelAdmin):
     list_display = ["name_zh", "name_en", "credit_code", "legal_representative", "created_at"]
     search_fields = ["name_zh", "name_en", "credit_code"]
     list_filter = ["created_at"]
@@ -44,7 +45,7 @@ class AIServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedMembershipAdmin, admin.ModelAdmin):
     list_display = ["user", "provider", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__email", "provider__name_zh"]

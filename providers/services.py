@@ -252,3 +252,52 @@ def membership_remove(*, membership: Membership, request: HttpRequest | None = N
         request=request,
     )
     membership.delete()
+
+
+# --- changes made in the Django admin ----------------------------------------------------------
+# The admin saves models directly, past the services above; these record what it changed, so
+# that a role granted or taken away there is as visible in the audit trail as one made on the
+# members page. Called inside the admin's transaction, after the save (before, for removals).
+
+
+def record_membership_saved(
+    membership: Membership, *, before: dict | None, request: HttpRequest | None = None
+) -> None:
+    """`before`: the role (and provider and person) before the edit; None for a new member."""
+    after = {"role": membership.role}
+    if before is None:
+        record(
+            Action.MEMBER_ADDED,
+            obj=membership,
+            summary=membership.user.email,
+            after=after,
+            request=request,
+        )
+        return
+    old = {key: value for key, value in before.items() if key == "role"}
+    if before.get("user_id") not in (None, membership.user_id) or before.get("provider_id") not in (
+        None,
+        membership.provider_id,
+    ):
+        # Moved to another person or provider: the old membership ends, a new one begins.
+        old.update(user_id=before.get("user_id"), provider_id=before.get("provider_id"))
+        after.update(user_id=membership.user_id, provider_id=membership.provider_id)
+    if old != after:
+        record(
+            Action.ROLE_CHANGED,
+            obj=membership,
+            summary=membership.user.email,
+            before=old,
+            after=after,
+            request=request,
+        )
+
+
+def record_membership_removed(membership: Membership, request: HttpRequest | None = None) -> None:
+    record(
+        Action.MEMBER_REMOVED,
+        obj=membership,
+        summary=membership.user.email,
+        before={"role": membership.role},
+        request=request,
+    )

@@ -15,6 +15,11 @@ review_urls = [
     path("approve/", views.approve, name="approve"),
     path("reject/", views.reject, name="reject"),
     path("evidence/<uuid:evidence>/", views.evidence, name="evidence"),
+    path(
+        "evidence/<uuid:evidence>/thumbnail/",
+        views.evidence_thumbnail,
+        name="evidence_thumbnail",
+    ),
 ]
 
 urlpatterns = [

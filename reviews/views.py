@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 from uuid import UUID
 
 from django.contrib import messages
@@ -301,4 +302,36 @@ def evidence(request: HttpRequest, assessment: UUID, evidence: UUID) -> FileResp
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     response["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+# Longest side of a preview on the review page, in pixels.
+THUMBNAIL_SIZE = 480
+# Refuse to decode images larger than this (a small file can unpack into a huge bitmap).
+THUMBNAIL_MAX_PIXELS = 50_000_000
+
+
+@reviewer_required
+def evidence_thumbnail(request: HttpRequest, assessment: UUID, evidence: UUID) -> HttpResponse:
+    """A small preview of a submitted image for the review page. It only displays, so it is no
+    download and is not audited as one; it is scaled down, so it does not hand out the file."""
+    from PIL import Image, UnidentifiedImageError
+
+    obj = get_reviewable(request, assessment)
+    item = obj.evidence.filter(public_id=evidence).first()
+    if item is None or not item.content_type.startswith("image/"):
+        raise Http404(_("No preview for this file."))
+    try:
+        with item.file.open("rb") as handle, Image.open(handle) as image:
+            if image.width * image.height > THUMBNAIL_MAX_PIXELS:
+                raise Http404(_("No preview for this file."))
+            image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+            preview = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
+            out = io.BytesIO()
+            preview.save(out, format="PNG", optimize=True)
+    except (FileNotFoundError, UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise Http404(_("No preview for this file.")) from None
+    response = HttpResponse(out.getvalue(), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -324,6 +324,12 @@ def _case(world, name):
             {"assessment": r, "evidence": world["review_evidence"]},
             REVIEWER_ONLY,
         ),
+        # The fixture's file is a PDF, which has no preview (tests/test_reviews.py shows one).
+        "reviews:evidence_thumbnail": (
+            "get",
+            {"assessment": r, "evidence": world["review_evidence"]},
+            _all(403, reviewer=404),
+        ),
         "modeltests:endpoint_list": ("get", {"provider": p}, MEMBER_READ),
         "modeltests:endpoint_create": ("get", {"provider": p}, MEMBER_WRITE),
         "modeltests:endpoint_edit": (

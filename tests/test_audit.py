@@ -19,7 +19,7 @@ from django.db import DatabaseError, connection, transaction
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from assessments.models import Assessment
 from assessments.services import assessment_start
@@ -390,6 +390,97 @@ def test_a_refused_role_change_leaves_no_event(owner_client, owner, provider):
     )
     owner_client.post(url, {"role": Role.VIEWER})  # the last owner may not step down
     assert _events(Action.ROLE_CHANGED) == []
+
+
+# --- role changes made in the Django admin -----------------------------------------------------
+
+
+def _only(action) -> AuditEvent:
+    (event,) = _events(action)
+    return event
+
+
+def test_a_role_changed_on_the_admins_membership_page_is_recorded(
+    admin_user, client_for, provider, viewer
+):
+    membership = provider.memberships.get(user=viewer)
+    url = reverse("admin:providers_membership_change", args=[membership.pk])
+    form = {"provider": provider.pk, "user": viewer.pk, "role": Role.EDITOR}
+    assert client_for(admin_user).post(url, form).status_code == 302
+    event = _only(Action.ROLE_CHANGED)
+    assert (event.before, event.after) == ({"role": "viewer"}, {"role": "editor"})
+    assert event.actor_id == admin_user.pk and event.summary == viewer.email
+    assert event.provider_id == provider.pk
+
+
+def test_a_membership_removed_in_the_admin_is_recorded(admin_user, client_for, provider, viewer):
+    membership = provider.memberships.get(user=viewer)
+    url = reverse("admin:providers_membership_delete", args=[membership.pk])
+    assert client_for(admin_user).post(url, {"post": "yes"}).status_code == 302
+    event = _only(Action.MEMBER_REMOVED)
+    assert event.before == {"role": "viewer"} and event.actor_id == admin_user.pk
+
+
+def _user_admin_form(user, **changes) -> dict:
+    joined = timezone.localtime(user.date_joined)
+    form = {
+        "email": user.email,
+        "display_name": user.display_name,
+        "date_joined_0": joined.strftime("%Y-%m-%d"),
+        "date_joined_1": joined.strftime("%H:%M:%S"),
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+    }
+    flags = {name: getattr(user, name) for name in ("is_active", "is_reviewer", "is_staff")}
+    flags.update(changes)
+    form.update({name: "on" for name, value in flags.items() if value})
+    return form
+
+
+def test_a_portal_role_granted_in_the_admin_is_recorded(admin_user, client_for):
+    person = factories.make_user(email="new-reviewer@example.cn")
+    url = reverse("admin:accounts_user_change", args=[person.pk])
+    response = client_for(admin_user).post(url, _user_admin_form(person, is_reviewer=True))
+    assert response.status_code == 302, response.context and response.context["errors"]
+    person.refresh_from_db()
+    assert person.is_reviewer
+    event = _only(Action.ROLE_CHANGED)
+    assert (event.before, event.after) == ({"is_reviewer": False}, {"is_reviewer": True})
+    assert event.object_type == "user" and event.actor_id == admin_user.pk
+    # Saving again without a change records nothing.
+    client_for(admin_user).post(url, _user_admin_form(person))
+    assert len(_events(Action.ROLE_CHANGED)) == 1
+
+
+def test_a_role_changed_inline_on_the_providers_admin_page_is_recorded(
+    admin_user, client_for, provider, viewer
+):
+    membership = provider.memberships.get(user=viewer)
+    url = reverse("admin:providers_provider_change", args=[provider.pk])
+    page = client_for(admin_user).get(url)
+    form = {}
+    for formset in page.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        form.update({f"{management.prefix}-{k}": v for k, v in management.initial.items()})
+        for inline in formset.formset.forms:
+            for name in inline.fields:
+                value = inline[name].value()
+                if value not in (None, False):
+                    form[inline.add_prefix(name)] = value
+    admin_form = page.context["adminform"].form
+    for name in admin_form.fields:
+        value = admin_form[name].value()
+        if value not in (None, False, ""):
+            form[name] = value
+    for key, value in list(form.items()):
+        if key.startswith("memberships-") and key.endswith("-id") and value == membership.pk:
+            form[key.replace("-id", "-role")] = Role.EDITOR
+    response = client_for(admin_user).post(url, form)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    event = _only(Action.ROLE_CHANGED)
+    assert (event.before, event.after) == ({"role": "viewer"}, {"role": "editor"})
 
 
 def test_removing_a_member_is_recorded(owner_client, editor, provider):

@@ -393,3 +393,46 @@ def test_the_verdict_endpoint_updates_the_score_panel(reviewer_client, in_review
     assert response.status_code == 200
     assert 'id="review-scores"' in response.content.decode()
     assert AnswerReview.objects.get(assessment=in_review, question_id=q.pk).verdict == "accepted"
+
+
+def test_an_image_preview_on_the_review_page_is_no_download(service, editor, reviewer_client):
+    """The page shows submitted images as small previews: showing them is not downloading
+    them (no audit event per page view), and the preview is scaled down, so it is no way to
+    take the file unrecorded. Opening the file itself still is a recorded download."""
+    import io
+
+    from PIL import Image
+
+    assessment, _ = assessment_services.assessment_start(service=service, user=editor)
+    factories.fill_required(assessment, editor)
+    applicable = assessment_services.load_state(assessment).applicable
+    domain, code = next(
+        (d.code, q.code)
+        for d in get_catalogue(assessment.questionnaire).domains
+        for q in d.questions
+        if q.code in applicable and q.kind == "clause"
+    )
+    picture = io.BytesIO()
+    Image.new("RGB", (2000, 1000), "#1f4e79").save(picture, format="PNG")
+    image = factories.attach(
+        assessment, code, editor, name="标签截图.png", content=picture.getvalue(), analyse=False
+    )
+    submitted = assessment_services.assessment_submit(assessment=assessment, user=editor)
+    downloads = AuditEvent.objects.filter(action=Action.EVIDENCE_DOWNLOADED)
+    url = reverse("reviews:detail", kwargs={"assessment": submitted.public_id})
+    page = reviewer_client.get(f"{url}?domain={domain}")
+    thumbnail = reverse(
+        "reviews:evidence_thumbnail",
+        kwargs={"assessment": submitted.public_id, "evidence": image.public_id},
+    )
+    assert thumbnail in page.content.decode()
+    response = reviewer_client.get(thumbnail)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    with Image.open(io.BytesIO(response.content)) as preview:
+        assert max(preview.size) <= 480
+    assert downloads.count() == 0
+    full = reverse(
+        "reviews:evidence", kwargs={"assessment": submitted.public_id, "evidence": image.public_id}
+    )
+    assert reviewer_client.get(full).status_code == 200
+    assert downloads.count() == 1
