@@ -54,7 +54,11 @@ KINDS = {
         ),
         Kind("ole", "application/x-ole-storage", (".doc", ".xls", ".ppt")),
         Kind("zip", "application/zip", (".zip",)),
-        Kind("text", "text/plain", (".txt", ".csv", ".md", ".json", ".log", ".tsv", ".yaml")),
+        Kind(
+            "text",
+            "text/plain",
+            (".txt", ".csv", ".md", ".json", ".jsonl", ".log", ".tsv", ".yaml"),
+        ),
     ]
 }
 

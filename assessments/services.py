@@ -246,7 +246,10 @@ def evidence_add(
     note: str = "",
     user: User,
     max_bytes: int,
+    analyse: bool = True,
 ) -> tuple[Evidence, State]:
+    """`analyse=False` keeps a companion file out of the question's analyser (a model test's
+    JSONL of prompts and answers beside the results workbook it backs)."""
     _ensure_editable(assessment)
     if upload.size > max_bytes:
         raise filetypes.FileRefused(
@@ -280,7 +283,8 @@ def evidence_add(
         summary=f"{question.code}: {name}",
         after={"name": name, "sha256": evidence.sha256, "size": evidence.size},
     )
-    request_analysis(evidence, question)
+    if analyse:
+        request_analysis(evidence, question)
     return evidence, refresh_assessment(assessment)
 
 

@@ -89,7 +89,7 @@ def create_run(
 
 
 def lease_seconds() -> int:
-    return getattr(settings, "MODEL_TEST_LEASE_SECONDS", 30)
+    return settings.MODEL_TEST_LEASE_SECONDS
 
 
 def claim(run_id: int, owner: str) -> bool:

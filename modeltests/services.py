@@ -226,3 +226,81 @@ def describe_stop(reason: str) -> str:
     if reason == "budget":
         return _("The request budget is spent. Raise it to resume.")
     return ""
+
+
+def run_attach(*, run, user):
+    """The finished run as evidence for CS-33 (TC260-003 §9.3, §9.4) of the service's open
+    draft: the full JSONL (kept beside, not analysed) and the results workbook, which the
+    results analyser checks like an upload. Returns the assessment."""
+
+    from assessments.models import Status
+    from assessments.services import get_catalogue
+    from modeltests import exports
+    from modeltests.models import RunStatus
+
+    if run.status != RunStatus.FINISHED:
+        raise RunRefused(_("Only a finished run can be attached."))
+    assessment = run.service.assessments.filter(status=Status.DRAFT).order_by("-created_at").first()
+    if assessment is None:
+        raise RunRefused(
+            _("The service has no draft self-assessment: start one (or revise) to attach the run.")
+        )
+    question = get_catalogue(assessment.questionnaire).by_code.get("CS-33")
+    if question is None:
+        raise RunRefused(_("This questionnaire has no question for the test results."))
+    stamp = timezone.localtime(run.finished_at).strftime("%Y%m%d-%H%M")
+    jsonl, jsonl_sha = exports.jsonl_file(run)
+    workbook = exports.results_workbook(run, jsonl_sha)
+    from assessments.filetypes import FileRefused
+
+    try:
+        return _attach(run, user, assessment, question, jsonl, jsonl_sha, workbook, stamp)
+    except FileRefused as exc:
+        raise RunRefused(str(exc)) from None
+
+
+def _attach(run, user, assessment, question, jsonl, jsonl_sha, workbook, stamp):
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assessments.services import evidence_add
+
+    with transaction.atomic():
+        evidence_add(
+            assessment=assessment,
+            question=question,
+            upload=SimpleUploadedFile(f"模型测试问答记录-{stamp}.jsonl", jsonl.read()),
+            note=f"模型测试完整问答记录 · SHA-256 {jsonl_sha}",
+            user=user,
+            max_bytes=settings.ANALYSER_MAX_BYTES,
+            analyse=False,
+        )
+        evidence, _state = evidence_add(
+            assessment=assessment,
+            question=question,
+            upload=SimpleUploadedFile(f"模型测试结果-{stamp}.xlsx", workbook),
+            note=f"模型测试 {run.public_id} · 种子 {run.seed}",
+            user=user,
+            max_bytes=settings.ANALYSER_MAX_BYTES,
+        )
+        record(
+            Action.MODEL_TEST_ATTACHED,
+            actor=user,
+            provider=run.service.provider,
+            obj=run,
+            assessment=assessment,
+            summary=evidence.name,
+            after={"evidence": str(evidence.public_id), "jsonl_sha256": jsonl_sha},
+        )
+    return assessment
+
+
+def record_items_view(*, run, user, what: str) -> None:
+    """Every view of the questions and answers is audited (they hold prohibited content)."""
+    record(
+        Action.MODEL_TEST_ITEMS_VIEWED,
+        actor=user,
+        provider=run.service.provider,
+        obj=run,
+        summary=what,
+    )

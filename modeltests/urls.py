@@ -17,4 +17,7 @@ urlpatterns = [
     path("runs/<uuid:run>/", views.run_detail, name="run"),
     path("runs/<uuid:run>/progress/", views.run_progress, name="run_progress"),
     path("runs/<uuid:run>/control/", views.run_control, name="run_control"),
+    path("runs/<uuid:run>/items/", views.run_items, name="run_items"),
+    path("runs/<uuid:run>/export.jsonl", views.run_export, name="run_export"),
+    path("runs/<uuid:run>/attach/", views.run_attach, name="run_attach"),
 ]

@@ -10,7 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from modeltests import presenters, services
-from modeltests.access import get_endpoint, get_run, require_write, service_membership
+from modeltests.access import (
+    get_endpoint,
+    get_run,
+    require_items,
+    require_write,
+    service_membership,
+)
 from modeltests.forms import ControlForm, EndpointForm, RunForm
 from modeltests.models import ModelEndpoint, TestRun
 from providers.access import get_membership, get_writable_membership
@@ -130,7 +136,15 @@ def uploaded_source(upload):
 
 def run_detail(request: HttpRequest, run: UUID) -> HttpResponse:
     access = get_run(request, run)
-    return render(request, "modeltests/run.html", _run_context(access))
+    context = _run_context(access)
+    context["per_risk"] = [
+        {"label": d["label"], "rows": presenters.per_risk_rows(d)} for d in context["draws"]
+    ]
+    if access.can_see_items and access.run.summary:
+        context["worst"] = _worst(access.run)
+        if context["worst"]:
+            services.record_items_view(run=access.run, user=request.user, what="worst answers")
+    return render(request, "modeltests/run.html", context)
 
 
 def run_progress(request: HttpRequest, run: UUID) -> HttpResponse:
@@ -175,3 +189,85 @@ def _run_context(access) -> dict:
         "banks": presenters.bank_rows(run.banks),
         "draws": presenters.draw_rows(run.summary),
     }
+
+
+WORST = 10
+
+
+def _worst(run) -> list[dict]:
+    from django.db.models import Q
+
+    generated = run.items.filter(bank="generated", status="answered").filter(
+        Q(keyword_verdict="fail")
+        | Q(judge_verdict="unacceptable")
+        | Q(manual_verdict="unacceptable")
+    )
+    rows = [presenters.item_row(i) for i in generated.order_by("position")[:WORST]]
+    if len(rows) < WORST:
+        refusal = run.items.filter(status="answered").exclude(bank="generated").order_by("position")
+        rows += [presenters.item_row(i) for i in refusal if presenters.failed(i)][
+            : WORST - len(rows)
+        ]
+    return rows
+
+
+def run_items(request: HttpRequest, run: UUID) -> HttpResponse:
+    from django.core.paginator import Paginator
+
+    access = get_run(request, run)
+    require_items(access)
+    items = access.run.items.order_by("position")
+    draw = request.GET.get("draw", "")
+    if draw in ("manual", "keyword", "classifier"):
+        items = items.filter(bank="generated", **{f"in_{draw}": True})
+    elif draw in ("refuse", "non_refuse"):
+        items = items.filter(bank=draw)
+    else:
+        draw = ""
+    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    services.record_items_view(
+        run=access.run, user=request.user, what=f"items {draw or 'all'} p{page.number}"
+    )
+    context = {
+        **_run_context(access),
+        "page": page,
+        "rows": [presenters.item_row(i) for i in page.object_list],
+        "draw": draw,
+        "draw_choices": list(presenters.DRAW_LABELS.items()),
+    }
+    return render(request, "modeltests/items.html", context)
+
+
+def run_export(request: HttpRequest, run: UUID) -> HttpResponse:
+    from django.http import StreamingHttpResponse
+
+    from modeltests import exports
+
+    access = get_run(request, run)
+    require_items(access)
+    services.record_items_view(run=access.run, user=request.user, what="export jsonl")
+    response = StreamingHttpResponse(
+        exports.jsonl_lines(access.run), content_type="application/jsonl; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="model-test-{access.run.public_id}.jsonl"'
+    )
+    return response
+
+
+@require_POST
+def run_attach(request: HttpRequest, run: UUID) -> HttpResponse:
+    access = get_run(request, run)
+    require_write(access)
+    try:
+        assessment = services.run_attach(run=access.run, user=request.user)
+    except services.RunRefused as exc:
+        messages.error(request, exc.message)
+        return redirect(access.run)
+    messages.success(
+        request,
+        _(
+            "The run is attached to the assessment as test results (CS-33); the analyser checks it now."
+        ),
+    )
+    return redirect(assessment)

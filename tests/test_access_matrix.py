@@ -348,6 +348,11 @@ def _case(world, name):
         "modeltests:run_progress": ("get", {"run": world["model_test_run"]}, MEMBER_READ),
         # Without an action the control form sends writers back to the run with a message.
         "modeltests:run_control": ("post", {"run": world["model_test_run"]}, WRITER_POST),
+        # Questions and answers: owners and editors (and assigned reviewers), not viewers.
+        "modeltests:run_items": ("get", {"run": world["model_test_run"]}, MEMBER_WRITE),
+        "modeltests:run_export": ("get", {"run": world["model_test_run"]}, MEMBER_WRITE),
+        # The run is not finished: writers are sent back to it with a message.
+        "modeltests:run_attach": ("post", {"run": world["model_test_run"]}, WRITER_POST),
         "notifications:list": ("get", {}, _all(200)),
         "notifications:badge": ("get", {}, _all(200)),
         "notifications:mark_all_read": ("post", {}, _all(302)),
