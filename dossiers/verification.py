@@ -154,10 +154,21 @@ def _check_pdf(data: bytes, roots: list[bytes]) -> _SignedPdf:
         raise _Refused(_("The PDF carries no signature (a draft preview, or a copy)."))
     if len(signatures) != 1:
         raise _Refused(_("The PDF carries more than one signature; a dossier has exactly one."))
+    # Cheap checks first: whether the signature's byte range reaches the end of the file takes
+    # milliseconds, while pyHanko's analysis of what an appended update changed (which this
+    # portal never accepts anyway) took minutes on a large dossier.
+    try:
+        coverage = signatures[0].evaluate_signature_coverage()
+    except Exception as exc:  # a malformed byte range or cross-reference table
+        logger.info("signature coverage check raised %r", exc)
+        raise _Refused(_("The signature could not be validated.")) from None
+    if coverage != SignatureCoverageLevel.ENTIRE_FILE:
+        raise _Refused(_("Content was appended to the file after it was signed."))
     try:
         status = validate_pdf_signature(
             signatures[0],
             ValidationContext(trust_roots=[x509.Certificate.load(der) for der in roots]),
+            skip_diff=True,  # the whole file is signed: there is no later revision to compare
         )
     except Exception as exc:
         logger.info("signature validation raised %r", exc)
@@ -167,7 +178,7 @@ def _check_pdf(data: bytes, roots: list[bytes]) -> _SignedPdf:
     if not status.trusted:
         raise _Refused(_("The signing certificate is not one the portal trusts."))
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE or not status.bottom_line:
-        raise _Refused(_("Something was added to the file after it was signed."))
+        raise _Refused(_("Content was appended to the file after it was signed."))
     try:
         info = reader.trailer["/Info"]
     except KeyError:
