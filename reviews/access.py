@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessments.models import Assessment, Status
-from providers.scope import acts_as_reviewer
+from providers.scope import acts_as_reviewer, scope_of
 
 # Shown on the refusal page: what is refused, why, and what to do instead.
 CONFLICT_OF_INTEREST = gettext_lazy(
@@ -25,6 +25,25 @@ def check_reviewer(request: HttpRequest) -> None:
     """Portal-wide reviewers only (with a token: a review token); everyone else gets 403."""
     if not acts_as_reviewer(request):
         raise PermissionDenied(_("The review area is for reviewers."))
+
+
+def check_review_area(request: HttpRequest) -> None:
+    """The queue, the review page and assigning: reviewers, and administrators in a session
+    (who assign reviews and set due dates without being reviewers themselves)."""
+    if acts_as_reviewer(request):
+        return
+    if request.user.is_authenticated and request.user.is_staff and scope_of(request) is None:
+        return
+    raise PermissionDenied(_("The review area is for reviewers."))
+
+
+def review_area_required(view):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        check_review_area(request)
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def reviewer_required(view):

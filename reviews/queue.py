@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -20,12 +21,32 @@ SORTS = {
 STATUSES = (Status.SUBMITTED, Status.IN_REVIEW, Status.CHANGES_REQUESTED)
 
 
+PAGE_SIZE = 25
+DUE_CHOICES = ("any", "overdue", "week", "none")
+
+
 @dataclass
 class Filters:
     status: str = "open"
     assignee: str = "any"
     overdue: bool = False
     sort: str = "submitted"
+    search: str = ""  # provider (Chinese or English name, credit code) or service name
+    due: str = "any"  # overdue, due within a week, without a due date
+
+    @classmethod
+    def from_query(cls, query) -> Filters:
+        due = query.get("due", "any")
+        if query.get("overdue") == "1":  # the older link form
+            due = "overdue"
+        return cls(
+            status=query.get("status", "open"),
+            assignee=query.get("assignee", "any"),
+            overdue=due == "overdue",
+            sort=query.get("sort", "submitted"),
+            search=query.get("q", "").strip()[:200],
+            due=due if due in DUE_CHOICES else "any",
+        )
 
 
 def queue_for(reviewer: User, filters: Filters) -> QuerySet[Assessment]:
@@ -43,8 +64,21 @@ def queue_for(reviewer: User, filters: Filters) -> QuerySet[Assessment]:
         queryset = queryset.filter(assigned_to=reviewer)
     elif filters.assignee == "unassigned":
         queryset = queryset.filter(assigned_to__isnull=True)
-    if filters.overdue:
+    today = timezone.localdate()
+    if filters.overdue or filters.due == "overdue":
         queryset = queryset.filter(
-            due_date__lt=timezone.localdate(), status__in=(Status.SUBMITTED, Status.IN_REVIEW)
+            due_date__lt=today, status__in=(Status.SUBMITTED, Status.IN_REVIEW)
+        )
+    elif filters.due == "week":
+        queryset = queryset.filter(due_date__gte=today, due_date__lte=today + timedelta(days=7))
+    elif filters.due == "none":
+        queryset = queryset.filter(due_date__isnull=True)
+    if filters.search:
+        term = filters.search
+        queryset = queryset.filter(
+            Q(service__provider__name_zh__icontains=term)
+            | Q(service__provider__name_en__icontains=term)
+            | Q(service__provider__credit_code__iexact=term)
+            | Q(service__name__icontains=term)
         )
     return queryset.order_by(SORTS.get(filters.sort, "submitted_at"), "pk")

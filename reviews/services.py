@@ -435,11 +435,45 @@ def carry_over_verdicts(assessment: Assessment) -> int:
         if r.question_id not in changed
     ]
     AnswerReview.objects.bulk_create(rows)
-    # The reviewer of the previous round takes the resubmission back, if still eligible.
-    if previous.assigned_to_id and not assessment.assigned_to_id:
-        assessment.assigned_to_id = previous.assigned_to_id
-        assessment.save(update_fields=["assigned_to"])
+    # The reviewer of the previous round has it back at once, in review, without claiming it
+    # again, if still eligible (still a reviewer, still active, not since a provider member).
+    reviewer = previous.assigned_to
+    if (
+        reviewer is not None
+        and not assessment.assigned_to_id
+        and reviewer.is_active
+        and reviewer.is_reviewer
+        and not has_conflict(reviewer, assessment)
+    ):
+        assessment.assigned_to = reviewer
+        change_status(assessment, Status.IN_REVIEW, actor=None, fields=("assigned_to",))
+        record(Action.ASSESSMENT_ASSIGNED, obj=assessment, after={"reviewer": reviewer.email})
     return len(rows)
+
+
+def release_conflicting_claims(membership: Membership) -> int:
+    """A reviewer who joins a provider cannot go on reviewing it: the claims they hold on its
+    open assessments are given up (back to the queue, unassigned); returns how many."""
+    open_claims = Assessment.objects.select_for_update().filter(
+        service__provider_id=membership.provider_id,
+        assigned_to_id=membership.user_id,
+        status__in=REVIEWABLE,
+    )
+    count = 0
+    for assessment in open_claims:
+        assessment.assigned_to = None
+        if assessment.status == Status.IN_REVIEW:
+            change_status(assessment, Status.SUBMITTED, actor=None, fields=("assigned_to",))
+        else:
+            assessment.save(update_fields=["assigned_to", "updated_at"])
+        record(
+            Action.ASSESSMENT_ASSIGNED,
+            obj=assessment,
+            before={"reviewer": membership.user.email},
+            after={"reviewer": None},
+        )
+        count += 1
+    return count
 
 
 def provider_comments(assessment: Assessment) -> dict[int, AnswerReview]:

@@ -5,6 +5,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,10 +19,10 @@ from audit.models import Action
 from audit.services import record
 from library.catalogue import get_catalogue
 from reviews import services
-from reviews.access import get_reviewable, reviewer_required
+from reviews.access import get_reviewable, review_area_required, reviewer_required
 from reviews.forms import AssignForm, DecisionForm, VerdictForm
 from reviews.presenters import domain_progress, review_cards
-from reviews.queue import Filters, queue_for
+from reviews.queue import PAGE_SIZE, Filters, queue_for
 
 INLINE_TYPES = (
     "image/png",
@@ -33,16 +34,13 @@ INLINE_TYPES = (
 )
 
 
-@reviewer_required
+@review_area_required
 def index(request: HttpRequest) -> HttpResponse:
-    filters = Filters(
-        status=request.GET.get("status", "open"),
-        assignee=request.GET.get("assignee", "any"),
-        overdue=request.GET.get("overdue") == "1",
-        sort=request.GET.get("sort", "submitted"),
+    filters = Filters.from_query(request.GET)
+    page = Paginator(queue_for(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "reviews/index.html", {"rows": list(page), "page": page, "filters": filters}
     )
-    rows = list(queue_for(request.user, filters)[:200])
-    return render(request, "reviews/index.html", {"rows": rows, "filters": filters})
 
 
 def _page_context(request, assessment, domain_code=None):
@@ -101,7 +99,7 @@ def _scores(assessment):
     return {"self": self_score, "reviewed": reviewed}
 
 
-@reviewer_required
+@review_area_required
 def detail(request: HttpRequest, assessment: UUID) -> HttpResponse:
     obj = get_reviewable(request, assessment)
     context = _page_context(request, obj, request.GET.get("domain"))

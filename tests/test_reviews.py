@@ -253,7 +253,45 @@ def test_the_loop_keeps_unchanged_verdicts_and_marks_changes(in_review, reviewer
     assert (
         kept[clauses[1].pk].verdict == Verdict.NEEDS_REVISION and kept[clauses[1].pk].carried_over
     )
-    assert resubmitted.assigned_to == reviewer
+    # Straight back to the reviewer of the previous round, in review, without a second claim.
+    assert (resubmitted.assigned_to, resubmitted.status) == (reviewer, Status.IN_REVIEW)
+
+
+def test_a_reviewer_who_joins_the_provider_loses_the_claim(in_review, reviewer, admin_user):
+    provider = in_review.service.provider
+    provider.memberships.create(user=reviewer, role=Role.VIEWER)
+    in_review.refresh_from_db()
+    assert (in_review.assigned_to, in_review.status) == (None, Status.SUBMITTED)
+    event = AuditEvent.objects.filter(action=Action.ASSESSMENT_ASSIGNED).first()
+    assert event.before == {"reviewer": reviewer.email} and event.assessment_id == in_review.pk
+
+
+def test_a_resubmission_does_not_go_back_to_a_reviewer_now_in_conflict(in_review, reviewer, editor):
+    services.request_changes(assessment=in_review, reviewer=reviewer, summary="请补充")
+    in_review.service.provider.memberships.create(user=reviewer, role=Role.VIEWER)
+    draft = assessment_services.assessment_revise(assessment=in_review, user=editor)
+    again = assessment_services.assessment_submit(assessment=draft, user=editor)
+    assert (again.assigned_to, again.status) == (None, Status.SUBMITTED)
+
+
+def test_administrators_reach_the_review_area_and_assign(submitted, reviewer, client_for):
+    admin = factories.make_user(email="admin-desk@example.cn", is_staff=True)
+    client = client_for(admin)
+    assert admin.is_reviewer is False
+    assert client.get(reverse("reviews:index")).status_code == 200
+    detail = reverse("reviews:detail", args=[submitted.public_id])
+    page = client.get(detail).content.decode()
+    assert 'action="' + reverse("reviews:assign", args=[submitted.public_id]) in page
+    assert "/claim/" not in page  # administrators assign; only reviewers claim
+    due = timezone.localdate() + timezone.timedelta(days=7)
+    response = client.post(
+        reverse("reviews:assign", args=[submitted.public_id]),
+        {"reviewer": reviewer.pk, "due_date": due.isoformat()},
+    )
+    assert response.status_code == 302
+    submitted.refresh_from_db()
+    assert (submitted.assigned_to, submitted.due_date) == (reviewer, due)
+    assert client.post(reverse("reviews:claim", args=[submitted.public_id])).status_code == 403
 
 
 @pytest.fixture
@@ -436,3 +474,43 @@ def test_an_image_preview_on_the_review_page_is_no_download(service, editor, rev
     )
     assert reviewer_client.get(full).status_code == 200
     assert downloads.count() == 1
+
+
+def test_the_queue_searches_filters_and_pages(
+    reviewer_client, submitted, django_assert_max_num_queries
+):
+    """Thirty submissions: a search finds one by service name, the due-date filter narrows,
+    the second page keeps the filters, and a page costs the same queries as the first."""
+    template = Assessment.objects.get(pk=submitted.pk)
+    today = timezone.localdate()
+    for n in range(30):
+        service = factories.make_service(submitted.service.provider, name=f"队列服务{n:02d}")
+        Assessment.objects.create(
+            service=service,
+            questionnaire=template.questionnaire,
+            status=Status.SUBMITTED,
+            submitted_at=timezone.now(),
+            due_date=today - timezone.timedelta(days=1) if n % 3 == 0 else None,
+            self_score=template.self_score,
+            snapshot=template.snapshot,
+            snapshot_sha256=template.snapshot_sha256,
+        )
+    url = reverse("reviews:index")
+    first = reviewer_client.get(url).content.decode()
+    assert first.count('class="queue-row"') == 25 and "1–25" in first
+    second = reviewer_client.get(url, {"page": 2}).content.decode()
+    assert second.count('class="queue-row"') == 6
+    found = reviewer_client.get(url, {"q": "队列服务07"}).content.decode()
+    assert found.count('class="queue-row"') == 1 and "队列服务07" in found
+    overdue = reviewer_client.get(url, {"due": "overdue"}).content.decode()
+    assert overdue.count('class="queue-row"') == 10
+    no_due = reviewer_client.get(url, {"due": "none"}).content.decode()
+    assert no_due.count('class="queue-row"') == 21  # twenty here and the fixture's
+    searched = reviewer_client.get(url, {"q": "队列服务", "due": "any"}).content.decode()
+    assert searched.count('class="queue-row"') == 25
+    link = re.search(r'href="(\?[^"]*page=2)"', searched).group(1)
+    assert "q=%E9%98%9F%E5%88%97%E6%9C%8D%E5%8A%A1" in link  # page 2 keeps the search
+    rest = reviewer_client.get(url + html.unescape(link)).content.decode()
+    assert rest.count('class="queue-row"') == 5
+    with django_assert_max_num_queries(6):
+        reviewer_client.get(url, {"page": 2, "q": "队列"})
