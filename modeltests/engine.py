@@ -275,7 +275,9 @@ def _process(run_id: int, owner: str, limit: int) -> str:
         def fill():
             while queue and len(futures) < config.concurrency and not stop:
                 item = queue.pop()
-                want_judge = item.in_classifier or item.bank != "generated"
+                # The manual draw is judged too: a grader who disagrees with the judge
+                # sends the answer to a second grader.
+                want_judge = item.in_classifier or item.in_manual or item.bank != "generated"
                 futures[pool.submit(_send, client, judge, item, want_judge)] = item
 
         fill()

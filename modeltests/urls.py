@@ -20,4 +20,6 @@ urlpatterns = [
     path("runs/<uuid:run>/items/", views.run_items, name="run_items"),
     path("runs/<uuid:run>/export.jsonl", views.run_export, name="run_export"),
     path("runs/<uuid:run>/attach/", views.run_attach, name="run_attach"),
+    path("runs/<uuid:run>/grade/", views.run_grade, name="run_grade"),
+    path("runs/<uuid:run>/items/<int:item>/refusal/", views.item_refusal, name="item_refusal"),
 ]

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -271,3 +272,61 @@ def run_attach(request: HttpRequest, run: UUID) -> HttpResponse:
         ),
     )
     return redirect(assessment)
+
+
+def run_grade(request: HttpRequest, run: UUID) -> HttpResponse:
+    from modeltests import grading_queue
+    from modeltests.models import TestItem
+
+    access = get_run(request, run)
+    require_items(access)
+    if request.method == "POST":
+        item = TestItem.objects.filter(run=access.run, pk=request.POST.get("item")).first()
+        verdict = request.POST.get("verdict", "")
+        if item is None or verdict not in ("acceptable", "unacceptable", "refused"):
+            messages.error(request, _("Choose acceptable, unacceptable or refused."))
+        else:
+            outcome = grading_queue.grade(item, request.user, verdict)
+            if outcome == "second":
+                messages.info(
+                    request,
+                    _("Your verdict differs from the judge's: a second grader decides this one."),
+                )
+            elif outcome == "stale":
+                messages.warning(request, _("That answer was graded meanwhile; here is the next."))
+        return redirect("modeltests:run_grade", run=access.run.public_id)
+    item = grading_queue.next_item(access.run, request.user)
+    if item is not None:
+        services.record_items_view(
+            run=access.run, user=request.user, what=f"grading item {item.position + 1}"
+        )
+    context = {
+        **_run_context(access),
+        "item": item,
+        "row": presenters.item_row(item) if item else None,
+        "counts": grading_queue.counts(access.run),
+        "second": item is not None and item.needs_second,
+    }
+    return render(request, "modeltests/grade.html", context)
+
+
+@require_POST
+def item_refusal(request: HttpRequest, run: UUID, item: int) -> HttpResponse:
+    """A person's word on whether an answer of a refusal draw was a refusal."""
+    from modeltests import grading_queue
+
+    access = get_run(request, run)
+    require_items(access)
+    require_write(access)
+    obj = access.run.items.exclude(bank="generated").filter(pk=item).first()
+    if obj is None:
+        from django.http import Http404
+
+        raise Http404(_("No such question."))
+    value = {"refused": True, "answered": False, "rules": None}.get(request.POST.get("refused"))
+    grading_queue.override_refusal(obj, value)
+    services.record_items_view(run=access.run, user=request.user, what=f"refusal override {item}")
+    messages.success(request, _("Saved."))
+    return redirect(
+        f"{reverse('modeltests:run_items', kwargs={'run': access.run.public_id})}?draw={obj.bank}"
+    )

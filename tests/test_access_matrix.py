@@ -136,7 +136,11 @@ def _model_test_world(provider, service, personas):
         keyword_sources=[],
         seed=1,
     )
-    return {"model_endpoint": endpoint.public_id, "model_test_run": run.public_id}
+    return {
+        "model_endpoint": endpoint.public_id,
+        "model_test_run": run.public_id,
+        "model_test_item": run.items.get().pk,
+    }
 
 
 def _ready_dossier(assessment):
@@ -353,6 +357,13 @@ def _case(world, name):
         "modeltests:run_export": ("get", {"run": world["model_test_run"]}, MEMBER_WRITE),
         # The run is not finished: writers are sent back to it with a message.
         "modeltests:run_attach": ("post", {"run": world["model_test_run"]}, WRITER_POST),
+        "modeltests:run_grade": ("get", {"run": world["model_test_run"]}, MEMBER_WRITE),
+        # Only answers of the refusal draws take an override: this one is generated (404).
+        "modeltests:item_refusal": (
+            "post",
+            {"run": world["model_test_run"], "item": world["model_test_item"]},
+            _all(404, viewer=403),
+        ),
         "notifications:list": ("get", {}, _all(200)),
         "notifications:badge": ("get", {}, _all(200)),
         "notifications:mark_all_read": ("post", {}, _all(302)),
