@@ -74,9 +74,32 @@ def _middle_opcodes(old: str, new: str) -> list[tuple[str, str, str]]:
         if len(a) * len(b) > SENTENCE_DIFF_LIMIT:
             return [("replace", old, new)]
     matcher = SequenceMatcher(None, a, b, autojunk=False)
-    return [
+    ops = [
         (op, "".join(a[i1:i2]), "".join(b[j1:j2])) for op, i1, i2, j1, j2 in matcher.get_opcodes()
     ]
+    return _merge_short_matches(ops)
+
+
+def _merge_short_matches(ops: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """A character or two that happens to match between two changes (a 件 or a 的) splits one
+    rewritten phrase into confetti; it is folded into the change around it."""
+    merged: list[tuple[str, str, str]] = []
+    for index, (op, removed, added) in enumerate(ops):
+        inside = 0 < index < len(ops) - 1
+        if (
+            op == "equal"
+            and inside
+            and ops[index - 1][0] != "equal"
+            and ops[index + 1][0] != "equal"
+            and len(removed) <= 2
+        ):
+            op = "replace"
+        if op != "equal" and merged and merged[-1][0] != "equal":
+            _op, old_removed, old_added = merged.pop()
+            removed, added = old_removed + removed, old_added + added
+            op = "replace"
+        merged.append((op, removed, added))
+    return merged
 
 
 def text_diff(old: str, new: str) -> tuple[str, str]:

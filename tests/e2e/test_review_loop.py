@@ -4,6 +4,8 @@ answers, the provider revises one and resubmits, the reviewer sees the change ma
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -18,6 +20,7 @@ from tests import factories
 from tests.e2e.conftest import login
 
 pytestmark = pytest.mark.browser
+SHOTS = Path(__file__).resolve().parents[2] / "shots"
 PASSWORD = "Loop-test-password-2026"
 
 
@@ -55,6 +58,14 @@ def _verdict(page, code, verdict, comment=""):
     with page.expect_response(lambda r: f"/verdicts/{code}/" in r.url) as response:
         card.locator(".verdict-form button").click()
     assert response.value.status == 200, response.value.text()
+
+
+def shoot(page, name: str, selector: str | None = None) -> None:
+    """A screenshot of the viewport (scrolled to `selector`) into shots/ for people to look at."""
+    SHOTS.mkdir(exist_ok=True)
+    if selector:
+        page.locator(selector).scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
 def test_the_review_loop(pages, live_server, world):
@@ -123,6 +134,24 @@ def test_the_review_loop(pages, live_server, world):
         live_server.url + reverse("reviews:detail", args=[draft.public_id]) + f"?domain={domain}"
     )
     expect(review_page.locator(f"#q-{first.code} .badge.text-bg-info")).to_be_visible()
+    # The change beside the previous answer, the added text marked, the earlier comment shown.
+    comparison = review_page.locator(f"#q-{first.code} .comparison")
+    expect(comparison.locator(".diff-new").first).to_contain_text(
+        "已补充 2026 年 11 月人工抽检记录"
+    )
+    expect(comparison.locator(".diff-new ins").first).to_be_visible()
+    expect(comparison.locator(".previous-verdict")).to_contain_text("请补充人工抽检记录")
+    expect(review_page.locator(".changed-answers a")).to_have_count(1)
+    expect(
+        review_page.locator(f".review-domains [data-domain='{domain}'] .domain-changed")
+    ).to_be_visible()
+    shoot(review_page, "review-diff-zh", f"#q-{first.code}")
+    english = pages.new(language="en", base_url=live_server.url)
+    login(english, live_server, reviewer.email, PASSWORD)
+    english.goto(review_page.url)
+    expect(english.locator(f"#q-{first.code} .comparison")).to_contain_text("Previous version")
+    shoot(english, "review-diff-en", f"#q-{first.code}")
+    english.context.close()
     expect(review_page.locator(f"#q-{second.code} .badge.text-bg-info")).to_have_count(0)
     expect(review_page.locator(f"#q-{second.code} .verdict-box")).to_contain_text("请说明复核频率")
     _verdict(review_page, first.code, "a")
@@ -136,6 +165,10 @@ def test_the_review_loop(pages, live_server, world):
     review_page.reload()
     expect(review_page.locator("button[formaction$='/approve/']")).to_be_enabled()
     review_page.locator("#decision-text").fill("材料齐全，同意备案。")
+    # The decision bar stays in view at the bottom of the long page.
+    review_page.evaluate("window.scrollTo(0, 0)")
+    expect(review_page.locator(".decision-bar")).to_be_in_viewport()
+    shoot(review_page, "review-decision-bar-zh")
     # The submission still lacks filing material: the bar counts the blocking checks, the
     # routes list them, and approving needs the confirmation.
     expect(review_page.locator(".decision-bar [data-count=checks]")).to_contain_text("阻止备案")
@@ -176,3 +209,26 @@ def test_the_conflict_of_interest_refusal_and_a_missing_page_explain_themselves(
     assert response.status == 404
     expect(page.locator("h1")).to_have_text("找不到此页面")
     screenshot(page, "error-404-zh")
+
+
+def test_an_administrator_assigns_a_reviewer_with_a_due_date(pages, live_server, world):
+    assessment, editor, reviewer = world
+    assessment_services.assessment_submit(assessment=assessment, user=editor)
+    admin = factories.make_user(email="admin@loop.example.cn", is_staff=True, password=PASSWORD)
+    page = pages.new(base_url=live_server.url)
+    login(page, live_server, admin.email, PASSWORD)
+    page.get_by_role("link", name="审核区").click()
+    page.locator("#f-q").fill("循环助手")
+    page.locator(".queue-filters button").click()
+    expect(page.locator(".queue-row")).to_have_count(1)
+    shoot(page, "review-queue-admin-zh")
+    page.get_by_role("link", name=assessment.service.provider.name_zh).click()
+    expect(page.locator("form[action$='/claim/']")).to_have_count(0)  # admins assign
+    page.locator("#id_reviewer").select_option(str(reviewer.pk))
+    page.locator("#id_due_date").fill("2027-01-15")
+    page.locator("form[action$='/assign/'] button").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.assigned_to) == (Status.IN_REVIEW, reviewer)
+    assert assessment.due_date.isoformat() == "2027-01-15"
+    expect(page.locator(".page-title")).to_contain_text("2027-01-15")
