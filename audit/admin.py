@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import json
 from datetime import UTC
+from functools import lru_cache
 
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
@@ -13,8 +15,10 @@ from django.http import HttpRequest, HttpResponseBadRequest, StreamingHttpRespon
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from audit.models import AuditEvent
+from assessments.models import Status
+from audit.models import Action, AuditEvent
 
 # A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -38,16 +42,51 @@ def _json(value) -> str:
     return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+@lru_cache(maxsize=1)
+def _model_names() -> dict[str, object]:
+    """model_name → verbose name (lazy, so in the page's language), for the object column."""
+    return {model._meta.model_name: model._meta.verbose_name for model in apps.get_models()}
+
+
+def object_label(event: AuditEvent) -> str:
+    """What kind of object, as people call it: 备案材料包, not `filingpackage`."""
+    if not event.object_type:
+        return ""
+    return str(_model_names().get(event.object_type, event.object_type))
+
+
+def summary_label(event: AuditEvent) -> str:
+    """The summary in words: a status change by its two status labels (审核中 → 已批准), not
+    their codes; other summaries as written."""
+    if event.action == Action.ASSESSMENT_STATUS_CHANGED:
+        before = (event.before or {}).get("status") if isinstance(event.before, dict) else None
+        after = (event.after or {}).get("status") if isinstance(event.after, dict) else None
+        if before in Status.values and after in Status.values:
+            return f"{Status(before).label} → {Status(after).label}"
+    return event.summary
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["id", "occurred_at", "action", "actor_email", "object_type", "summary", "ip"]
+    # No client address and no raw codes in the list: it has to fit the screen and be read.
+    list_display = ["id", "occurred_at", "action", "actor_email", "object_column", "summary_column"]
     list_display_links = ["id", "occurred_at"]
     list_filter = ["action", "occurred_at"]
+    list_per_page = 50
     search_fields = ["actor_email", "object_id", "summary"]
     date_hierarchy = "occurred_at"
     readonly_fields = [field.name for field in AuditEvent._meta.fields]
     show_full_result_count = False  # counting a long log on every page costs a full scan
     actions = None  # no bulk actions, in particular no "delete selected"
+
+    @admin.display(description=_lazy("object"))
+    def object_column(self, event: AuditEvent) -> str:
+        return object_label(event)
+
+    @admin.display(description=_lazy("summary"))
+    def summary_column(self, event: AuditEvent) -> str:
+        text = summary_label(event)
+        return text if len(text) <= 80 else text[:79] + "…"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -717,3 +717,26 @@ def test_the_admin_shows_events_read_only(admin_user, client_for, owner):
     )
     assert AuditEvent.objects.filter(pk=event.pk).exists()
     assert response.status_code in (200, 302)
+
+
+def test_the_admin_list_shows_labels_not_codes(
+    admin_user, client_for, owner, provider, django_assert_max_num_queries
+):
+    record(
+        Action.ASSESSMENT_STATUS_CHANGED,
+        actor=owner,
+        summary="in_review → approved",
+        before={"status": "in_review"},
+        after={"status": "approved"},
+    )
+    record(Action.PROVIDER_CHANGED, actor=owner, obj=provider)
+    client = client_for(admin_user)
+    url = reverse("admin:audit_auditevent_changelist")
+    page = client.get(url).content.decode()
+    rows = page.split('id="result_list"')[1].split("</table>")[0]
+    assert "审核中 → 已通过" in rows and "in_review" not in rows
+    assert f'<td class="field-object_column">{provider._meta.verbose_name}</td>' in rows
+    assert ">provider<" not in rows
+    assert "client address" not in rows and "127.0.0.1" not in rows
+    with django_assert_max_num_queries(8):
+        client.get(url)
