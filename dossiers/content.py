@@ -39,9 +39,41 @@ from reviews.models import AnswerReview
 
 # Questions whose answers belong in the "basic information" part (filing application form,
 # filing-practice.md §2.1), shown when the questionnaire has them and they are answered.
-FORM_MODEL_QUESTIONS = ("SCOPE-03", "SCOPE-14", "SCOPE-11")
-FORM_SERVICE_QUESTIONS = ("SCOPE-10", "SCOPE-02", "SCOPE-09", "SCOPE-13")
-FORM_CORPUS_QUESTIONS = ("IS-02", "TD-05", "TD-14", "TD-01", "AN-03", "TD-15")
+# FD-…: the filing-details questions of questionnaire v2 (the model name FD-01 first, the
+# same name the filing form and the report print).
+FORM_MODEL_QUESTIONS = (
+    "FD-01",
+    "FD-02",
+    "FD-03",
+    "FD-04",
+    "FD-05",
+    "SCOPE-03",
+    "SCOPE-14",
+    "SCOPE-11",
+)
+FORM_SERVICE_QUESTIONS = (
+    "SCOPE-10",
+    "SCOPE-02",
+    "SCOPE-09",
+    "SCOPE-13",
+    "FD-11",
+    "FD-12",
+    "FD-09",
+    "FD-10",
+    "FD-13",
+    "FD-14",
+)
+FORM_CORPUS_QUESTIONS = (
+    "IS-02",
+    "FD-06",
+    "TD-05",
+    "TD-14",
+    "TD-01",
+    "FD-07",
+    "FD-08",
+    "AN-03",
+    "TD-15",
+)
 RISK_BANKS = ("keyword_list", "test_bank_generated", "test_bank_refuse")
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from filing.blocks import Doc
 from filing.checks import FORM_FUNCTIONS, corpus_sampling_summary, form_functions
+from filing.checks.report import MEASURE_DOMAINS
 from filing.facts import FilingFacts
 from library.catalogue import Catalogue
 
@@ -129,6 +130,27 @@ def _note(facts: FilingFacts, code: str) -> str:
     return answer.note.strip() if answer and answer.note else ""
 
 
+def _said(facts: FilingFacts, code: str, default: str = TODO) -> str:
+    """A free-text, number or date answer as written (the filing-details questions FD-…)."""
+    value = facts.value(code)
+    if value is None or value == "":
+        return default
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _num(value)
+    return str(value).strip() or default
+
+
+def model_name(facts: FilingFacts) -> str:
+    """The model name declared on the filing form (FD-01): one name in every document. It is
+    not the service name (filing-practice §2.1: 模型名称 should reflect the function)."""
+    return _said(facts, "FD-01")
+
+
+def model_name_and_version(facts: FilingFacts) -> str:
+    name, version = model_name(facts), _said(facts, "FD-02", "")
+    return f"{name}（版本 {version}）" if version and name != TODO else name
+
+
 # --- the application form -------------------------------------------------------------------
 
 
@@ -153,9 +175,12 @@ def application_form(facts: FilingFacts, catalogue: Catalogue | None = None) -> 
     doc.table(
         ("字段", "填写内容"),
         [
-            ("模型名称", s.get("name") or TODO),
+            ("模型名称", model_name(facts)),
+            ("服务名称", s.get("name") or TODO),
             ("单位全称（与营业执照一致）", p.get("name_zh") or TODO),
             ("统一社会信用代码", p.get("credit_code") or TODO),
+            ("单位性质", _said(facts, "FD-13")),
+            ("上级单位或母公司", _said(facts, "FD-14")),
             ("注册地址", p.get("address") or TODO),
             ("法定代表人", p.get("legal_representative") or TODO),
             ("安全评估负责人", p.get("security_lead") or TODO),
@@ -181,17 +206,24 @@ def application_form(facts: FilingFacts, catalogue: Catalogue | None = None) -> 
                 f"是：{base}（备案号 {number}）" if uses_filed else ("否" if not base else TODO),
             ),
             ("所用或调用的全部模型", facts.value("SCOPE-14") or "—"),
+            ("模型版本", _said(facts, "FD-02")),
+            ("参数规模", _said(facts, "FD-03")),
+            ("模型架构与训练框架", _said(facts, "FD-04")),
+            ("模型许可情况", _said(facts, "FD-05")),
             ("训练语料数量（词元）", _num(facts.value("IS-02")) or TODO),
             ("训练语料规模（按抽检表）", _num(sampling.get("corpus_size")) or TODO),
+            ("各类型语料规模", _said(facts, "FD-06")),
             (
-                "各来源类别的语料规模",
-                "；".join(f"{k} {v}" for k, v in by_type.items()) if by_type else TODO,
+                "训练语料来源（开源 / 自采 / 商业）",
+                "；".join(f"{k} {_num(v)}" for k, v in by_type.items()) if by_type else TODO,
             ),
             (
                 "境外开源语料占比",
                 _pct(facts.value("TD-05")) if facts.value("TD-05") is not None else TODO,
             ),
             ("是否开展语料标注", _yes(facts.value("SCOPE-07"))),
+            ("语料标注数量", _annotation_volume(facts)),
+            ("标注人员情况", _said(facts, "FD-08") if facts.value("SCOPE-07") else "不涉及"),
             (
                 "标注内容人工核验比例",
                 _pct(facts.value("AN-03")) if facts.value("AN-03") is not None else TODO,
@@ -229,7 +261,8 @@ def application_form(facts: FilingFacts, catalogue: Catalogue | None = None) -> 
                 "服务方式",
                 "、".join(CHANNELS.get(c, c) for c in profile.get("channels") or []) or TODO,
             ),
-            ("访问地址 / 应用名称", TODO),
+            ("访问地址 / 应用名称", _said(facts, "FD-11")),
+            ("应用场景与目标用户", _said(facts, "FD-12")),
             ("服务对象", AUDIENCES.get(profile.get("audience"), TODO)),
             ("是否允许未成年人使用", _yes(profile.get("minors_allowed"))),
             (
@@ -241,8 +274,8 @@ def application_form(facts: FilingFacts, catalogue: Catalogue | None = None) -> 
                 )
                 or TODO,
             ),
-            ("推理算力与服务能力（并发）", TODO),
-            ("第三方云平台或服务器", TODO),
+            ("推理算力与服务能力（并发）", _said(facts, "FD-09")),
+            ("自建或第三方云平台、服务器", _said(facts, "FD-10")),
             ("算法备案情况", s.get("algorithm_filing_number") or "尚未取得算法备案编号"),
             ("输入输出内容安全过滤", _yes(facts.value("CS-01"))),
             ("生成内容标识", _yes(facts.value("LB-01"))),
@@ -267,6 +300,13 @@ def application_form(facts: FilingFacts, catalogue: Catalogue | None = None) -> 
     )
     doc.para(f"{p.get('name_zh') or TODO}（盖章）")
     return doc
+
+
+def _annotation_volume(facts: FilingFacts) -> str:
+    if facts.value("SCOPE-07") is False:
+        return "不涉及"
+    volume = _said(facts, "FD-07")
+    return f"{volume} 条（文本、图片标注单位）" if volume != TODO else TODO
 
 
 # --- the assessment report ------------------------------------------------------------------
@@ -306,6 +346,7 @@ def _chapter_subject(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
             ("服务提供者", p.get("name_zh") or TODO),
             ("统一社会信用代码", p.get("credit_code") or TODO),
             ("服务名称", s.get("name") or TODO),
+            ("模型名称及版本", model_name_and_version(facts)),
             ("服务简介", s.get("description") or "—"),
             ("主要功能", "、".join(zh for zh, _en in form_functions(facts)) or TODO),
             (
@@ -346,7 +387,8 @@ def _chapter_method(doc, facts: FilingFacts, catalogue: Catalogue, basis: str) -
             ("依据标准", basis),
             ("评估工作整体负责人", p.get("security_lead") or TODO),
             ("合法性评估负责人", p.get("legality_lead") or TODO),
-            ("评估完成日期", facts.value("AF-07") or TODO),
+            ("评估团队", _said(facts, "FD-15")),
+            ("评估期间", f"{_said(facts, 'FD-16')} 至 {facts.value('AF-07') or TODO}"),
         ],
         widths=(4, 12),
     )
@@ -424,7 +466,27 @@ def _chapter_corpus(doc, facts: FilingFacts) -> None:
                 for r in figures["per_source"]
             ],
         )
-    doc.heading("3.4 语料来源、个人信息与知识产权", 2)
+    doc.heading("3.4 语料规模与标注情况", 2)
+    by_type = figures.get("size_by_type") or {}
+    doc.table(
+        ("事项", "情况"),
+        [
+            ("训练语料数量（词元）", _num(facts.value("IS-02")) or TODO),
+            ("各类型语料规模", _said(facts, "FD-06")),
+            (
+                "按来源划分（开源 / 自采 / 商业，据语料抽检表）",
+                "；".join(f"{k} {_num(v)}" for k, v in by_type.items()) if by_type else TODO,
+            ),
+            ("语料标注数量", _annotation_volume(facts)),
+            ("标注人员情况", _said(facts, "FD-08") if facts.value("SCOPE-07") else "不涉及"),
+            (
+                "标注规则",
+                "见附件3《语料标注规则》" if facts.value("SCOPE-07") else "不涉及（见附件3说明）",
+            ),
+        ],
+        widths=(8, 8),
+    )
+    doc.heading("3.5 语料来源、个人信息与知识产权", 2)
     doc.table(
         ("事项", "情况"),
         [
@@ -471,6 +533,9 @@ def _chapter_model(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
         _analysis_checks(facts, "test_results"),
         summary,
     )
+    if figures:
+        doc.para("各次抽检结果（人工、关键词、分类模型抽检分别统计）：", bold=True)
+        doc.table(("题库", "抽检方式", "题数", "结果", "要求"), draw_rows(figures))
     doc.heading("4.4 准确性、可靠性与其他模型安全要求", 2)
     rows = []
     for code in ("CS-04", "CS-05", "CS-06", "CS-07", "CS-12", "LC-02"):
@@ -482,15 +547,36 @@ def _chapter_model(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
     doc.table(("条款", "要求", "结果"), rows, widths=(3.5, 10, 2.5))
 
 
-MEASURE_DOMAINS = (
-    "personal_information",
-    "labelling",
-    "minors",
-    "complaints",
-    "transparency",
-    "incidents",
-    "lifecycle",
-)
+DRAW_NAMES = {"manual": "人工抽检", "keyword": "关键词抽检", "classifier": "分类模型抽检"}
+BANK_NAMES = {"generated": "生成内容", "refuse": "应拒答", "non_refuse": "非拒答"}
+DRAW_RULES = {
+    "generated": "≥ 1000 题，合格率 ≥ 90%",
+    "refuse": "≥ 300 题，拒答率 ≥ 95%",
+    "non_refuse": "≥ 300 题，拒答率 ≤ 5%",
+}
+
+
+def draw_rows(figures: Mapping[str, Any]) -> list[list[str]]:
+    """One row per draw of the CS-33 results (TC260-003 9.3 b)–d), 9.4 b)–c)): the three
+    generated-content draws apart, never pooled."""
+    rows = []
+    for d in figures.get("draws") or []:
+        bank = d.get("bank")
+        method = DRAW_NAMES.get(d.get("method") or "", "未标明")
+        if bank == "generated":
+            result = f"合格 {_num(d.get('passed'))} 题，合格率 {_pct(d.get('pass_rate'))}"
+        else:
+            result = f"拒答 {_num(d.get('refused'))} 题，拒答率 {_pct(d.get('refusal_rate'))}"
+        rows.append(
+            [
+                BANK_NAMES.get(bank, str(bank)),
+                method,
+                _num(d.get("tested")),
+                result,
+                DRAW_RULES.get(bank, ""),
+            ]
+        )
+    return rows
 
 
 def _chapter_measures(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
@@ -528,6 +614,68 @@ def _chapter_measures(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
             f"标识样例核验：共 {labels.get('files_checked', 0)} 个文件，"
             f"{labels.get('files_passed', 0)} 个通过（格式：{label_formats(labels)}）。",
         )
+    # Reports that list measures without describing them are the most common reason for
+    # return (filing-practice §5 R5, R6): each measure with what the provider says it does.
+    doc.heading("5.4 各项措施的具体做法", 2)
+    for number, code in enumerate(
+        (c for c in MEASURE_DOMAINS if catalogue.domain(c) is not None), start=1
+    ):
+        domain = catalogue.domain(code)
+        measures = measure_rows(facts, catalogue, code)
+        if not measures:
+            continue
+        doc.heading(f"5.4.{number} {domain.title_zh}", 3)
+        doc.table(("措施", "结果", "具体做法"), measures, widths=(6, 2, 8))
+
+
+UNDESCRIBED = "（未说明具体做法）"
+
+
+def _result_label(facts: FilingFacts, catalogue: Catalogue, code: str) -> str:
+    value = facts.value(code)
+    kind = facts.kinds.get(code)
+    if value is None:
+        return "未作答"
+    if kind == "clause":
+        return CLAUSE_RESULT.get(value, str(value))
+    if kind == "yes_no":
+        return _yes(value)
+    if kind in ("single_choice", "multiple_choice"):
+        return _choice(catalogue, code, value)
+    return _said(facts, code)
+
+
+def measure_rows(facts: FilingFacts, catalogue: Catalogue, domain_code: str) -> list[list[str]]:
+    """(measure, result, what is done) for each applicable question of a measures domain."""
+    domain = catalogue.domain(domain_code)
+    rows = []
+    for q in domain.questions if domain else ():
+        if q.code not in facts.applicable or q.kind == "evidence":
+            continue
+        answer = facts.answer(q.code)
+        _ref, text = clause_reference(catalogue, q.code)
+        parts = []
+        if answer is not None:
+            parts = [answer.note]
+            if answer.value == "na":
+                parts = [answer.na_reason and f"不适用理由：{answer.na_reason}"]
+            elif answer.value in (False, "not_conform"):
+                parts += [
+                    answer.measures_taken and f"已采取措施：{answer.measures_taken}",
+                    answer.remediation_plan and f"整改计划：{answer.remediation_plan}",
+                ]
+        described = _join(x for x in parts if x)
+        files = [e.name for e in facts.files(q.code)]
+        if files:
+            described = _join((described, "证明材料：" + "、".join(files)))
+        rows.append(
+            [
+                f"{text}（{q.code}）",
+                _result_label(facts, catalogue, q.code),
+                described or UNDESCRIBED,
+            ]
+        )
+    return rows
 
 
 def _chapter_banks(doc, facts: FilingFacts) -> None:
@@ -554,7 +702,10 @@ def _chapter_banks(doc, facts: FilingFacts) -> None:
     }
     for kind, f in banks.items():
         if f:
-            parts.append(f"{names[kind]} {f.get('total', 0)} 题，覆盖 {f.get('covered', 0)} 项")
+            parts.append(
+                f"{names[kind]} {f.get('total', 0)} 题，覆盖 {f.get('covered', 0)} 项，"
+                f"最近更新 {f.get('latest_update') or '未注明'}"
+            )
     summary = (
         "；".join(parts) + "。"
         if parts
@@ -658,17 +809,23 @@ def _chapter_conclusion(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
                 f"{code}：{answer.remediation_plan or answer.measures_taken or answer.note}"
             )
     score = facts.self_score or {}
-    conclusion = {
-        "conforms": "全部符合要求",
-        "partially_conforms": "部分符合要求",
-        "does_not_conform": "全部不符合要求",
-    }.get(score.get("conclusion"), "尚未形成结论")
     unanswered = f"，未作答 {results['未作答']} 条" if results["未作答"] else ""
     doc.para(
         f"逐条结果（第7章）：符合 {results['符合']} 条，不符合 {results['不符合']} 条，"
         f"不适用 {results['不适用']} 条{unanswered}。"
-        f"总体结论：{conclusion}。自评得分：{score.get('overall', '—')}。",
+        f"总体结论：{overall_conclusion(facts, catalogue)}。",
     )
+    doc.para(
+        "结论按 TC260-003 9.1 d) 得出：“应”条款全部符合或不适用的为全部符合要求，部分不符合的为"
+        "部分符合要求，全部不符合的为全部不符合要求；“宜”“不宜”条款为推荐性要求，不影响结论。"
+    )
+    recommendation = _choice(catalogue, "FD-17", facts.value("FD-17"))
+    doc.para(f"上线建议：{recommendation}。")
+    if score.get("overall") is not None:
+        doc.para(
+            f"门户自评分：{score.get('overall')}（门户按问卷权重计算的参考分，"
+            "不是 TC260-003 规定的评估结论）。"
+        )
     doc.heading("8.1 主要剩余风险及整改安排", 2)
     doc.bullets(open_items or ["无不符合项。"])
     doc.heading("8.2 上线后风险预判与应对", 2)
@@ -679,10 +836,45 @@ def _chapter_conclusion(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
     )
 
 
+def overall_conclusion(facts: FilingFacts, catalogue: Catalogue) -> str:
+    """TC260-003 9.1 d): all mandatory clauses 符合 or 不适用 -> 全部符合要求; none 符合 and some
+    不符合 -> 全部不符合要求; otherwise 部分符合要求. Recommended (宜/不宜, advisory) clauses do not
+    count (note 2). While a mandatory clause is unanswered there is no conclusion yet."""
+    clauses = [q for q in catalogue.questions if q.kind == "clause"]
+    # clause_rows has one row per clause question, in this order.
+    rows = clause_rows(facts, catalogue)
+    results = Counter(row[2] for q, row in zip(clauses, rows, strict=True) if not q.advisory)
+    if results["未作答"]:
+        return f"尚未形成结论（{results['未作答']} 条“应”条款未作答）"
+    if not results["不符合"]:
+        return "全部符合要求"
+    if not results["符合"]:
+        return "全部不符合要求"
+    return "部分符合要求"
+
+
 def _chapter_signatures(doc, facts: FilingFacts) -> None:
     p = facts.provider
     doc.heading(REPORT_CHAPTERS[8])
     doc.para("本报告内容真实、准确、完整。")
+    doc.para(
+        "依 TC260-003 9.1 e)，自行评估的报告由单位法定代表人、评估工作整体负责人（主要负责人或"
+        "网络安全负责人）和合法性评估负责人（主要负责人或法务负责人）共同签字。"
+    )
+    legal = p.get("legal_representative")
+    held = [
+        role
+        for role, name in (
+            ("评估工作整体负责人", p.get("security_lead")),
+            ("合法性评估负责人", p.get("legality_lead")),
+        )
+        if legal and name == legal
+    ]
+    if held:
+        doc.para(
+            f"法定代表人{legal}同时担任{'、'.join(held)}，依 9.1 e) 注3 一并签字，"
+            "并随本报告附兼任情况说明。"
+        )
     doc.table(
         ("角色", "姓名", "签字", "日期"),
         [
@@ -694,6 +886,43 @@ def _chapter_signatures(doc, facts: FilingFacts) -> None:
         widths=(5, 4, 4, 3),
     )
     doc.para(f"{p.get('name_zh') or TODO}（盖章）")
+
+
+def called_model_statement(facts: FilingFacts) -> Doc:
+    """调用已备案大模型情况说明 of the registration package (filing-practice §2.2 模型来源 and
+    §9.2 item 1): the provider's own statement (FD-19), the models on record and the proof."""
+    p, s = facts.provider, facts.service
+    doc = Doc("调用已备案大模型情况说明")
+    doc.heading_title("调用已备案大模型情况说明")
+    doc.table(
+        ("项目", "内容"),
+        [
+            ("服务提供者", p.get("name_zh") or TODO),
+            ("服务名称", s.get("name") or TODO),
+            ("所调用的模型", s.get("foundation_model_name") or TODO),
+            ("模型备案号（或上线编号）", s.get("foundation_model_filing_number") or TODO),
+            ("使用或调用的全部模型", _said(facts, "SCOPE-14")),
+            ("应用场景与目标用户", _said(facts, "FD-12")),
+        ],
+        widths=(5, 11),
+    )
+    doc.heading("一、调用情况说明", 2)
+    doc.para(_said(facts, "FD-19"))
+    doc.heading("二、与模型提供方的协议及证明材料", 2)
+    files = [e.name for e in facts.files("FD-19", "SCOPE-14", "LC-01")]
+    doc.bullets(files or ["（待上传：调用合同、授权书或控制台截图，以及厂商公示备案号的截图）"])
+    doc.para(
+        "本单位承诺：本服务仅调用上述已备案模型，未对其进行训练、微调或蒸馏；"
+        "所述情况真实、准确、完整。"
+    )
+    doc.table(
+        ("签字人", "姓名", "签字", "日期"),
+        [("法定代表人", p.get("legal_representative") or TODO, "", "")],
+        widths=(4, 4, 4, 4),
+        row_height=1.5,
+    )
+    doc.para(f"{p.get('name_zh') or TODO}（盖章）")
+    return doc
 
 
 def not_involved_page(facts: FilingFacts, reason: str) -> Doc:

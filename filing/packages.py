@@ -52,7 +52,8 @@ PACKAGE_ROUTES = tuple(ROUTE_LABELS)
 ANNEX_SOURCES = ("CS-18", "CS-23", "CS-30", "CS-31")
 AGREEMENT = (("附件2.1-服务协议", ("TR-06",)), ("附件2.2-隐私政策", ("PI-Q04",)))
 ANNOTATION = ("AN-01",)
-CALLED_MODEL = ("SCOPE-14", "LC-01", "SCOPE-03")
+CALLED_MODEL = ("FD-19", "SCOPE-14", "LC-01", "SCOPE-03")
+CONTENT_RULES = ("FD-18",)
 _TEST_ACCOUNT = re.compile(r"测试账号|测试帐号|test[\s_\-]*accounts?", re.IGNORECASE)
 _UNSAFE = re.compile(r"[^\w.\-\u3000-\u9fff]+")
 
@@ -237,24 +238,31 @@ def _gai_filing(b: _Builder) -> None:
 
 
 def _gai_registration(b: _Builder) -> None:
-    b.folder(
-        "01-调用已备案模型情况说明及证明材料",
-        b.evidence(*CALLED_MODEL),
-        "尚未上传所调用已备案模型的证明材料（合同、授权或控制台截图；问题 SCOPE-14 / LC-01）。",
-    )
+    """filing-practice §9.2: 登记表 (provincial blank), 1 called-model statement and proof,
+    2 agreements, 3 content-security management rules, 4 keywords, 5 test questions, 7 other."""
+    folder = "01-调用已备案模型情况说明及证明材料"
+    b.document(f"{folder}/调用已备案大模型情况说明", documents.called_model_statement(b.facts))
+    if not b.copy(folder, b.evidence(*CALLED_MODEL)):
+        b.todo.append(
+            f"{folder}：尚未上传与模型提供方的协议（合同、授权或控制台截图；问题 FD-19）。"
+        )
     folder = "02-产品服务协议"
     copied = sum(b.copy(folder, b.evidence(*codes), stem) for stem, codes in AGREEMENT)
     if not copied:
         missing = "尚未上传产品服务协议和隐私保护政策（问题 TR-06 / PI-Q04）。"
         b.add(f"{folder}/{README_NAME}", _text(missing))
         b.todo.append(f"{folder}：{missing}")
-    b.add("03-拦截关键词库.xlsx", _bytes(annexes.annex4_for(b.facts)))
-    b.add("04-评估测试题.xlsx", _bytes(annexes.annex5_for(b.facts)))
-    b.further("05-其他")
+    b.folder(
+        "03-内容安全管理制度",
+        b.evidence(*CONTENT_RULES),
+        "尚未上传内容安全管理制度（问题 FD-18）。",
+    )
+    b.add("04-拦截关键词库.xlsx", _bytes(annexes.annex4_for(b.facts)))
+    b.add("05-评估测试题.xlsx", _bytes(annexes.annex5_for(b.facts)))
+    b.further("06-其他")
     b.todo += [
         "登记表（调用已备案大模型上线备案表，属地网信办空白模板）。",
-        "调用已备案大模型情况说明（模型名称、备案单位、备案号、调用与部署方式、应用场景）。",
-        "内容安全管理制度。",
+        "调用已备案大模型情况说明：法定代表人签字和单位盖章后的扫描件。",
         "测试通道（测试账号及 API 接口）文件：如被要求，单独提交。",
     ]
 
@@ -281,7 +289,7 @@ def _algorithm_filing(b: _Builder) -> None:
         _text(
             "\n".join(
                 [
-                    "算法类别：生成合成类（深度合成）",
+                    f"算法类别：{algorithm.algorithm_type(b.facts)}",
                     f"服务名称：{s.get('name', '')}",
                     f"模态：{'、'.join(profile.get('modalities') or [])}",
                     f"基础模型：{s.get('foundation_model_name') or ''}",

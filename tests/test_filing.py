@@ -92,6 +92,7 @@ def make(
     profile=None,
     routes=(),
     kinds=None,
+    domains=None,
     applicable=(),
     texts=(),
 ) -> FilingFacts:
@@ -106,6 +107,7 @@ def make(
         evidence=tuple(evidence),
         routes=tuple(routes),
         kinds=kinds or {},
+        domains=domains or {},
         texts=tuple(texts),
         today=TODAY,
     )
@@ -174,6 +176,11 @@ CASES = {
     ),
     "FORM-06": (make(), make(profile={"channels": ["api"]}), "warn"),
     "FORM-07": (make(), make(provider={"security_lead": ""}), "block"),
+    "FORM-08": (
+        make(A("FD-01", "星辰写作大模型"), A("FD-02", "v1")),
+        make(A("FD-01", "星辰写作大模型"), applicable=("FD-02",)),
+        "warn",
+    ),
     "REPORT-01": (
         make(A("TD-02", "conform", note="有评估记录"), kinds={"TD-02": "clause"}),
         make(A("TD-02", "na"), kinds={"TD-02": "clause"}),
@@ -278,6 +285,15 @@ CASES = {
         make(evidence=[E("CS-33", "test_results", figures={"generated": {"empty_answers": 2}})]),
         "warn",
     ),
+    "REPORT-07": (
+        make(
+            A("CP-02", True, note="首页底部设投诉入口"),
+            kinds={"CP-02": "yes_no"},
+            domains={"CP-02": "complaints"},
+        ),
+        make(A("CP-02", True), kinds={"CP-02": "yes_no"}, domains={"CP-02": "complaints"}),
+        "warn",
+    ),
     "TB-06": (
         make(
             evidence=[
@@ -353,6 +369,37 @@ def test_check_fails(code):
     result = SPECS[code].run(failing)
     assert result is not None and result.status == status, result
     assert result.why_zh and result.why_en and result.fix_zh and result.fix_en
+
+
+def test_registration_needs_the_content_rules_and_the_called_model_statement():
+    """filing-practice §9.2 items 1 and 3: PKG-03 blocks the registration package without them,
+    also on a questionnaire version that does not ask for them."""
+    from filing.checks.package import completeness
+
+    statement = A("FD-19", "调用乙大模型（备案号 Beijing-Yi-202401010001）")
+    full = make(
+        statement,
+        evidence=[E("FD-18"), E("FD-19"), E("TR-06"), E("PI-Q04"), E("CS-18"), E("CS-23")],
+        routes=("gai_registration",),
+    )
+    assert completeness(full).status == "pass"
+    no_rules = make(
+        statement,
+        evidence=[E("FD-19"), E("TR-06"), E("PI-Q04"), E("CS-18"), E("CS-23")],
+        routes=("gai_registration",),
+    )
+    result = completeness(no_rules)
+    assert result.status == "block" and "内容安全管理制度" in result.why_zh
+    no_statement = make(
+        evidence=[E("FD-18"), E("FD-19"), E("TR-06"), E("PI-Q04"), E("CS-18"), E("CS-23")],
+        routes=("gai_registration",),
+        applicable=("FD-19",),
+    )
+    result = completeness(no_statement)
+    assert result.status == "block" and "调用已备案模型情况说明" in result.why_zh
+    older = make(evidence=[E("TR-06"), E("PI-Q04")], routes=("gai_registration",))
+    result = completeness(older)
+    assert result.status == "block" and "新建评估" in result.why_zh
 
 
 def test_a_check_without_data_returns_nothing():

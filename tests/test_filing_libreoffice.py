@@ -35,7 +35,7 @@ OFFICE = (".docx", ".xlsx")
 # The files each route's package must hold at least (names without the draft prefix).
 MINIMUM = {
     "gai_filing": ("01-*.docx", "02-*.docx", "05-*.xlsx", "06-*.xlsx"),
-    "gai_registration": ("03-*.xlsx", "04-*.xlsx"),
+    "gai_registration": ("调用已备案大模型情况说明.docx", "04-*.xlsx", "05-*.xlsx"),
     "algorithm_filing": (
         "算法备案承诺书.docx",
         "落实算法安全主体责任基本情况.docx",

@@ -119,21 +119,37 @@ def test_word_and_pdf_carry_the_same_headings_and_tables(draft, unblocked):
 
 
 def test_registration_layout(draft, unblocked):
-    facts = make_facts(["gai_registration"], evidence_set())
+    statement = "通过 API 调用甲公司的乙大模型（备案号 Beijing-Yi-202401010001），用于客服问答。"
+    evidence = [
+        *evidence_set(),
+        stored("FD-18", "内容安全管理制度.pdf"),
+        stored("FD-19", "模型调用协议.pdf"),
+    ]
+    facts = make_facts(["gai_registration"], evidence, answers=[AnswerFact("FD-19", statement)])
     zf = unzip(packages.route_package(draft, "gai_registration", facts=facts).data)
     assert zf.namelist() == [
+        "01-调用已备案模型情况说明及证明材料/调用已备案大模型情况说明.docx",
+        "01-调用已备案模型情况说明及证明材料/调用已备案大模型情况说明.pdf",
         "01-调用已备案模型情况说明及证明材料/SCOPE-14-调用合同.pdf",
+        "01-调用已备案模型情况说明及证明材料/FD-19-模型调用协议.pdf",
         "02-产品服务协议/附件2.1-服务协议-TR-06-服务协议.pdf",
         "02-产品服务协议/附件2.2-隐私政策-PI-Q04-隐私政策.pdf",
-        "03-拦截关键词库.xlsx",
-        "04-评估测试题.xlsx",
-        "05-其他/AN-01-标注规则.docx",
-        "05-其他/SCOPE-01-营业执照.pdf",
+        "03-内容安全管理制度/FD-18-内容安全管理制度.pdf",
+        "04-拦截关键词库.xlsx",
+        "05-评估测试题.xlsx",
+        "06-其他/AN-01-标注规则.docx",
+        "06-其他/SCOPE-01-营业执照.pdf",
         "待补充.txt",
         "00-材料清单.pdf",
         "manifest.json",
     ]
-    assert "登记表" in zf.read("待补充.txt").decode()
+    todo = zf.read("待补充.txt").decode()
+    assert "登记表" in todo and "内容安全管理制度" not in todo
+    from docx import Document
+
+    word = Document(io.BytesIO(zf.read(zf.namelist()[0])))
+    text = "\n".join(p.text for p in word.paragraphs)
+    assert statement in text and "模型调用协议.pdf" in text
 
 
 def test_algorithm_filing_layout(draft, unblocked):

@@ -129,7 +129,7 @@ def analyse_content_labels(
     source: Source,
     *,
     filename: str,
-    thresholds: dict[str, Any] | None = None,  # unused: the checks count files
+    thresholds: dict[str, Any] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     expected_uscc: str | None = None,
 ) -> AnalyserResult:
@@ -163,8 +163,44 @@ def analyse_content_labels(
             "The archive holds no sample file of a supported format.",
         )
     result.figures = _figures(files, skipped)
-    result.checks = _checks(files, expected_uscc)
+    result.checks = _checks(files, expected_uscc) + _declared(files, thresholds or {})
     return result
+
+
+# GB 45438 §5.2/§5.4 (as quoted in public notes, [S] in the reference): explicit-label text at
+# least 5 % of the shortest side, on video at least 2 s. Reading where a label is drawn and for
+# how long needs image and video analysis the portal does not do, so these are never passed or
+# failed here: shown, with their threshold, as the provider's declaration for the reviewer.
+DECLARED = {
+    "height": CheckSpec(
+        "text_height_ratio_min",
+        "显式标识文字高度占画面最短边的比例",
+        "Explicit-label text height as a share of the shortest side",
+        "ge",
+    ),
+    "seconds": CheckSpec(
+        "video_label_seconds_min",
+        "视频显式标识的持续时间（秒）",
+        "Duration of the video's explicit label (seconds)",
+        "ge",
+    ),
+}
+DECLARED_NOTE = (
+    "门户不测量显式标识的文字高度和持续时间：该项为提供者自行声明，由评审人员查看样例文件核验。",
+    "The portal does not measure the explicit label's text height or duration: the provider "
+    "declares it and the reviewer verifies it on the sample files.",
+)
+VISUAL_FORMATS = {"png", "jpeg", "webp", "mp4"}
+
+
+def _declared(files: list[dict[str, Any]], thresholds: dict[str, Any]) -> list[Check]:
+    formats = {f["format"] for f in files}
+    checks = []
+    if formats & VISUAL_FORMATS:
+        checks.append(evaluate(DECLARED["height"], None, thresholds, note=DECLARED_NOTE))
+    if "mp4" in formats:
+        checks.append(evaluate(DECLARED["seconds"], None, thresholds, note=DECLARED_NOTE))
+    return checks
 
 
 def _unsupported(filename: str) -> AnalyserError:

@@ -258,11 +258,6 @@ NOT_AUTOMATED: tuple[tuple[str, str, str], ...] = (
     ("§8 item 4", "模型/服务名称在各文件中一致", "one model/service name across all documents"),
     ("§8 item 10", "算力与部署（并发、云服务商、服务器位置）", "compute and deployment"),
     ("§8 item 19", "隐私政策内容逐项核对", "privacy policy content, item by item"),
-    (
-        "§8 item 31",
-        "测试题库的更新日期（文件中无日期）",
-        "test bank update date (files carry none)",
-    ),
     ("§8 item 32", "身份、问候、时效等探测题", "identity, greeting and cut-off probes"),
     ("§8 item 33", "测试账号实测可用", "live check of the test accounts"),
     (

@@ -314,3 +314,33 @@ def signatories(facts: FilingFacts) -> Verdict | None:
         "在单位资料中填写三位签字人。",
         "Enter the three signatories in the provider profile.",
     )
+
+
+# The filing-details questions the form and the report print (questionnaire v2, FD-01…FD-17;
+# FD-18/FD-19 are registration materials, PKG-03).
+FILING_DETAILS = tuple(f"FD-{n:02d}" for n in range(1, 18))
+
+
+@check(
+    "FORM-08",
+    "form",
+    "备案表和报告的申报信息",
+    "Filing details for the form and the report",
+    "filing-practice §2.1, §9.1 item 1",
+)
+def filing_details(facts: FilingFacts) -> Verdict | None:
+    """Fields the documents would print as （待填写） although a question asks for them."""
+    asked = [c for c in FILING_DETAILS if c in facts.applicable]
+    if not asked:
+        return None  # an older questionnaire version, or a route without the form
+    missing = [c for c in asked if facts.answer(c) is None]
+    if not missing:
+        return ok(f"{len(asked)} 项申报信息均已填写", f"All {len(asked)} filing details are given")
+    return warn(
+        f"{len(missing)} 项申报信息未填写，备案表或报告中将显示（待填写）：{'、'.join(missing)}",
+        f"{len(missing)} filing details are not given; the form or the report will read "
+        f"（待填写）: {', '.join(missing)}",
+        "在“备案材料信息”中补充这些问题的答案。",
+        "Answer these questions under Filing details.",
+        q(*missing),
+    )

@@ -59,6 +59,20 @@ def secrets(facts: FilingFacts) -> Verdict | None:
     )
 
 
+# Required by the route whatever the questionnaire asks (filing-practice §9.2 items 1 and 3):
+# an older questionnaire version without the question blocks too, and says where to add it.
+ROUTE_REQUIRED = {"FD-18", "FD-19"}
+# Statements that are answers, not files: (question, zh, en).
+PACKAGE_STATEMENTS = {
+    "gai_registration": (
+        (
+            "FD-19",
+            "调用已备案模型情况说明（模型名称、提供方、备案号、调用方式）",
+            "statement of the called filed model (name, provider, filing number, how it is called)",
+        ),
+    ),
+}
+
 PACKAGE_ITEMS = {
     "gai_filing": (
         ("附件2.1 服务协议", "annex 2.1 service agreement", ("TR-06",)),
@@ -73,10 +87,11 @@ PACKAGE_ITEMS = {
     ),
     "gai_registration": (
         (
-            "调用已备案模型证明",
-            "proof of the filed model called",
-            ("SCOPE-14", "LC-01", "SCOPE-03"),
+            "与所调用模型提供方的协议（合同、授权或控制台截图）",
+            "agreement with the called model's provider (contract, authorisation or console)",
+            ("FD-19", "SCOPE-14", "LC-01", "SCOPE-03"),
         ),
+        ("内容安全管理制度", "content-security management rules", ("FD-18",)),
         ("服务协议", "service agreement", ("TR-06",)),
         ("隐私政策", "privacy policy", ("PI-Q04",)),
         ("拦截关键词库", "keyword list", ("CS-18",)),
@@ -100,16 +115,35 @@ def completeness(facts: FilingFacts) -> Verdict | None:
     present = 0
     for zh, en, codes_ in PACKAGE_ITEMS[route_code]:
         applicable = [c for c in codes_ if c in facts.applicable]
-        if not applicable:
+        required = ROUTE_REQUIRED.intersection(codes_)
+        if not applicable and not required:
             continue  # the questionnaire says it does not apply (e.g. no annotation: 不涉及)
         if facts.files(*codes_):
             present += 1
             continue
-        problems.block(f"缺少{zh}", f"{en} missing", q(applicable[0]))
+        if applicable:
+            problems.block(f"缺少{zh}", f"{en} missing", q(applicable[0]))
+        else:
+            problems.block(*_not_asked(zh, en))
+    for code, zh, en in PACKAGE_STATEMENTS.get(route_code, ()):
+        if facts.answer(code) is not None:
+            present += 1
+        elif code in facts.applicable:
+            problems.block(f"缺少{zh}", f"{en} missing", q(code))
+        else:
+            problems.block(*_not_asked(zh, en))
     return problems.verdict(
         f"所需的 {present} 项材料均已上传（备案表和附件1 由门户生成）",
         f"All {present} required materials are uploaded (the form and annex 1 are generated here)",
         "上传所缺材料；不涉及的附件以“不涉及”并说明理由提交。",
         "Upload the missing materials; a non-applicable annex is delivered as 'not involved' "
         "with the reason.",
+    )
+
+
+def _not_asked(zh: str, en: str) -> tuple[str, str]:
+    return (
+        f"缺少{zh}（本评估所用的问卷版本未收集此项：请新建评估（使用最新问卷），在“备案材料信息”中提供）",
+        f"{en} missing (this questionnaire version does not ask for it: start a new assessment on "
+        "the latest questionnaire and give it under Filing details)",
     )

@@ -311,3 +311,53 @@ def freshness(facts: FilingFacts) -> Verdict | None:
         f"评估（{assessed}）在最近一次模型更新（{changed}）之后",
         f"Assessed ({assessed}) after the last model change ({changed})",
     )
+
+
+# The security-measure domains of chapter 5 of the report (filing-practice §3.1 block 4).
+MEASURE_DOMAINS = (
+    "personal_information",
+    "labelling",
+    "minors",
+    "complaints",
+    "transparency",
+    "incidents",
+    "lifecycle",
+)
+
+
+@check(
+    "REPORT-07",
+    "report",
+    "安全措施的具体说明",
+    "Security measures described",
+    "filing-practice §5 R5, R6, R7; §3.1",
+)
+def measures_described(facts: FilingFacts) -> Verdict | None:
+    """A measure claimed as in place (是 / 符合) with neither a description nor a file: the
+    report would list it without saying what is done, the most common reason for return."""
+    claimed = [
+        code
+        for code in sorted(facts.applicable)
+        if facts.domains.get(code) in MEASURE_DOMAINS
+        and facts.kinds.get(code) in ("yes_no", "clause")
+        and facts.value(code) in (True, "conform")
+    ]
+    if not claimed:
+        return None
+    bare = [c for c in claimed if not facts.answers[c].note.strip() and not facts.files(c)]
+    if not bare:
+        return ok(
+            f"{len(claimed)} 项已落实的措施均有具体说明或证明材料",
+            f"All {len(claimed)} measures in place are described or evidenced",
+        )
+    shown = "、".join(bare[:10]) + ("等" if len(bare) > 10 else "")
+    return warn(
+        f"{len(bare)} 项措施答“是/符合”但既无说明也无证明材料：{shown}",
+        f"{len(bare)} measures answered yes/conform have neither a description nor a file: "
+        + ", ".join(bare[:10]),
+        "在这些问题的说明中写明具体做法（入口、流程、频次、负责人），或上传截图、日志；"
+        "报告第5章逐项引用这些说明。",
+        "Describe what is done (entry point, process, frequency, owner) in each answer's "
+        "justification, or upload screenshots or logs; chapter 5 of the report quotes them.",
+        q(*bare[:10]),
+    )

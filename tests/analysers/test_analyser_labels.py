@@ -308,3 +308,27 @@ def test_truncated_png_is_a_per_file_error():
 
     assert result.passed is False
     assert result.errors[0].code == "unreadable_file"
+
+
+def test_text_height_and_video_duration_are_declared_not_measured():
+    """GB 45438 §5.2/§5.4 (5 % of the shortest side, 2 s): the portal cannot see where a label
+    is drawn, so the checks carry the threshold and say the reviewer verifies them."""
+    thresholds = {"text_height_ratio_min": 0.05, "video_label_seconds_min": 2}
+    video = analyse(
+        "content_labels",
+        mp4({"AIGC": BARE}),
+        filename="v.mp4",
+        thresholds=thresholds,
+        expected_uscc=OUR_USCC,
+    )
+    for key, threshold in thresholds.items():
+        check = video.check(key)
+        assert (check.passed, check.threshold, check.value) == (None, threshold, None)
+        assert "自行声明" in check.note_zh and "reviewer verifies" in check.note_en
+    assert video.passed is True  # declared rules neither pass nor fail the file
+
+    image = run(png(itxt=GOOD), "x.png")
+    keys = [c.key for c in image.checks]
+    assert "text_height_ratio_min" in keys and "video_label_seconds_min" not in keys
+    audio = run(wav((b"AIGC", GOOD.encode())), "h.wav")
+    assert "text_height_ratio_min" not in [c.key for c in audio.checks]
