@@ -307,7 +307,9 @@ def evidence_delete(*, evidence: Evidence, user: User) -> State:
 
 
 def missing_for_submission(state: State) -> list[tuple[QuestionItem, str]]:
-    missing = []
+    """What stands between the assessment and its submission: each question once, with why.
+    Its length is THE remaining count every page shows (submit button, submit page, API)."""
+    missing: list[tuple[QuestionItem, str]] = []
     for q in state.catalogue.questions:
         if q.code not in state.applicable:
             continue
@@ -327,7 +329,11 @@ def missing_for_submission(state: State) -> list[tuple[QuestionItem, str]]:
             for e in state.evidence.get(q.code, ())
         ):
             # The snapshot must hold the analyser's figures, not a pending placeholder.
-            missing.append((q, _("The file is still being analysed; submit when it is done.")))
+            pending = _("The file is still being analysed; submit when it is done.")
+            if missing and missing[-1][0] is q:  # one entry per question, both reasons
+                missing[-1] = (q, f"{missing[-1][1]} {pending}")
+            else:
+                missing.append((q, pending))
     return missing
 
 

@@ -238,12 +238,17 @@ def submit(request: HttpRequest, assessment: UUID) -> HttpResponse:
         else:
             messages.success(request, _("Submitted. The answers are frozen and wait for review."))
             return redirect(obj)
+    groups: dict[str, list] = {}
+    for question, reason in missing:
+        groups.setdefault(question.domain, []).append((question, reason))
+    catalogue = services.get_catalogue(obj.questionnaire)
     context = {
         "assessment": obj,
         "membership": membership,
         "provider": membership.provider,
         "service": obj.service,
         "missing": missing,
+        "missing_groups": [(d, groups[d.code]) for d in catalogue.domains if d.code in groups],
     }
     return render(request, "assessments/submit.html", context)
 

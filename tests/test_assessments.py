@@ -439,3 +439,26 @@ def test_a_share_outside_zero_to_one_is_refused(editor_client, assessment, edito
     assert (
         editor_client.post(url, {"revision": current.revision, "value": "0.3"}).status_code == 200
     )
+
+
+def test_one_remaining_count_on_the_button_and_the_submit_page(
+    service, editor, editor_client, viewer_client
+):
+    """The submit button's badge, the submit page's list and its heading count the same
+    questions, each once; the list is grouped by domain; a viewer is told why there is no
+    submit button."""
+    assessment, _ = services.assessment_start(service=service, user=editor)
+    missing = services.missing_for_submission(services.load_state(assessment))
+    assert missing and len({q.code for q, _ in missing}) == len(missing)
+    detail = editor_client.get(assessment.get_absolute_url()).content.decode()
+    badge = detail.split("data-missing-count")[1].split("</span>")[0]
+    assert badge.split(">")[-1].strip() == str(len(missing))
+    page = editor_client.get(reverse("assessments:submit", args=[assessment.public_id]))
+    html = page.content.decode()
+    assert html.count('<li class="list-group-item"><a href=') == len(missing)
+    assert f"{len(missing)} " in html.split('class="h3"')[1].split("</p>")[0]
+    domains = [q.domain for q, _ in missing]
+    assert html.count('class="h6 mt-3 missing-domain"') == len(set(domains))
+    assert "viewer-note" not in html
+    viewer_page = viewer_client.get(reverse("assessments:submit", args=[assessment.public_id]))
+    assert "viewer-note" in viewer_page.content.decode()
