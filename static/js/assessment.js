@@ -5,14 +5,6 @@
   if (!root) return;
   const msg = (name) => root.dataset["msg" + name.charAt(0).toUpperCase() + name.slice(1)];
 
-  // Let htmx swap our 409 (conflict) and 422 (invalid) answers into the status line.
-  htmx.config.responseHandling = [
-    { code: "204", swap: false },
-    { code: "[23]..", swap: true },
-    { code: "409|422", swap: true, error: false },
-    { code: "[45]..", swap: false, error: true },
-  ];
-
   const dirty = new Set();
   const statusOf = (form) => form.querySelector(".save-status");
 
@@ -32,24 +24,27 @@
 
   document.body.addEventListener("htmx:afterRequest", (e) => {
     const form = e.detail.elt.closest && e.detail.elt.closest(".answer-form");
-    if (!form) return;
-    const code = e.detail.xhr ? e.detail.xhr.status : 0;
-    if (e.detail.successful && code === 200) {
+    if (form && e.detail.successful && e.detail.xhr && e.detail.xhr.status === 200) {
       dirty.delete(form);
-    } else if (code === 0 || code >= 500) {
-      const status = statusOf(form);
-      status.innerHTML = "";
-      const text = document.createElement("span");
-      text.className = "text-danger me-2";
-      text.textContent = msg("failed");
-      const retry = document.createElement("button");
-      retry.type = "button";
-      retry.className = "btn btn-sm btn-outline-danger";
-      retry.textContent = msg("retry");
-      retry.addEventListener("click", () => htmx.trigger(form, "change"));
-      status.append(text, retry);
     }
   });
+
+  // htmx-errors.js has already written why the save failed into the status line; when trying
+  // again can help (no connection, a server error), offer it.
+  const offerRetry = (e) => {
+    const form = e.detail.elt.closest && e.detail.elt.closest(".answer-form");
+    const code = e.detail.xhr ? e.detail.xhr.status : 0;
+    if (!form || (code && code < 500)) return;
+    const retry = document.createElement("button");
+    retry.type = "button";
+    retry.className = "btn btn-sm btn-outline-danger ms-2";
+    retry.textContent = msg("retry");
+    retry.addEventListener("click", () => htmx.trigger(form, "change"));
+    statusOf(form).append(retry);
+  };
+  document.body.addEventListener("htmx:responseError", offerRetry);
+  document.body.addEventListener("htmx:sendError", offerRetry);
+  document.body.addEventListener("htmx:timeout", offerRetry);
 
   root.addEventListener("click", (e) => {
     const button = e.target.closest("[data-action]");
