@@ -80,7 +80,25 @@ def sanitise_name(name: str) -> str:
     return f"{stem}.{ext[:10]}" if ext else stem
 
 
+_UTF16_BOMS = ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def _is_utf16_text(head: bytes) -> bool:
+    """A UTF-16 text (Excel's "Unicode text" CSV) begins with a byte-order mark that is also an
+    MP3 frame sync (FF FE): it is text if the rest decodes to printable characters."""
+    for bom, encoding in _UTF16_BOMS:
+        if head.startswith(bom):
+            try:
+                text = codecs.getincrementaldecoder(encoding)().decode(head[2:], final=False)
+            except UnicodeDecodeError:
+                return False
+            return all(c in "\t\r\n" or unicodedata.category(c)[0] != "C" for c in text)
+    return False
+
+
 def _sniff(head: bytes) -> str | None:
+    if _is_utf16_text(head):  # before the audio frame sync, which FF FE also matches
+        return "text"
     if head.startswith(b"%PDF-"):
         return "pdf"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
