@@ -227,6 +227,12 @@ def test_pdf_hex_string_value():
         ("{body}\n以上内容由人工智能合成", False, True),
         ("{body}\n由AI提供", False, False),  # no generation element
         ("{body}\n生成式内容", False, False),  # no AI element
+        ("ＡＩ辅助生成\n{body}", True, False),  # full-width letters
+        # A bare "AI" line with 生成 elsewhere near the start says nothing about the content.
+        ("AI\n训练数据的生成方法见附件。\n{body}", False, False),
+        ("AI 助手使用说明：内容生成流程见下文。{body}", False, False),
+        ("{body}\n本内容非AI生成。", False, False),  # a denial
+        ("EMAIL生成记录\n{body}", False, False),  # AI inside a word
     ],
 )
 def test_text_explicit_label_at_start_or_end(text, start, end):
