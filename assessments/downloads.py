@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from assessments.models import Evidence
 from audit.models import Action
 from audit.services import record
+from portal.text import safe_filename
 
 
 def evidence_response(evidence: Evidence, *, request) -> FileResponse:
@@ -24,7 +25,10 @@ def evidence_response(evidence: Evidence, *, request) -> FileResponse:
         request=request,
     )
     response = FileResponse(
-        handle, as_attachment=True, filename=evidence.name, content_type=evidence.content_type
+        handle,
+        as_attachment=True,
+        filename=safe_filename(evidence.name),
+        content_type=evidence.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shutil
 import tempfile
 import zipfile
@@ -21,11 +20,11 @@ from django.core.files.storage import default_storage
 
 from assessments.services import canonical_json
 from dossiers.errors import DossierError, TransientError
+from portal.text import safe_filename
 
 MANIFEST_NAME = "manifest.json"
 SNAPSHOT_NAME = "snapshot.json"
 MANIFEST_FORMAT = 1
-_UNSAFE = re.compile(r"[^\w.\-\u3000-\u9fff]+")
 
 
 def pdf_name(number: str) -> str:
@@ -38,8 +37,7 @@ def evidence_storage_path(sha256: str) -> str:
 
 
 def _safe(name: str) -> str:
-    cleaned = _UNSAFE.sub("_", name).strip("._") or "file"
-    return cleaned[:120]
+    return safe_filename(name)
 
 
 @dataclass

@@ -30,6 +30,7 @@ from dossiers.models import IN_PROGRESS, Dossier, DossierKind, DossierStatus, ne
 from dossiers.pdf import html_to_pdf, render_dossier_html
 from notifications.services import notify
 from portal.locks import exclusive
+from portal.text import safe_filename
 
 logger = logging.getLogger(__name__)
 # Arbitrary first key of PostgreSQL's two-int advisory locks: "dossiers".
@@ -255,7 +256,7 @@ def dossier_file_response(*, dossier: Dossier, which: str, request) -> FileRespo
     if not path.is_file():
         raise Http404(_("This dossier has no such file."))
     dossier_downloaded(dossier=dossier, which=which, request=request)
-    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=safe_filename(path.name))
 
 
 def dossier_downloaded(*, dossier: Dossier, which: str, request) -> None:

@@ -33,6 +33,7 @@ from filing.blocks import Doc
 from filing.checks import run_checks
 from filing.facts import EvidenceFact, FilingFacts, evidence_path, facts_for
 from library.catalogue import get_catalogue
+from portal.text import safe_filename
 
 MANIFEST_NAME = "manifest.json"
 LIST_NAME = "00-材料清单.pdf"
@@ -55,7 +56,6 @@ ANNOTATION = ("AN-01",)
 CALLED_MODEL = ("FD-19", "SCOPE-14", "LC-01", "SCOPE-03")
 CONTENT_RULES = ("FD-18",)
 _TEST_ACCOUNT = re.compile(r"测试账号|测试帐号|test[\s_\-]*accounts?", re.IGNORECASE)
-_UNSAFE = re.compile(r"[^\w.\-\u3000-\u9fff]+")
 
 
 class PackageError(Exception):
@@ -97,7 +97,7 @@ def routes_of(facts: FilingFacts) -> list[str]:
 
 
 def _safe(name: str) -> str:
-    return (_UNSAFE.sub("_", name).strip("._") or "file")[:120]
+    return safe_filename(name)
 
 
 @dataclass

@@ -28,6 +28,7 @@ from filing import packages
 from filing.facts import facts_for
 from filing.models import FilingPackage, new_package_number
 from portal.locks import exclusive
+from portal.text import safe_filename
 
 logger = logging.getLogger(__name__)
 _LOCK_CLASS = 0x0F11E  # first key of the advisory lock: "filing"
@@ -209,7 +210,7 @@ def package_file_response(*, package: FilingPackage, request) -> FileResponse:
     response = FileResponse(
         path.open("rb"),
         as_attachment=True,
-        filename=package.zip_name,
+        filename=safe_filename(package.zip_name),
         content_type="application/zip",
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -31,6 +31,7 @@ from filing.facts import facts_for
 from filing.forms import PackageForm
 from filing.presenters import checks_context, packages_context
 from library.catalogue import get_catalogue
+from portal.text import safe_filename
 from reviews.access import get_reviewable, reviewer_required
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -117,7 +118,9 @@ def _download(assessment, slug: str) -> FileResponse:
         raise Http404(_("No such document.")) from None
     handle = build(assessment, facts_for(assessment))
     name = f"{assessment.service.name}-{stem}-v{assessment.version}.{slug.rsplit('.', 1)[1]}"
-    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
+    response = FileResponse(
+        handle, as_attachment=True, filename=safe_filename(name), content_type=content_type
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -14,6 +14,7 @@ from library.models import (
     RiskCategory,
 )
 from library.routes import describe_condition
+from portal.text import safe_filename
 
 SEARCH_LIMIT = 50
 
@@ -121,7 +122,9 @@ def analyser_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse
         raise Http404
     blank = analysers.template(kind, fmt)
     response = HttpResponse(blank.data, content_type=blank.content_type)
-    response["Content-Disposition"] = content_disposition_header(True, blank.filename)
+    response["Content-Disposition"] = content_disposition_header(
+        True, safe_filename(blank.filename)
+    )
     return response
 
 

@@ -32,3 +32,23 @@ def cell_text(value):
         return value
     value = strip_controls(value)
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+# Letters, digits and the punctuation a name needs; anything else (path separators, quotes,
+# reserved characters of Windows names) becomes "_".
+_UNSAFE_IN_NAME = re.compile(r"[^\w.\-\u3000-\u303f\uff08\uff09 ()]+")
+
+
+def safe_filename(name: str, *, fallback: str = "file", max_length: int = 120) -> str:
+    """A file name to offer for download or to put in a package: no directory part (a "/" in
+    a service name would drop everything before it), no control or bidi-override characters
+    (U+202E would show "exe.pdf" as "fdp.exe"), no leading dot, at most `max_length`
+    characters with the extension kept."""
+    name = unicodedata.normalize("NFC", strip_controls(name)).replace("\n", " ").replace("\t", " ")
+    name = _UNSAFE_IN_NAME.sub("_", name)
+    name = re.sub(r" {2,}", " ", name).strip(" ._") or fallback
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem or len(ext) > 10:
+        stem, dot, ext = name, "", ""
+    stem = stem[: max(1, max_length - len(dot + ext))].rstrip(" ._") or fallback
+    return stem + dot + ext

@@ -18,6 +18,7 @@ from assessments.scoring import ScoreResult
 from audit.models import Action
 from audit.services import record
 from library.catalogue import get_catalogue
+from portal.text import safe_filename
 from reviews import services
 from reviews.access import get_reviewable, review_area_required, reviewer_required
 from reviews.forms import AssignForm, DecisionForm, VerdictForm
@@ -295,7 +296,10 @@ def evidence(request: HttpRequest, assessment: UUID, evidence: UUID) -> FileResp
     if content_type == "text/plain":
         content_type = "text/plain; charset=utf-8"
     response = FileResponse(
-        handle, as_attachment=not inline, filename=item.name, content_type=content_type
+        handle,
+        as_attachment=not inline,
+        filename=safe_filename(item.name),
+        content_type=content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
