@@ -21,6 +21,7 @@ from assessments.results import results_for
 from audit.selectors import events_for_assessment
 from library import scope
 from library.routes import filing_routes
+from portal import uploads
 from providers.access import get_service, get_writable_membership
 from reviews.services import provider_comments
 
@@ -146,10 +147,13 @@ def upload_evidence(request: HttpRequest, assessment: UUID, question: str) -> Ht
     item = catalogue.by_code.get(question)
     if item is None:
         raise Http404(_("No such question."))
-    form = EvidenceForm(request.POST, request.FILES)
     error, state = None, None
     status = 200
-    if form.is_valid():
+    refusal = uploads.refused(request)
+    form = EvidenceForm(request.POST, request.FILES)
+    if refusal is not None:
+        error, status = uploads.message(refusal), 422
+    elif form.is_valid():
         try:
             _evidence, state = services.evidence_add(
                 assessment=obj,

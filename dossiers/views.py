@@ -18,6 +18,7 @@ from dossiers.forms import GenerateForm, VerifyForm
 from dossiers.models import Dossier, DossierKind, DossierStatus
 from dossiers.verification import verify_file
 from filing.models import FilingPackage
+from portal import uploads
 from portal.client_address import client_address
 
 
@@ -119,6 +120,9 @@ def verify(request: HttpRequest, number: str | None = None) -> HttpResponse:
     except ValueError:
         length = 0
     if length > settings.DOSSIER_VERIFY_MAX_BYTES + 64 * 1024:
+        context["refused"] = _("The file is larger than %(mb)s MB.") % {"mb": context["max_mb"]}
+        return render(request, "dossiers/verify.html", context, status=413)
+    if uploads.refused(request) is not None:
         context["refused"] = _("The file is larger than %(mb)s MB.") % {"mb": context["max_mb"]}
         return render(request, "dossiers/verify.html", context, status=413)
     form = VerifyForm(request.POST, request.FILES)

@@ -249,6 +249,14 @@ REVIEW_FOUR_EYES = env_bool("REVIEW_FOUR_EYES", False)
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 25, minimum=1) * 1024 * 1024
 # Analysers stream their input; this caps what one artefact may hold (uncompressed for XLSX).
 ANALYSER_MAX_BYTES = 200 * 1024 * 1024
+# Uploads are stopped while they arrive (portal/uploads.py): evidence at EVIDENCE_MAX_BYTES,
+# the verification page at DOSSIER_VERIFY_MAX_BYTES, anything else at UPLOAD_MAX_BYTES.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 200, minimum=1) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "portal.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -30,6 +30,7 @@ from filing.checks import NOT_AUTOMATED, run_checks
 from filing.facts import facts_for
 from library.models import QuestionKind
 from library.routes import filing_routes
+from portal import uploads
 from providers.scope import visible_providers
 
 STATUS_FILTER = OpenApiParameter(
@@ -303,6 +304,10 @@ class EvidenceUpload(ApiView):
     def post(self, request, assessment, question):
         obj, _membership = get_writable_assessment(request, assessment)
         item = _question(obj, question)
+        refusal = uploads.refused(request)
+        if refusal is not None:
+            message = uploads.message(refusal)
+            raise Problem(422, message, code="file_refused", errors={"file": [message]})
         form = valid_form(EvidenceForm(form_data(request.data), request.FILES))
         try:
             evidence, state = services.evidence_add(
