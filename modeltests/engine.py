@@ -281,27 +281,42 @@ def _process(run_id: int, owner: str, limit: int) -> str:
                 futures[pool.submit(_send, client, judge, item, want_judge)] = item
 
         fill()
+        buffered: list[tuple[TestItem, Sent]] = []
+        last_flush = time.monotonic()
         while futures:
-            done, _pending = wait(futures, timeout=2.0, return_when=FIRST_COMPLETED)
+            done, _pending = wait(futures, timeout=0.5, return_when=FIRST_COMPLETED)
             for future in done:
                 item = futures.pop(future)
                 sent = future.result()
                 if sent.budget:
                     stop = stop or "budget"
-                    continue
-                _save(run, item, sent, matcher)
-                if not identity_saved and sent.model:
-                    TestRun.objects.filter(pk=run.pk).update(
-                        model_name=sent.model[:200],
-                        model_version=(sent.version or sent.model)[:300],
-                    )
-                    identity_saved = True
+                else:
+                    buffered.append((item, sent))
+            fill()  # the next questions go out before this thread writes
+            # Answers are written in small transactions (one commit, one fsync, per batch):
+            # a worker killed in between loses at most half a second of answers, which are
+            # then sent again because nothing was stored for them.
+            if buffered and (
+                len(buffered) >= 32 or time.monotonic() - last_flush > 0.5 or not futures
+            ):
+                with transaction.atomic():
+                    for item, sent in buffered:
+                        _save(run, item, sent, matcher)
+                    if not identity_saved:
+                        replied = next((s for _i, s in buffered if s.model), None)
+                        if replied is not None:
+                            TestRun.objects.filter(pk=run.pk).update(
+                                model_name=replied.model[:200],
+                                model_version=(replied.version or replied.model)[:300],
+                            )
+                            identity_saved = True
+                buffered.clear()
+                last_flush = time.monotonic()
             if time.monotonic() - last_beat > 1.0 or not futures:
                 last_beat = time.monotonic()
                 status = _beat(run.pk, owner, budget)
                 if status != RunStatus.RUNNING:
                     stop = stop or "control"
-            fill()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         client.close()

@@ -121,6 +121,9 @@ class ScriptedModel:
 class _Handler(BaseHTTPRequestHandler):
     scripted: ScriptedModel
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: with Nagle's algorithm on, the body waits
+    # for the client's delayed ACK (40 ms), which would swamp a 50 ms latency.
+    disable_nagle_algorithm = True
 
     def log_message(self, *args) -> None:  # quiet: tests and benchmarks read their own output
         pass

@@ -423,7 +423,7 @@ PORTAL_NAME = _("Generative AI compliance portal")
 MODEL_ENDPOINT_KEYS = env_list("MODEL_ENDPOINT_KEYS", [])
 MODEL_ENDPOINT_ALLOW_DEV_KEY = env_bool("MODEL_ENDPOINT_ALLOW_DEV_KEY", DEBUG)
 # Items per chunk task of a run (a chunk is the unit a worker claims and can lose).
-MODEL_TEST_CHUNK = env_int("MODEL_TEST_CHUNK", 64, minimum=1)
+MODEL_TEST_CHUNK = env_int("MODEL_TEST_CHUNK", 256, minimum=1)
 # A run whose worker has not renewed its lease for this long is taken over by the next one.
 MODEL_TEST_LEASE_SECONDS = env_int("MODEL_TEST_LEASE_SECONDS", 30, minimum=1)
 
