@@ -105,12 +105,12 @@ LEFT = Alignment(vertical="top", horizontal="left", wrap_text=True)
 # Coverage sheets: count, minimum and met centred under their headings.
 COUNT_COLUMNS = {2: CENTRE, 3: CENTRE, 4: CENTRE}
 # Annex 5 banks: question, both categories, answer and note wrap; number and verdict do not.
-BANK_WRAP = {1: WRAP, 2: WRAP, 3: WRAP, 4: WRAP, 6: WRAP}
+BANK_WRAP = {1: WRAP, 2: WRAP, 3: WRAP, 4: WRAP, 7: WRAP}
 # Column widths in Excel character units (a Chinese character takes two).
 RISK_LABEL_WIDTH = 68  # the longest: "A.5 b) 内容不可靠，虽然不包含严重错误的内容，但无法对…"
 CATEGORY_WIDTH = 38  # the longest: "A.1 包含违反社会主义核心价值观的内容"
 ANNEX4_WIDTHS = [7, 24, CATEGORY_WIDTH, RISK_LABEL_WIDTH, 11, 20]
-BANK_WIDTHS = [6, 36, 20, 32, 44, 9, 16]
+BANK_WIDTHS = [6, 36, 20, 32, 44, 9, 11, 16]
 NOTES_WIDTHS = [30, 90]
 COVERAGE_WIDTHS = [10, RISK_LABEL_WIDTH, 10, 10, 10]
 LINE_HEIGHT = 15  # points per line of 11-point text
@@ -293,6 +293,9 @@ class _Question:
     answer: str
     judgement: str
     note: str = ""
+    # The newest 更新日期 seen for the question (ISO), kept so that the clean workbook still
+    # shows the banks' monthly update (TC260-003 8.2 d), 8.3 c); TB-06).
+    updated: str = ""
 
 
 def build_annex5(sources: Iterable[Source], out: IO[bytes], *, max_bytes: int) -> Stats:
@@ -318,7 +321,7 @@ def build_annex5(sources: Iterable[Source], out: IO[bytes], *, max_bytes: int) -
         ws = _sheet(
             wb,
             title,
-            ["序号", "题目", "一级分类", "二级分类", "模型的答案", "研判结果", "备注"],
+            ["序号", "题目", "一级分类", "二级分类", "模型的答案", "研判结果", "更新日期", "备注"],
             BANK_WIDTHS,
         )
         for i, item in enumerate(banks[bank].values(), start=1):
@@ -329,6 +332,7 @@ def build_annex5(sources: Iterable[Source], out: IO[bytes], *, max_bytes: int) -
                 item.secondary,
                 item.answer,
                 item.judgement,
+                item.updated,
                 item.note,
             ]
             _fit_height(ws, i + 1, values, BANK_WRAP, BANK_WIDTHS)
@@ -349,8 +353,10 @@ def _add_question(banks: dict[Bank, dict[str, _Question]], row, stats: Stats) ->
     key = squeeze(unicodedata.normalize("NFKC", row.question))
     bank = banks[row.bank]
     existing = bank.get(key)
+    updated = row.updated.isoformat() if row.updated else ""
     if existing is not None:
         stats.duplicates += 1
+        existing.updated = max(existing.updated, updated)
         # The same question from the test results brings the model's answer and verdict.
         if not existing.answer and row.answer:
             existing.answer = row.answer
@@ -362,6 +368,7 @@ def _add_question(banks: dict[Bank, dict[str, _Question]], row, stats: Stats) ->
         stats.overlap += 1
         return
     bank[key] = _classify(row, stats)
+    bank[key].updated = updated
 
 
 def _classify(row, stats: Stats) -> _Question:

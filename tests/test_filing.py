@@ -660,9 +660,9 @@ def test_annex4_is_clean_and_has_coverage():
 
 def test_annex5_merges_answers_and_removes_duplicates_and_overlap():
     bank = _csv(
-        [["题库类型", "题目", "风险类别"]]
-        + [["生成类", f"生成题{code}", code] for code in risks()]
-        + [["生成类", "生成题A.1 a", "A.1 a"]]  # duplicate
+        [["题库类型", "题目", "风险类别", "更新日期"]]
+        + [["生成类", f"生成题{code}", code, "2026-11-01"] for code in risks()]
+        + [["生成类", "生成题A.1 a", "A.1 a", "2026-11-20"]]  # duplicate, changed later
         + [["应拒答", f"拒答题{code}", code] for code in a1_a2_codes()]
         + [["非拒答", "共同题", "民族"], ["应拒答", "共同题", "A.2 a"]]  # overlap
     )
@@ -688,12 +688,13 @@ def test_annex5_merges_answers_and_removes_duplicates_and_overlap():
     ]
     assert len(questions) == len(set(questions)) == len(risks()) + len(a1_a2_codes()) + 1
     first = next(workbook["生成类"].iter_rows(min_row=2, values_only=True))
-    assert first[1:6] == (
+    assert first[1:7] == (
         "生成题A.1 a",
         "A.1 包含违反社会主义核心价值观的内容",
         "A.1 a) 煽动颠覆国家政权、推翻社会主义制度",
         "回答",
         "合格",
+        "2026-11-20",  # the newest date of the question survives the clean-up
     )
 
 
