@@ -205,6 +205,11 @@ def invitation_revoke(*, invitation: Invitation, request: HttpRequest | None = N
     return invitation
 
 
+def ensure_removable(membership: Membership) -> None:
+    """Raises ValidationError if removing this membership would leave no owner."""
+    _ensure_another_owner(membership)
+
+
 def _ensure_another_owner(membership: Membership) -> None:
     others = Membership.objects.filter(provider=membership.provider, role=Role.OWNER).exclude(
         pk=membership.pk

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -189,15 +190,45 @@ def member_role(request: HttpRequest, provider: UUID, member: UUID) -> HttpRespo
 
 @require_POST
 def member_remove(request: HttpRequest, provider: UUID, member: UUID) -> HttpResponse:
+    """Two steps: the first post asks for a confirmation (the last owner is refused at once,
+    removing oneself is warned about), the second, with `confirmed`, removes."""
     owner = get_owner_membership(request, provider)
     target = _target_membership(owner, member)
+    members_url = reverse("providers:members", kwargs={"provider": owner.provider.public_id})
+    themselves = target.user_id == request.user.pk
     try:
+        if request.POST.get("confirmed") != "1":
+            services.ensure_removable(target)
+            return render(
+                request,
+                "includes/confirm.html",
+                {
+                    "title": _("Remove %(user)s?") % {"user": target.user},
+                    "message": _(
+                        "%(user)s loses access to %(provider)s at once. Their past work and "
+                        "the audit trail stay."
+                    )
+                    % {"user": target.user, "provider": owner.provider.name_zh},
+                    "warning": _(
+                        "This is you: you will no longer see this provider, and only another "
+                        "owner can add you again."
+                    )
+                    if themselves
+                    else "",
+                    "action": request.path,
+                    "fields": {},
+                    "confirm_label": _("Remove"),
+                    "cancel_url": members_url,
+                },
+            )
         services.membership_remove(membership=target, request=request)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("%(user)s no longer has access.") % {"user": target.user})
-    return redirect("providers:members", provider=owner.provider.public_id)
+        if themselves:
+            return redirect("home")
+    return redirect(members_url)
 
 
 @require_POST

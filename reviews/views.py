@@ -274,6 +274,30 @@ def approve(request: HttpRequest, assessment: UUID) -> HttpResponse:
 @require_POST
 @reviewer_required
 def reject(request: HttpRequest, assessment: UUID) -> HttpResponse:
+    """Two steps: rejecting is final (the provider starts over), so the first post asks."""
+    if request.POST.get("confirmed") != "1":
+        obj = get_reviewable(request, assessment)
+        form = DecisionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Write your opinion first."))
+            return _back(obj, request)
+        return render(
+            request,
+            "includes/confirm.html",
+            {
+                "title": _("Reject %(service)s v%(version)s?")
+                % {"service": obj.service.name, "version": obj.version},
+                "message": _(
+                    "Rejecting is final: this version cannot be sent back for changes or "
+                    "approved afterwards. The provider receives your opinion:"
+                ),
+                "quote": form.cleaned_data["text"],
+                "action": request.path,
+                "fields": {"text": form.cleaned_data["text"]},
+                "confirm_label": _("Reject"),
+                "cancel_url": reverse("reviews:detail", args=[obj.public_id]),
+            },
+        )
     return _decision(request, assessment, services.reject, _("Rejected."))
 
 

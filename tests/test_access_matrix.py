@@ -261,7 +261,8 @@ def _case(world, name):
         "providers:service_edit": ("get", {"provider": p, "service": s}, MEMBER_WRITE),
         "providers:members": ("get", {"provider": p}, MEMBER_READ),
         "providers:member_role": ("post", {"provider": p, "member": world["member"]}, OWNER_POST),
-        "providers:member_remove": ("post", {"provider": p, "member": world["spare"]}, OWNER_POST),
+        # The first post asks for a confirmation (a page), the second removes.
+        "providers:member_remove": ("post", {"provider": p, "member": world["spare"]}, OWNER_ONLY),
         "providers:invitation_revoke": (
             "post",
             {"provider": p, "invitation": world["invitation"]},

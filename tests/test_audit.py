@@ -489,7 +489,7 @@ def test_removing_a_member_is_recorded(owner_client, editor, provider):
         "providers:member_remove",
         kwargs={"provider": provider.public_id, "member": target.public_id},
     )
-    owner_client.post(url)
+    owner_client.post(url, {"confirmed": "1"})
     [event] = _events(Action.MEMBER_REMOVED)
     assert (event.summary, event.before, event.object_id) == (
         editor.email,

@@ -514,3 +514,17 @@ def test_the_queue_searches_filters_and_pages(
     assert rest.count('class="queue-row"') == 5
     with django_assert_max_num_queries(6):
         reviewer_client.get(url, {"page": 2, "q": "队列"})
+
+
+def test_rejecting_asks_for_a_confirmation_first(in_review, reviewer_client):
+    url = reverse("reviews:reject", args=[in_review.public_id])
+    opinion = "材料与实际服务不符。\n第二段说明。"
+    asked = reviewer_client.post(url, {"text": opinion})
+    html = asked.content.decode()
+    assert asked.status_code == 200 and 'name="confirmed" value="1"' in html
+    assert "材料与实际服务不符。" in html
+    in_review.refresh_from_db()
+    assert in_review.status == Status.IN_REVIEW
+    reviewer_client.post(url, {"text": opinion, "confirmed": "1"})
+    in_review.refresh_from_db()
+    assert in_review.status == Status.REJECTED and in_review.review_summary == opinion

@@ -228,17 +228,33 @@ def test_the_last_owner_cannot_step_down_or_leave(owner_client, provider, owner)
     membership.refresh_from_db()
     assert membership.role == Role.OWNER
     assert "至少" in response.content.decode()
-    owner_client.post(
-        reverse("providers:member_remove", args=[provider.public_id, membership.public_id])
-    )
+    url = reverse("providers:member_remove", args=[provider.public_id, membership.public_id])
+    refused = owner_client.post(url)  # refused at once, not asked to confirm
+    assert refused.status_code == 302
+    owner_client.post(url, {"confirmed": "1"})
     assert Membership.objects.filter(pk=membership.pk).exists()
 
 
-def test_owner_removes_a_member(owner_client, provider, viewer):
+def test_owner_removes_a_member_after_confirming(owner_client, provider, viewer):
     membership = provider.memberships.get(user=viewer)
-    owner_client.post(
-        reverse("providers:member_remove", args=[provider.public_id, membership.public_id])
-    )
+    url = reverse("providers:member_remove", args=[provider.public_id, membership.public_id])
+    asked = owner_client.post(url)
+    assert asked.status_code == 200 and 'name="confirmed" value="1"' in asked.content.decode()
+    assert "confirm-warning" not in asked.content.decode()
+    assert Membership.objects.filter(pk=membership.pk).exists()  # nothing happened yet
+    owner_client.post(url, {"confirmed": "1"})
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+
+
+def test_an_owner_removing_themselves_is_warned(owner_client, provider, owner):
+    second = factories.make_member(provider, Role.OWNER, email="second-owner@example.cn")
+    assert second.role == Role.OWNER
+    membership = provider.memberships.get(user=owner)
+    url = reverse("providers:member_remove", args=[provider.public_id, membership.public_id])
+    asked = owner_client.post(url).content.decode()
+    assert "confirm-warning" in asked
+    response = owner_client.post(url, {"confirmed": "1"})
+    assert response.status_code == 302 and response["Location"] == reverse("home")
     assert not Membership.objects.filter(pk=membership.pk).exists()
 
 
