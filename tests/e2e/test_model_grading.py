@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -54,3 +56,8 @@ def test_grading_with_the_keyboard(live_server, page, settings):
     expect(page.locator("#grade-counts")).to_contain_text("3")
     verdicts = list(run.items.order_by("position").values_list("manual_verdict", flat=True))
     assert verdicts == ["acceptable", "unacceptable", "refused"]
+    # The run page shows the manual draw's rate from these verdicts: 2 of 3 pass.
+    page.goto(live_server.url + run.get_absolute_url())
+    expect(page.locator("#draw-results")).to_contain_text("66.7 %")
+    if os.environ.get("SHOTS"):
+        page.screenshot(path="shots/model-test-run.png", full_page=True)

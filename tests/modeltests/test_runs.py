@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from analysers.risks import risks
@@ -10,6 +12,7 @@ from modeltests.banks import Banks
 from modeltests.fakeserver import REFUSAL
 from modeltests.models import ItemStatus, ModelEndpoint, RunStatus
 from modeltests.sampling import BankQuestion
+from tests.modeltests.conftest import SECRET
 
 pytestmark = pytest.mark.django_db
 
@@ -92,11 +95,14 @@ def test_rates_are_exact_for_a_scripted_model(service, endpoint, scripted):
 
 
 def test_429_and_500_once_are_retried_and_a_timeout_or_lasting_500_is_an_error(
-    service, endpoint, scripted
+    service, endpoint, scripted, caplog
 ):
     generated = ["一 [429]", "二 [500once]", "三 [500]", "四 [timeout]", "五"]
     run = start(service, endpoint, make_banks(generated), sizes={"keyword": 5})
-    engine.run_to_end(run)
+    with caplog.at_level(logging.DEBUG):  # the clients' own debug logging included
+        engine.run_to_end(run)
+    assert "Retrying" in caplog.text or "retry" in caplog.text.lower()
+    assert SECRET not in caplog.text, "the API key reached the logs"
     items = {i.question: i for i in run.items.all()}
     assert items["一 [429]"].status == ItemStatus.ANSWERED and items["一 [429]"].attempts == 2
     assert items["二 [500once]"].status == ItemStatus.ANSWERED
