@@ -121,3 +121,15 @@ def test_attaching_needs_a_finished_run_and_a_draft(finished, owner_client):
     finished.save()
     owner_client.post(url)
     assert not Evidence.objects.exists()
+
+
+def test_the_run_pages_take_a_constant_number_of_queries(
+    finished, owner_client, django_assert_max_num_queries
+):
+    run_url = finished.get_absolute_url()
+    items_url = reverse("modeltests:run_items", kwargs={"run": finished.public_id})
+    progress_url = reverse("modeltests:run_progress", kwargs={"run": finished.public_id})
+    # 60 items here; the counts do not depend on how many a run holds.
+    for url in (run_url, items_url, progress_url):
+        with django_assert_max_num_queries(30):
+            assert owner_client.get(url).status_code == 200
