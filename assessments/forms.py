@@ -7,6 +7,8 @@ nothing typed is ever lost and the answer counts only once it is complete.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +34,68 @@ def is_ratio(question: QuestionItem) -> bool:
     return question.unit_en == "ratio" or any(t.get("unit") == "ratio" for t in question.thresholds)
 
 
+# Without a range in the library no number may be negative or beyond 10^15 (the documents and
+# spreadsheets print it as a whole number; 10^15 tokens is above any corpus filed so far).
+DEFAULT_MAX = Decimal(10) ** 15
+
+
+def number_range(question: QuestionItem) -> tuple[Decimal, Decimal, bool]:
+    """(min, max, whole numbers only) a number answer must respect."""
+    rng = question.answer_range or {}
+    if "min" in rng:
+        return Decimal(str(rng["min"])), Decimal(str(rng["max"])), bool(rng.get("integer"))
+    # A share asked "as a decimal between 0 and 1" cannot be 12000 (or 30 for 30 %).
+    if is_ratio(question):
+        return Decimal(0), Decimal(1), False
+    return Decimal(0), DEFAULT_MAX, False
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+
+
+NA_REFUSED = _(
+    "This clause applies to every service in scope: “not applicable” is not an answer here. "
+    "Answer “conforms” or “does not conform” with its remediation."
+)
+
+
+def threshold_warnings(question: QuestionItem, value) -> list[str]:
+    """What a number answer misses at once: legal minimums and maximums, recommended ones."""
+    if question.kind != QuestionKind.NUMBER or not isinstance(value, int | float | Decimal):
+        return []
+    out = []
+    unit = question.unit
+    for t in question.thresholds:
+        limit = Decimal(str(t["value"]))
+        number = Decimal(str(value))
+        holds = {
+            "ge": number >= limit,
+            "le": number <= limit,
+            "gt": number > limit,
+            "lt": number < limit,
+            "eq": number == limit,
+        }[t["comparison"]]
+        if holds:
+            continue
+        params = {
+            "limit": f"{_plain(limit)} {unit}".strip(),
+            "cites": ", ".join(t.get("cites") or ()),
+        }
+        if t.get("advisory"):
+            message = {
+                "ge": _("Below the recommended minimum of %(limit)s (%(cites)s)."),
+                "gt": _("Below the recommended minimum of %(limit)s (%(cites)s)."),
+            }.get(t["comparison"], _("Beyond the recommended limit of %(limit)s (%(cites)s)."))
+        else:
+            message = {
+                "ge": _("Below the required minimum of %(limit)s (%(cites)s)."),
+                "gt": _("Below the required minimum of %(limit)s (%(cites)s)."),
+            }.get(t["comparison"], _("Beyond the required limit of %(limit)s (%(cites)s)."))
+        out.append(message % params)
+    return out
+
+
 class AnswerForm(forms.Form):
     revision = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
     note = PlainTextField(
@@ -46,9 +110,14 @@ class AnswerForm(forms.Form):
         if kind == QuestionKind.CLAUSE:
             self.fields["value"] = forms.ChoiceField(
                 label=_("Result"),
-                choices=ClauseResult.choices,
+                choices=[
+                    c
+                    for c in ClauseResult.choices
+                    if question.na_allowed or c[0] != ClauseResult.NA
+                ],
                 required=False,
                 widget=forms.RadioSelect,
+                error_messages={"invalid_choice": NA_REFUSED} if not question.na_allowed else {},
             )
             self.fields["na_reason"] = PlainTextField(
                 label=_("Why it does not apply"),
@@ -95,17 +164,42 @@ class AnswerForm(forms.Form):
                 widget=forms.CheckboxSelectMultiple,
             )
         elif kind == QuestionKind.NUMBER:
-            # A share asked "as a decimal between 0 and 1" cannot be 12000 (or 30 for 30 %).
-            ratio = is_ratio(question)
-            self.fields["value"] = forms.DecimalField(
-                label=_("Answer"),
-                required=False,
-                max_digits=20,
-                decimal_places=6,
-                localize=False,
-                min_value=0 if ratio else None,
-                max_value=1 if ratio else None,
-            )
+            low, high, integer = number_range(question)
+            between = _("Enter a number from %(min)s to %(max)s.") % {
+                "min": _plain(low),
+                "max": _plain(high),
+            }
+            messages = {
+                "min_value": between,
+                "max_value": between,
+                "max_digits": between,
+                "invalid": _("Enter a whole number.")
+                if integer
+                else _("Enter a number, such as 12 or 0.5."),
+            }
+            if integer:
+                self.fields["value"] = forms.IntegerField(
+                    label=_("Answer"),
+                    required=False,
+                    localize=False,
+                    min_value=int(low),
+                    max_value=int(high),
+                    error_messages=messages,
+                )
+            else:
+                self.fields["value"] = forms.DecimalField(
+                    label=_("Answer"),
+                    required=False,
+                    max_digits=22,
+                    decimal_places=6,
+                    localize=False,
+                    min_value=low,
+                    max_value=high,
+                    error_messages={
+                        **messages,
+                        "max_decimal_places": _("Enter at most six decimal places."),
+                    },
+                )
         elif kind == QuestionKind.DATE:
             self.fields["value"] = forms.DateField(
                 label=_("Answer"), required=False, widget=IsoDateInput()
@@ -168,6 +262,8 @@ class AnswerForm(forms.Form):
         if kind == QuestionKind.YES_NO:
             return value == "yes"
         if kind == QuestionKind.NUMBER:
+            if isinstance(value, int):
+                return value
             return int(value) if value == value.to_integral_value() else float(value)
         if kind == QuestionKind.DATE:
             return value.isoformat()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from assessments.forms import CLAUSE_FIELDS, AnswerForm, initial_for
+from assessments.forms import CLAUSE_FIELDS, AnswerForm, initial_for, threshold_warnings
 from assessments.models import Answer, ClauseResult, Evidence, NonConformity
 from library import scope
 from library.catalogue import DomainItem, QuestionItem
@@ -33,6 +33,7 @@ class Card:
     review: object | None = None  # the reviewer's comment when changes were requested
     prefilled: bool = False  # the value shown comes from the service profile, not yet saved
     contradictions: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # thresholds a number answer misses
 
 
 def _style(form: AnswerForm, editable: bool) -> None:
@@ -71,6 +72,7 @@ def question_cards(
             review=(comments or {}).get(q.pk),
             prefilled=prefill is not None and editable,
             contradictions=tuple(state.contradictions(q.code)),
+            warnings=tuple(threshold_warnings(q, answer.value if answer else None)),
         )
         if previous:
             before = previous.get(q.pk)

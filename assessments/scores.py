@@ -37,6 +37,7 @@ def specs_for(catalogue: Catalogue) -> tuple[tuple[QuestionSpec, ...], tuple[Dom
             else (q.expected if q.kind == QuestionKind.YES_NO else None),
             choice_scores={c["value"]: c["score"] for c in q.choices if "score" in c},
             na_choices=frozenset(c["value"] for c in q.choices if "score" not in c),
+            na_allowed=q.na_allowed,
             thresholds=tuple(
                 Threshold(t["comparison"], t["value"], bool(t.get("advisory")))
                 for t in q.thresholds

@@ -35,7 +35,10 @@ Red lines (`red_line: true`; never advisory, `QuestionSpec` rejects both)
     failed        answered and not fully conforming (a partial score fails a red line), or a
                   reviewer's `does_not_conform`
     not_yet_met   unanswered, or a reviewer's `needs_revision` of an answer that did not fail
-    not_applicable the question does not apply, or a clause answered N/A
+    not_applicable the question does not apply, or a clause answered N/A that a reviewer
+                  accepted (`accepted` verdict); an N/A not yet accepted is `not_yet_met`
+                  with the open item `na_unverified`, and a question with
+                  `na_allowed=False` treats N/A as unanswered
     Red lines are evaluated whatever their weight.
 
 Verdict rule
@@ -54,7 +57,8 @@ Clause conclusion (TC260-003 §9.1 d), over the non-advisory scored clause quest
     `conforms` (全部符合要求) when every clause conforms or is N/A / not applicable,
     `does_not_conform` (全部不符合要求) when none conforms and at least one does not,
     `partially_conforms` (部分符合要求) otherwise; None when the questionnaire has no such clause.
-    An unanswered clause and a partial score count as not conforming.
+    An unanswered clause, a partial score and a red line answered N/A that no reviewer has
+    accepted count as not conforming.
 """
 
 from __future__ import annotations
@@ -71,6 +75,7 @@ from typing import Any
 __all__ = [
     "BASIS_LABELS",
     "CONCLUSION_LABELS",
+    "DECLARED_CONCLUSIONS",
     "RED_LINE_LABELS",
     "REVIEW_LABELS",
     "VERDICT_LABELS",
@@ -90,6 +95,7 @@ __all__ = [
     "ScoreResult",
     "Threshold",
     "Verdict",
+    "declared_mismatch",
     "score_assessment",
     "score_pair",
 ]
@@ -154,6 +160,21 @@ RED_LINE_LABELS: dict[str, tuple[str, str]] = {
     RedLineStatus.NOT_YET_MET: ("尚未满足", "Not yet met"),
     RedLineStatus.NOT_APPLICABLE: ("不适用", "Not applicable"),
 }
+# AF-05 (the conclusion the provider declares in its report) -> the computed §9.1 d) conclusion.
+DECLARED_CONCLUSIONS: dict[str, str] = {
+    "full": Conclusion.CONFORMS,
+    "partial": Conclusion.PARTIALLY_CONFORMS,
+    "none": Conclusion.DOES_NOT_CONFORM,
+}
+
+
+def declared_mismatch(declared: Any, computed: str | None) -> bool:
+    """Whether the declared AF-05 conclusion contradicts the one computed from the clauses."""
+    if declared not in DECLARED_CONCLUSIONS or computed is None:
+        return False
+    return DECLARED_CONCLUSIONS[declared] != computed
+
+
 BASIS_LABELS: dict[str, tuple[str, str]] = {
     Basis.SELF: ("自评估", "Self-assessed"),
     Basis.REVIEWED: ("审核后", "Reviewed"),
@@ -216,6 +237,9 @@ class QuestionSpec:
     # score, as N/A does for a clause.
     na_choices: frozenset[str] = frozenset()
     thresholds: tuple[Threshold, ...] = ()
+    # False where N/A is no valid answer (a clause every service in scope must meet): an N/A
+    # answer then counts as unanswered.
+    na_allowed: bool = True
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -325,7 +349,8 @@ class RedLine:
 class OpenItem:
     """Something that keeps the verdict from `ready`.
 
-    reason: unanswered | not_conform | partial | needs_revision.
+    reason: unanswered | not_conform | partial | needs_revision | na_unverified (a red line
+    answered N/A that no reviewer has accepted yet).
     """
 
     code: str
@@ -597,7 +622,7 @@ def score_assessment(
         elif (q.kind == "clause" and value == "na") or (
             q.kind == "single_choice" and q.gradable and value in q.na_choices
         ):
-            status, fraction = "na", None
+            status, fraction = ("na", None) if q.na_allowed else ("unanswered", Fraction(0))
         elif q.gradable:
             fraction = _answer_fraction(q, value)
             if answer is not None and answer.partial is not None:
@@ -641,10 +666,14 @@ def score_assessment(
             )
         )
 
-        # Red lines.
+        # Red lines. An N/A answer to a red line is the provider's claim, not a fact: it stays
+        # "not yet met" until a reviewer accepts it explicitly.
+        na_unverified = q.red_line and status == "na" and outcome != ReviewOutcome.ACCEPTED
         if q.red_line:
-            if status in ("not_applicable", "na"):
+            if status == "not_applicable" or (status == "na" and not na_unverified):
                 rl = RedLineStatus.NOT_APPLICABLE
+            elif na_unverified:
+                rl = RedLineStatus.NOT_YET_MET
             elif status == "unanswered":
                 rl = RedLineStatus.NOT_YET_MET
             elif status == "needs_revision":
@@ -662,6 +691,8 @@ def score_assessment(
         blocking_reason: str | None = None
         if status == "needs_revision":
             blocking_reason = "needs_revision"
+        elif na_unverified:
+            blocking_reason = "na_unverified"
         elif status == "unanswered" and (q.scored or q.required or q.red_line):
             blocking_reason = "unanswered"
         elif status in ("not_conform", "partial") and (
@@ -676,7 +707,10 @@ def score_assessment(
 
         # Clause conclusion.
         if q.kind == "clause" and q.scored and not q.advisory:
-            clause_states.append(None if fraction is None else fraction == 1)
+            if na_unverified:
+                clause_states.append(False)  # no 全部符合 on an unverified red-line N/A
+            else:
+                clause_states.append(None if fraction is None else fraction == 1)
 
     domain_scores = tuple(
         DomainScore(

@@ -14,10 +14,11 @@ from django.views.decorators.http import require_POST
 from assessments import filetypes, services
 from assessments.access import get_assessment, get_evidence, get_writable_assessment
 from assessments.downloads import evidence_response
-from assessments.forms import AnswerForm, EvidenceForm
+from assessments.forms import AnswerForm, EvidenceForm, threshold_warnings
 from assessments.models import Answer
 from assessments.presenters import answer_display, question_cards
-from assessments.results import results_for
+from assessments.results import label_of, results_for
+from assessments.scoring import CONCLUSION_LABELS, DECLARED_CONCLUSIONS, declared_mismatch
 from audit.selectors import events_for_assessment
 from library import scope
 from library.routes import filing_routes
@@ -115,6 +116,7 @@ def save_answer(request: HttpRequest, assessment: UUID, question: str) -> HttpRe
         answer=answer,
         saved=True,
         gaps=state.incomplete.get(item.code, []),
+        warnings=threshold_warnings(item, answer.value),
         contradictions=[(c, state.contradictions(c)) for c in scope.CHECKED]
         if item.code.startswith("SCOPE-")
         else [],
@@ -275,12 +277,25 @@ def results(request: HttpRequest, assessment: UUID) -> HttpResponse:
         (route, [catalogue.by_code[c] for c in route.missing if c in catalogue.by_code])
         for route in routes
     ]
+    context["declared_conclusion"] = _declared_conclusion(context["results"], state)
     context["scope_conflicts"] = [
         (catalogue.by_code[c.question], c.message)
         for c in scope.contradictions(state.profile, state.values)
         if c.question in catalogue.by_code
     ]
     return render(request, "assessments/results.html", context)
+
+
+def _declared_conclusion(results, state) -> dict | None:
+    """AF-05's declared conclusion beside the computed one, when they disagree."""
+    declared = state.values.get("AF-05") if "AF-05" in state.applicable else None
+    if results is None or not declared_mismatch(declared, results.score.conclusion):
+        return None
+    return {
+        "declared": label_of(CONCLUSION_LABELS, DECLARED_CONCLUSIONS[declared]),
+        "computed": results.conclusion,
+        "question": state.catalogue.by_code["AF-05"],
+    }
 
 
 def _domain_scores(assessment, catalogue):

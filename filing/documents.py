@@ -44,6 +44,13 @@ REPORT_CHAPTERS = (
     "9 签字",
 )
 CLAUSE_RESULT = {"conform": "符合", "not_conform": "不符合", "na": "不适用"}
+# GB/T 45654-2025 replaced TC260-003 on 2025-11-01, but its final clause text has not been
+# checked (regulation.md §3.4: mapping UNCONFIRMED): the report cites TC260-003 and says so.
+STANDARD_CITED = "TC260-003（GB/T 45654-2025 对应条款待核）"
+STANDARD_NOTE = (
+    "GB/T 45654-2025 自 2025-11-01 起替代 TC260-003，其正式条款文本尚未核对；本报告引用的条款号"
+    "均为 TC260-003 的条款号，GB/T 45654-2025 对应条款待核。"
+)
 SIX_FUNCTIONS = ("人机对话", "文字生成", "图片生成", "声音合成", "视频合成", "代码生成或优化")
 CHANNELS = {"web": "网页", "app": "App", "mini_program": "小程序", "api": "API 接口"}
 AUDIENCES = {
@@ -370,10 +377,17 @@ def _chapter_subject(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
     in_scope = [c for c in clauses if c in facts.applicable]
     doc.para(
         f"本次评估覆盖问卷 {facts.assessment.get('questionnaire', '')} 中适用于本服务的 "
-        f"{len(facts.applicable)} 个问题。问卷对应 TC260-003 第5章至第8章条款的 {len(clauses)} 条"
+        f"{len(facts.applicable)} 个问题。问卷对应 {STANDARD_CITED}第5章至第8章条款的 {len(clauses)} 条"
         f"逐条给出结果（见第7章），其中 {len(in_scope)} 条适用于本服务，"
         f"{len(clauses) - len(in_scope)} 条因服务范围不适用并说明理由。",
     )
+
+
+def _basis_text(facts: FilingFacts, basis: str) -> str:
+    """The standard the provider chose, and what the clause table actually follows."""
+    if facts.value("AF-03") in ("gbt45654", "both"):
+        return f"{basis}；逐条结果表按 {STANDARD_CITED}编排"
+    return basis
 
 
 def _chapter_method(doc, facts: FilingFacts, catalogue: Catalogue, basis: str) -> None:
@@ -384,7 +398,7 @@ def _chapter_method(doc, facts: FilingFacts, catalogue: Catalogue, basis: str) -
         ("项目", "内容"),
         [
             ("评估方式", _choice(catalogue, "AF-02", facts.value("AF-02"))),
-            ("依据标准", basis),
+            ("依据标准", _basis_text(facts, basis)),
             ("评估工作整体负责人", p.get("security_lead") or TODO),
             ("合法性评估负责人", p.get("legality_lead") or TODO),
             ("评估团队", _said(facts, "FD-15")),
@@ -402,6 +416,7 @@ def _chapter_method(doc, facts: FilingFacts, catalogue: Catalogue, basis: str) -
     doc.heading("2.3 判断标准", 2)
     doc.bullets(
         [
+            STANDARD_NOTE,
             "每一条款给出“符合”“不符合”或“不适用”：符合的附证明材料，不适用的说明理由，"
             "不符合的说明原因及整改计划。",
             "“应”条款全部符合为全部符合；“宜/不宜”条款为推荐性要求，不影响结论（TC260-003 9.1 d)）。",
@@ -787,9 +802,19 @@ def clause_rows(facts: FilingFacts, catalogue: Catalogue) -> list[list[str]]:
 
 def _chapter_clauses(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
     doc.heading(REPORT_CHAPTERS[6])
-    doc.para("按 TC260-003 第5章至第8章逐条给出评估结果。")
+    doc.para(f"按 {STANDARD_CITED}第5章至第8章逐条给出评估结果。{STANDARD_NOTE}")
+    if facts.value("AF-03") == "gbt45654":
+        doc.para(
+            "本次评估选择以 GB/T 45654-2025 为依据（AF-03）；在其正式条款文本核对之前，"
+            "下表仍按 TC260-003 条款编排，请在提交前逐条核对 GB/T 45654-2025 的对应条款。"
+        )
     doc.table(
-        ("条款", "要求", "结果", "证明材料、理由或整改计划"),
+        (
+            "条款（TC260-003；GB/T 45654-2025 对应条款待核）",
+            "要求",
+            "结果",
+            "证明材料、理由或整改计划",
+        ),
         clause_rows(facts, catalogue),
         widths=(3, 5.5, 1.7, 5.8),
     )

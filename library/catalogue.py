@@ -63,6 +63,8 @@ class QuestionItem:
     thresholds: tuple[dict, ...]
     analyser: str
     provisions: tuple[CitedProvision, ...]
+    answer_range: dict | None = None  # number questions: {"min", "max", "integer"}
+    na_allowed: bool = True  # clause questions: whether 不适用 is a valid answer
 
     @property
     def text(self) -> str:
@@ -184,6 +186,8 @@ def _build(questionnaire_id: int, content_hash: str) -> Catalogue:
                 unit_en=q.unit_en,
                 thresholds=tuple(q.thresholds),
                 analyser=q.analyser,
+                answer_range=q.answer_range,
+                na_allowed=q.na_allowed,
                 provisions=tuple(cited.get(q.pk, ())),
             )
         )

@@ -317,6 +317,34 @@ def _validate_question(where: str, q: dict, keys: set[str], gates: set[str], che
                 problems.append(f"{twhere}: cites unknown provision '{key}'")
     if q.get("analyser") and q["analyser"] not in ANALYSERS:
         problems.append(f"{where}: unknown analyser '{q['analyser']}'")
+    if "na_allowed" in q and (kind != QuestionKind.CLAUSE or not isinstance(q["na_allowed"], bool)):
+        problems.append(f"{where}: 'na_allowed' is true or false, on clause questions only")
+    if "range" in q:
+        _check_range(where, q, problems)
+
+
+def _is_num(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_range(where: str, q: dict, problems: list[str]) -> None:
+    """range: {min, max, integer} of a number question; thresholds must lie inside it."""
+    rng = q["range"]
+    if q.get("kind") != QuestionKind.NUMBER:
+        problems.append(f"{where}: only number questions have a 'range'")
+        return
+    if not isinstance(rng, dict) or set(rng) - {"min", "max", "integer"}:
+        problems.append(f"{where}: 'range' takes min, max and integer")
+        return
+    low, high = rng.get("min"), rng.get("max")
+    if not _is_num(low) or not _is_num(high) or low > high:
+        problems.append(f"{where}: 'range' needs numbers min <= max")
+        return
+    if not isinstance(rng.get("integer", False), bool):
+        problems.append(f"{where}: range 'integer' is true or false")
+    for t in q.get("thresholds") or []:
+        if _is_num(t.get("value")) and not low <= t["value"] <= high:
+            problems.append(f"{where}: threshold {t.get('key')} lies outside the range")
 
 
 def content_hash(data: dict) -> str:
@@ -485,6 +513,8 @@ def _load_questionnaire(path: Path, data: dict, replace_unused: bool, problems: 
                 expected=q.get("expected", True) if q["kind"] == QuestionKind.YES_NO else None,
                 choices=q.get("choices") or [],
                 thresholds=q.get("thresholds") or [],
+                answer_range=q.get("range"),
+                na_allowed=q.get("na_allowed", True),
                 analyser=q.get("analyser") or "",
                 position=position,
             )

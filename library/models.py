@@ -262,6 +262,11 @@ class Question(Bilingual, models.Model):
     unit_zh = models.CharField(_("unit (Chinese)"), max_length=40, blank=True)
     unit_en = models.CharField(_("unit (English)"), max_length=40, blank=True)
     thresholds = models.JSONField(_("thresholds"), default=list, blank=True)
+    # number questions: {"min": n, "max": n, "integer": bool}; the form refuses values outside
+    answer_range = models.JSONField(_("accepted range"), null=True, blank=True)
+    # clause questions: False where 不适用 is never a valid answer (e.g. red lines every public
+    # service must meet)
+    na_allowed = models.BooleanField(_("not applicable allowed"), default=True)
     analyser = models.CharField(_("analyser"), max_length=40, blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
 

@@ -114,12 +114,26 @@ def make_questionnaire(n_questions: int = 5, *, code: str | None = None, domains
     return questionnaire
 
 
+def number_sample(question):
+    """A value the question accepts: the limit of its first binding threshold (meets ge/le/eq),
+    else 12000 moved into the question's range."""
+    from assessments.forms import number_range
+
+    binding = [t for t in question.thresholds if not t.get("advisory")]
+    if binding and binding[0]["comparison"] in ("ge", "le", "eq"):
+        return binding[0]["value"]
+    low, high, _integer = number_range(question)
+    return int(min(high, max(low, 12000)))
+
+
 def answer_data(question, **overrides) -> dict:
     from assessments.forms import is_ratio
 
     data = {"revision": 0, **KIND_SAMPLES.get(question.kind, {})}
     if question.kind == "number" and is_ratio(question):
         data["value"] = "0.2"
+    elif question.kind == "number":
+        data["value"] = str(number_sample(question))
     if question.kind in ("single_choice", "multiple_choice"):
         first = question.choices[0]["value"]
         data["value"] = first if question.kind == "single_choice" else [first]

@@ -205,7 +205,7 @@ def test_answer_values_round_trip_for_every_kind(api, assessment, editor):
         if q.kind == "yes_no":
             value = value == "yes"
         if q.kind == "number":
-            value = 0.25 if is_ratio(q) else 12000
+            value = 0.25 if is_ratio(q) else factories.number_sample(q)
         url = _url("answer", assessment=assessment.public_id, question=q.code)
         revision = api.get(url).json()["revision"]
         response = api.put(

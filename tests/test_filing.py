@@ -135,6 +135,22 @@ CASES = {
         make(A("SCOPE-03", "call_filed_only"), routes=("gai_registration",)),
         "block",
     ),
+    "MEASURE-05": (
+        make(A("TR-09", True)),
+        make(A("TR-09", False)),
+        "block",
+    ),
+    "MEASURE-06": (
+        make(A("MN-01", True), A("MN-02", "conform")),
+        make(A("MN-01", True), A("MN-02", "not_conform")),
+        "block",
+    ),
+    "REPORT-08": (
+        replace(make(A("AF-05", "partial")), self_score={"conclusion": "partially_conforms"}),
+        replace(make(A("AF-05", "full")), self_score={"conclusion": "partially_conforms"}),
+        "block",
+    ),
+    "REPORT-09": (make(A("AF-03", "tc260_003")), make(A("AF-03", "gbt45654")), "warn"),
     "ROUTE-02": (
         make(routes=("algorithm_filing",), service={"algorithm_filing_number": ALGO_NUMBER}),
         make(routes=("algorithm_filing",)),

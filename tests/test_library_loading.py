@@ -456,6 +456,31 @@ INVALID = [
         f"{V1}: question CS-01: cites no provision",
         id="cites-nothing",
     ),
+    pytest.param(
+        _q("IN-09", _set(range={"min": 10, "max": 1})),
+        f"{V1}: question IN-09: 'range' needs numbers min <= max",
+        id="range-inverted",
+    ),
+    pytest.param(
+        _q("IN-09", _set(range={"min": 0, "max": 5, "integer": True})),
+        f"{V1}: question IN-09: threshold log_retention_months_min lies outside the range",
+        id="range-excludes-threshold",
+    ),
+    pytest.param(
+        _q("IN-09", _set(range={"min": 0, "max": "lots"})),
+        f"{V1}: question IN-09: 'range' needs numbers min <= max",
+        id="range-not-numeric",
+    ),
+    pytest.param(
+        _q("CS-01", _set(range={"min": 0, "max": 1})),
+        f"{V1}: question CS-01: only number questions have a 'range'",
+        id="range-on-a-clause",
+    ),
+    pytest.param(
+        _q("IN-09", _set(na_allowed=False)),
+        f"{V1}: question IN-09: 'na_allowed' is true or false, on clause questions only",
+        id="na-allowed-on-a-number",
+    ),
 ]
 
 

@@ -13,6 +13,7 @@ from django.utils import translation
 
 from assessments.services import latest_questionnaire
 from library import scope
+from library.catalogue import get_catalogue
 from library.routes import filing_routes
 
 PUBLIC_OWN = {
@@ -288,3 +289,42 @@ def test_pages_prefill_scope_01_flag_a_contradiction_and_show_an_undetermined_ro
     results = editor_client.get(reverse("assessments:results", kwargs=kwargs)).content.decode()
     assert "scope-conflict" in results and "route-undetermined" not in results
     assert "无需备案" in results or "No filing required" in results
+
+
+# --- the standard in force in the report ----------------------------------------------------
+
+
+@pytest.mark.parametrize("basis", ["tc260_003", "gbt45654", "both"])
+def test_the_report_cites_tc260_003_and_says_the_gb_t_45654_clauses_are_unconfirmed(
+    questionnaire, basis
+):
+    """GB/T 45654-2025's final clause text is not in the reference: every clause citation of the
+    report is TC260-003 and says so; choosing GB/T 45654 does not hide it."""
+    from filing.documents import REPORT_CHAPTERS, assessment_report
+    from filing.facts import AnswerFact, FilingFacts
+
+    catalogue = get_catalogue(questionnaire)
+    facts = FilingFacts(
+        provider={},
+        service={"profile": DEFAULT},
+        answers={"AF-03": AnswerFact(code="AF-03", value=basis)},
+        applicable=frozenset({"AF-03"}),
+        kinds={q.code: q.kind for q in catalogue.questions},
+    )
+    doc = assessment_report(facts, catalogue)
+    text = doc.text()
+    chapter7 = text[text.index(REPORT_CHAPTERS[6]) : text.index(REPORT_CHAPTERS[7])]
+    assert "TC260-003（GB/T 45654-2025 对应条款待核）" in chapter7
+    assert "条款（TC260-003；GB/T 45654-2025 对应条款待核）" in chapter7
+    if basis == "tc260_003":
+        assert "选择以 GB/T 45654-2025 为依据" not in text
+    else:
+        assert "逐条结果表按 TC260-003（GB/T 45654-2025 对应条款待核）编排" in text
+    if basis == "gbt45654":
+        assert "下表仍按 TC260-003 条款编排" in chapter7
+
+
+def test_af_03_does_not_penalise_tc260_003(questionnaire):
+    q = questionnaire.questions.get(code="AF-03")
+    scores = {c["value"]: c["score"] for c in q.choices}
+    assert scores["tc260_003"] == scores["gbt45654"] == 1

@@ -19,6 +19,7 @@ from assessments.scoring import (
     ScoreResult,
     Threshold,
     Verdict,
+    declared_mismatch,
     score_assessment,
     score_pair,
 )
@@ -266,8 +267,9 @@ ALL_GOOD = {"R1": "conform", "R2": True, "Q": "conform", "V": "conform", "E": 2,
         # an unanswered red line is not yet met: nobody files on an unverified red line
         ({"R1": None}, Verdict.NOT_READY, (), ("R1",)),
         ({"E": 0}, Verdict.NOT_READY, (), ("E",)),
-        # a red line answered N/A or not applicable is neither failed nor pending
-        ({"R1": "na"}, Verdict.READY, (), ()),
+        # a red line that does not apply is neither failed nor pending; one answered N/A is the
+        # provider's claim and stays pending until a reviewer accepts it (issue 12)
+        ({"R1": "na"}, Verdict.NOT_READY, (), ("R1",)),
         ({"R2": "skip"}, Verdict.READY, (), ()),
     ],
 )
@@ -536,3 +538,59 @@ def test_labels_are_bilingual_and_complete():
     assert CONCLUSION_LABELS["partially_conforms"][0] == "部分符合要求"
     assert CONCLUSION_LABELS["does_not_conform"][0] == "全部不符合要求"
     assert VERDICT_LABELS["ready"][1] == "Ready for filing"
+
+
+# --------------------------------------------------------------------------- red lines and N/A
+
+
+def test_a_red_line_answered_na_stays_unverified_until_a_reviewer_accepts_it():
+    qs = [clause("R", red_line=True), clause("A")]
+    given = answers(R="na", A="conform")
+    self_assessed = score_assessment(qs, [D1], given)
+    assert self_assessed.verdict == Verdict.NOT_READY
+    assert self_assessed.pending_red_lines == ("R",)
+    assert [(o.code, o.reason, o.red_line) for o in self_assessed.open_items] == [
+        ("R", "na_unverified", True)
+    ]
+    assert self_assessed.conclusion != Conclusion.CONFORMS  # no 全部符合 on a claimed N/A
+    accepted = score_assessment(qs, [D1], given, [ReviewVerdict("R", "accepted")])
+    assert accepted.verdict == Verdict.READY
+    assert accepted.red_lines[0].status == RedLineStatus.NOT_APPLICABLE
+    assert accepted.conclusion == Conclusion.CONFORMS
+    # anything short of an explicit acceptance leaves it pending or failed
+    for verdict, status in [
+        ("needs_revision", RedLineStatus.NOT_YET_MET),
+        ("does_not_conform", RedLineStatus.FAILED),
+    ]:
+        reviewed = score_assessment(qs, [D1], given, [ReviewVerdict("R", verdict)])
+        assert reviewed.red_lines[0].status == status
+        assert reviewed.verdict == Verdict.NOT_READY
+    unreviewed = score_assessment(qs, [D1], given, [ReviewVerdict("A", "accepted")])
+    assert unreviewed.pending_red_lines == ("R",)
+
+
+def test_na_where_it_is_not_allowed_counts_as_unanswered():
+    """CS-12 / CP-01: every public service must meet them; N/A is no answer."""
+    qs = [clause("R", red_line=True, na_allowed=False), clause("A")]
+    result = score_assessment(qs, [D1], answers(R="na", A="conform"))
+    assert result.questions[0].status == "unanswered" and result.questions[0].fraction == 0
+    assert result.verdict == Verdict.NOT_READY and result.pending_red_lines == ("R",)
+    assert result.conclusion == Conclusion.PARTIALLY_CONFORMS
+    assert result.overall == 50.0
+
+
+@pytest.mark.parametrize(
+    ("declared", "computed", "mismatch"),
+    [
+        ("full", Conclusion.CONFORMS, False),
+        ("full", Conclusion.PARTIALLY_CONFORMS, True),
+        ("partial", Conclusion.PARTIALLY_CONFORMS, False),
+        ("partial", Conclusion.DOES_NOT_CONFORM, True),
+        ("none", Conclusion.DOES_NOT_CONFORM, False),
+        ("none", Conclusion.CONFORMS, True),
+        (None, Conclusion.CONFORMS, False),
+        ("full", None, False),
+    ],
+)
+def test_declared_conclusion_is_compared_with_the_computed_one(declared, computed, mismatch):
+    assert declared_mismatch(declared, computed) is mismatch

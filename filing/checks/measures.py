@@ -181,3 +181,65 @@ def labels(facts: FilingFacts) -> Verdict | None:
         "Upload at least one sample per output modality carrying the explicit and the "
         "metadata label.",
     )
+
+
+# Mandatory duties that are not red lines of the questionnaire, but without which the reference
+# gives no ground to file: real-identity verification (DS Art. 9 [T], "no information-publishing
+# service to unverified users") and minors' protection (GAI Art. 10 [T]; TC260-003 §7 a) 3)–4)
+# "应" [T]). A "no" or "does not conform" blocks; unanswered or N/A is flagged.
+DUTY_CHECKS = {
+    "real_name": (("TR-09",), "用户真实身份信息认证", "real-identity verification of users"),
+    "minors": (
+        ("MN-01", "MN-02", "MN-03"),
+        "未成年人保护措施",
+        "protection of minors",
+    ),
+}
+
+
+def _duty(facts: FilingFacts, key: str) -> Verdict | None:
+    codes, zh, en = DUTY_CHECKS[key]
+    applicable = [c for c in codes if c in facts.applicable]
+    if not applicable:
+        return None
+    problems = Problems()
+    for code in applicable:
+        value = facts.value(code)
+        if is_no(value):
+            problems.block(f"{code}：{zh}未落实", f"{code}: {en} is not in place", q(code))
+        elif value is None:
+            problems.warn(f"{code}（{zh}）未作答", f"{code} ({en}) is not answered", q(code))
+        elif value == "na":
+            problems.warn(
+                f"{code} 答“不适用”，须由审核员确认理由",
+                f"{code} is answered 'not applicable'; a reviewer must accept the reason",
+                q(code),
+            )
+    return problems.verdict(
+        f"{zh}已落实",
+        f"{en.capitalize()} is in place",
+        f"落实{zh}并更新答案和证据后再提交备案。",
+        f"Put {en} in place and update the answer and evidence before filing.",
+    )
+
+
+@check(
+    "MEASURE-05",
+    "measures",
+    "用户真实身份信息认证",
+    "Real-identity verification",
+    "DS-9; POSA-5.2",
+)
+def real_name(facts: FilingFacts) -> Verdict | None:
+    return _duty(facts, "real_name")
+
+
+@check(
+    "MEASURE-06",
+    "measures",
+    "未成年人保护",
+    "Protection of minors",
+    "GAI-10.3; TC-7a-3; TC-7a-4; ALG-18",
+)
+def minors(facts: FilingFacts) -> Verdict | None:
+    return _duty(facts, "minors")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from assessments.scoring import CONCLUSION_LABELS, DECLARED_CONCLUSIONS, declared_mismatch
 from filing import lint
 from filing.checks.base import (
     Problems,
@@ -360,4 +361,62 @@ def measures_described(facts: FilingFacts) -> Verdict | None:
         "Describe what is done (entry point, process, frequency, owner) in each answer's "
         "justification, or upload screenshots or logs; chapter 5 of the report quotes them.",
         q(*bare[:10]),
+    )
+
+
+@check(
+    "REPORT-08",
+    "report",
+    "总体结论与逐条结果一致",
+    "Declared conclusion matches the clause results",
+    "TC-9.1d",
+)
+def declared_conclusion(facts: FilingFacts) -> Verdict | None:
+    declared = facts.value("AF-05")
+    computed = (facts.self_score or {}).get("conclusion")
+    if declared is None or computed is None:
+        return None
+    computed_zh, computed_en = CONCLUSION_LABELS[computed]
+    declared_zh, declared_en = CONCLUSION_LABELS[DECLARED_CONCLUSIONS[declared]]
+    if declared_mismatch(declared, computed):
+        return block(
+            f"AF-05 自报总体结论为“{declared_zh}”，按逐条结果（第9.1条d））得出的结论为“{computed_zh}”",
+            f"AF-05 declares '{declared_en}', the clause results give '{computed_en}' (§9.1 d))",
+            "核对逐条结果，使 AF-05 与按逐条结果得出的结论一致。",
+            "Check the clause results and make AF-05 agree with the conclusion they give.",
+            q("AF-05"),
+        )
+    return ok(
+        f"自报总体结论与逐条结果一致：{computed_zh}",
+        f"The declared conclusion matches the clause results: {computed_en}",
+        q("AF-05"),
+    )
+
+
+@check(
+    "REPORT-09",
+    "report",
+    "标准版本与条款编号",
+    "Standard version and clause numbers",
+    "TC-4-1; regulation.md §3.4 (GB/T 45654-2025 mapping UNCONFIRMED)",
+)
+def standard_version(facts: FilingFacts) -> Verdict | None:
+    basis = facts.value("AF-03")
+    if basis is None:
+        return None
+    if basis in ("gbt45654", "both"):
+        return warn(
+            "AF-03 选择以 GB/T 45654-2025 为依据，但报告的逐条结果表按 TC260-003 条款编排"
+            "（GB/T 45654-2025 对应条款待核）",
+            "AF-03 names GB/T 45654-2025, but the report's clause table follows TC260-003 "
+            "(corresponding GB/T 45654-2025 clauses to be confirmed)",
+            "提交前对照 GB/T 45654-2025 正式文本逐条核对条款号，并在报告中注明对应关系。",
+            "Before filing, check each clause number against the official GB/T 45654-2025 text "
+            "and state the correspondence in the report.",
+            q("AF-03"),
+        )
+    return ok(
+        "报告按 TC260-003 条款编排并注明 GB/T 45654-2025 对应条款待核",
+        "The report follows TC260-003 and says the GB/T 45654-2025 clauses are to be confirmed",
+        q("AF-03"),
     )
