@@ -313,3 +313,13 @@ def test_a_service_change_is_audited_with_before_and_after(editor_client, provid
     event = AuditEvent.objects.filter(action=Action.SERVICE_CHANGED).latest("id")
     assert event.before["minors_allowed"] is False and event.after["minors_allowed"] is True
     assert event.actor_email == "editor@a.example.cn" and event.ip == "203.0.113.7"
+
+
+def test_signed_out_visitors_see_what_the_portal_is(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(1):
+        response = client.get(reverse("home"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'href="{reverse("accounts:login")}"' in html
+    assert f'href="{reverse("dossiers:verify")}"' in html
+    assert "生成式人工智能合规平台" in html
