@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 import analysers
@@ -49,8 +48,9 @@ def request_analysis(evidence: Evidence, question: QuestionItem) -> Analysis | N
         return None
     analysis = Analysis.objects.create(evidence=evidence, kind=question.analyser)
     from assessments.tasks import analyse_evidence
+    from outbox.services import dispatch
 
-    transaction.on_commit(lambda: analyse_evidence.delay(analysis.pk))
+    dispatch(analyse_evidence, analysis.pk)
     return analysis
 
 

@@ -4,7 +4,10 @@ from celery import shared_task
 
 from assessments.analysis import run_analysis
 
+# The sweeper (outbox/services.py) sends an analysis again once this has passed.
+ANALYSIS_TIME_LIMIT = 360
 
-@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=ANALYSIS_TIME_LIMIT)
 def analyse_evidence(analysis_id: int) -> None:
     run_analysis(analysis_id)

@@ -84,9 +84,9 @@ def dossier_request(*, assessment: Assessment, user: User, edition: str) -> tupl
 
 def _enqueue(dossier: Dossier) -> None:
     from dossiers.tasks import build_dossier
+    from outbox.services import dispatch
 
-    task_id, pk = dossier.task_id, dossier.pk
-    transaction.on_commit(lambda: build_dossier.apply_async((pk,), task_id=task_id))
+    dispatch(build_dossier, dossier.pk, task_id=dossier.task_id)
 
 
 @transaction.atomic

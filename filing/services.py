@@ -86,9 +86,9 @@ def package_request(
 
 def _enqueue(package: FilingPackage) -> None:
     from filing.tasks import build_package
+    from outbox.services import dispatch
 
-    task_id, pk = package.task_id, package.pk
-    transaction.on_commit(lambda: build_package.apply_async((pk,), task_id=task_id))
+    dispatch(build_package, package.pk, task_id=package.task_id)
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from accounts.models import User
 from assessments.models import Assessment, Status
 from notifications.models import Kind, Notification
 from notifications.tasks import send_notification_email
+from outbox.services import dispatch
 from providers.models import WRITE_ROLES
 
 # Kinds meant for reviewers; the provider's writers get the others.
@@ -71,7 +72,7 @@ def notify(kind: str, *, assessment: Assessment, actor: User | None = None) -> l
         for pk in recipients.order_by("pk").values_list("pk", flat=True)
     )
     for row in rows:
-        send_notification_email.delay_on_commit(row.pk)
+        dispatch(send_notification_email, row.pk)
     return rows
 
 

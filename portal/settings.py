@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "audit",
     "dossiers",
     "filing",
+    "outbox",
     "api",
     "modeltests",
 ]
@@ -276,7 +277,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "合规门户 <noreply@localh
 CELERY_BROKER_URL = check_broker_url(
     "CELERY_BROKER_URL", env_str("CELERY_BROKER_URL") or "filesystem://"
 )
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+# A message taken by a worker that then died whole comes back after visibility_timeout: just
+# above the longest task (the dossier's hard limit, set below), not an hour. Unreachable Redis
+# fails fast, so a request that queues work answers at once (outbox/services.py keeps the work).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 10}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery"
     # The transport lists these folders on every send and poll: they must exist.
@@ -311,6 +315,12 @@ CELERY_BEAT_SCHEDULE = {
 AUDIT_CHECKPOINT_DIR = Path(env_str("AUDIT_CHECKPOINT_DIR", str(VAR_DIR / "audit-checkpoints")))
 AUDIT_CHECKPOINT_MINUTES = env_int("AUDIT_CHECKPOINT_MINUTES", 15, minimum=1)
 AUDIT_CHECKPOINT_FINGERPRINTS = env_list("AUDIT_CHECKPOINT_FINGERPRINTS", [])
+# The sweeper (outbox/services.py): work that never reached the broker, or whose worker died.
+SWEEPER_SECONDS = env_int("SWEEPER_SECONDS", 60, minimum=10)
+CELERY_BEAT_SCHEDULE["sweep-lost-work"] = {
+    "task": "outbox.tasks.sweep_lost_work",
+    "schedule": timedelta(seconds=SWEEPER_SECONDS),
+}
 CELERY_BEAT_SCHEDULE["write-audit-checkpoint"] = {
     "task": "audit.tasks.write_audit_checkpoint",
     "schedule": timedelta(minutes=AUDIT_CHECKPOINT_MINUTES),
@@ -337,6 +347,10 @@ DOSSIER_VERIFY_MAX_BYTES = env_int("DOSSIER_VERIFY_MAX_MB", 200, minimum=1) * 10
 DOSSIER_VERIFY_PER_HOUR = env_int("DOSSIER_VERIFY_PER_HOUR", 30, minimum=1)
 DOSSIER_TASK_SOFT_TIME_LIMIT = env_int("DOSSIER_TASK_TIME_LIMIT", 600, minimum=30)
 DOSSIER_TASK_TIME_LIMIT = DOSSIER_TASK_SOFT_TIME_LIMIT + 60
+if "visibility_timeout" not in CELERY_BROKER_TRANSPORT_OPTIONS and not CELERY_BROKER_URL.startswith(
+    "filesystem://"
+):
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = DOSSIER_TASK_TIME_LIMIT + 120
 if DOSSIER_SIGNING_PKCS12 and (DOSSIER_SIGNING_KEY or DOSSIER_SIGNING_CERT):
     raise ImproperlyConfigured(
         "Set either DOSSIER_SIGNING_PKCS12 or DOSSIER_SIGNING_KEY with DOSSIER_SIGNING_CERT, "

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.models import Action
 from audit.services import record
+from outbox.services import dispatch
 from providers.models import AIService, Invitation, Membership, Provider, Role
 from providers.tasks import send_invitation_email
 
@@ -150,7 +151,7 @@ def invitation_send(
         "providers:invitation_accept", kwargs={"token": invitation_token(invitation)}
     )
     # After commit, so the worker finds the row; through the broker, off the request path.
-    send_invitation_email.delay_on_commit(invitation.pk, link, translation.get_language())
+    dispatch(send_invitation_email, invitation.pk, link, translation.get_language())
     record(
         Action.INVITATION_SENT,
         actor=invited_by,

@@ -20,7 +20,8 @@ fi
 export SITE_URL
 echo "Links in e-mails and dossiers point at $SITE_URL"
 mkdir -p var/celery/queue var/celery/processed
-"$venv/bin/celery" -A portal worker -l warning --concurrency 1 --pool solo &
+# With beat inside (-B): the sweeper and the audit checkpoints run here too.
+"$venv/bin/celery" -A portal worker -B --schedule var/celery/beat-schedule -l warning --concurrency 1 --pool solo &
 worker=$!
 trap 'kill $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM
 "$venv/bin/python" manage.py runserver "$host"
