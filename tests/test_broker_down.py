@@ -109,9 +109,9 @@ def _wait_for(predicate, timeout=60.0) -> bool:
 
 def test_work_queued_while_redis_is_down_is_done_once_when_it_is_back(own_redis, settings):
     from assessments.models import Analysis, AnalysisStatus
+    from assessments.services import assessment_start, get_catalogue
     from audit.models import Action, AuditEvent
     from dossiers.models import Dossier, DossierStatus
-    from assessments.services import assessment_start, get_catalogue
     from library.loading import load_library
     from library.models import Questionnaire
     from providers.models import Invitation
