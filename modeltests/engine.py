@@ -27,6 +27,7 @@ from django.utils import timezone
 from modeltests import grading, rates
 from modeltests.banks import Banks
 from modeltests.clients import BudgetExhausted, ChatClient, EndpointConfig, EndpointError, Gate
+from modeltests.crypto import KeyUnreadable
 from modeltests.models import ItemStatus, RunStatus, TestItem, TestRun
 from modeltests.sampling import DRAWS, GENERATED_DRAWS, plan_draws
 
@@ -257,11 +258,16 @@ def _process(run_id: int, owner: str, limit: int) -> str:
         finish(run)
         return "done"
     budget = Budget(run.requests_used, run.request_budget)
-    config = EndpointConfig.of(run.endpoint)
+    try:
+        config = EndpointConfig.of(run.endpoint)
+        judge_config = EndpointConfig.of(run.judge) if run.judge_id else None
+    except KeyUnreadable:
+        # Retrying cannot help: the key was encrypted with a key no longer configured.
+        TestRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, stop_reason="key")
+        return "stopped"
     client = ChatClient(config, Gate(config.rate_per_second, budget.take))
     judge = None
-    if run.judge_id:
-        judge_config = EndpointConfig.of(run.judge)
+    if judge_config is not None:
         judge = ChatClient(judge_config, Gate(judge_config.rate_per_second, budget.take))
     matcher = lambda: _matcher(run)  # noqa: E731 - read once, only if a keyword item comes
     stop = ""

@@ -203,7 +203,5 @@ class RunForm(forms.Form):
 
 
 class ControlForm(forms.Form):
-    action = forms.ChoiceField(
-        choices=[("pause", "pause"), ("resume", "resume"), ("cancel", "cancel")]
-    )
+    action = forms.ChoiceField(choices=[(a, a) for a in ("pause", "resume", "cancel", "retry")])
     budget = forms.IntegerField(required=False, min_value=1, max_value=1_000_000)

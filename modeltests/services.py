@@ -169,10 +169,11 @@ def run_start(*, service, endpoint, judge, sizes, budget, seed, bank_files, user
 
 def run_control(*, run, action: str, user, budget: int | None = None):
     """Pause, resume or cancel; resuming may raise the budget."""
-    from modeltests.models import RunStatus, TestRun
+    from modeltests.models import ItemStatus, RunStatus, TestRun
     from modeltests.tasks import advance_run
 
     allowed = {
+        "retry": ((RunStatus.FINISHED, RunStatus.PAUSED), RunStatus.QUEUED),
         "pause": ((RunStatus.QUEUED, RunStatus.RUNNING), RunStatus.PAUSED),
         "resume": ((RunStatus.PAUSED,), RunStatus.QUEUED),
         "cancel": ((RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED), RunStatus.CANCELLED),
@@ -181,6 +182,8 @@ def run_control(*, run, action: str, user, budget: int | None = None):
         raise RunRefused(_("Unknown action."))
     sources, target = allowed[action]
     changes = {"status": target}
+    if action == "retry":
+        changes.update(stop_reason="", finished_at=None)
     if action == "resume":
         changes["stop_reason"] = ""
         if budget is not None:
@@ -195,6 +198,13 @@ def run_control(*, run, action: str, user, budget: int | None = None):
         updated = TestRun.objects.filter(pk=run.pk, status__in=sources).update(**changes)
         if not updated:
             raise RunRefused(_("The run has moved on meanwhile; the page shows its state now."))
+        if action == "retry":
+            # Questions that got no answer go out again; answered ones never do.
+            retried = run.items.filter(status=ItemStatus.ERROR).update(
+                status=ItemStatus.PENDING, error=""
+            )
+            if not retried:
+                raise RunRefused(_("No question of this run is without an answer."))
         record(
             Action.MODEL_TEST_CONTROLLED,
             actor=user,
@@ -204,7 +214,7 @@ def run_control(*, run, action: str, user, budget: int | None = None):
             before={"status": run.status},
             after={"status": target},
         )
-        if action == "resume":
+        if action in ("resume", "retry"):
             advance_run.delay_on_commit(run.pk)
     run.refresh_from_db()
     return run
@@ -225,6 +235,11 @@ def kick_if_stalled(run) -> bool:
 def describe_stop(reason: str) -> str:
     if reason == "budget":
         return _("The request budget is spent. Raise it to resume.")
+    if reason == "key":
+        return _(
+            "The endpoint's stored API key cannot be decrypted (the encryption key changed): "
+            "enter the API key again on the endpoint and start a new run."
+        )
     return ""
 
 

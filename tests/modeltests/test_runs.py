@@ -153,3 +153,44 @@ def test_a_pause_stops_sending_and_a_resume_sends_only_what_has_no_answer(
     run.__class__.objects.filter(pk=run.pk).update(status=RunStatus.QUEUED)
     assert engine.run_to_end(run) == "done"
     assert all(scripted.count(q) == 1 for q in generated)
+
+
+def test_the_unanswered_questions_can_be_sent_again_and_only_they(
+    service, endpoint, scripted, owner, django_capture_on_commit_callbacks
+):
+    from modeltests import services
+
+    endpoint.timeout_seconds, endpoint.max_retries = 1, 0
+    endpoint.save()
+    generated = ["好 一", "好 二", "坏 [500]"]
+    run = start(service, endpoint, make_banks(generated), sizes={"keyword": 3})
+    engine.run_to_end(run)
+    run.refresh_from_db()
+    assert run.status == RunStatus.FINISHED
+    with django_capture_on_commit_callbacks(execute=True):
+        services.run_control(run=run, action="retry", user=owner)
+    run.refresh_from_db()
+    assert run.status == RunStatus.FINISHED
+    assert scripted.count("坏 [500]") == 2
+    assert scripted.count("好 一") == 1 and scripted.count("好 二") == 1
+    with pytest.raises(services.RunRefused):  # a finished run cannot be paused
+        services.run_control(run=run, action="pause", user=owner)
+
+
+def test_a_key_that_no_longer_decrypts_fails_the_run_with_a_reason(
+    service, endpoint, scripted, settings
+):
+    from cryptography.fernet import Fernet
+
+    from modeltests import crypto
+
+    run = start(service, endpoint, make_banks(["问题"]), sizes={"keyword": 1})
+    settings.MODEL_ENDPOINT_KEYS = [Fernet.generate_key().decode()]
+    crypto.reset_cache()
+    try:
+        assert engine.run_to_end(run) == "stopped"
+    finally:
+        crypto.reset_cache()
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and run.stop_reason == "key"
+    assert sum(scripted.received.values()) == 0
