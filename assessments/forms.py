@@ -66,6 +66,7 @@ def threshold_warnings(question: QuestionItem, value) -> list[str]:
         return []
     out = []
     unit = question.unit
+    labels = {p.key: p.label for p in question.provisions}  # people read labels, not keys
     for t in question.thresholds:
         limit = Decimal(str(t["value"]))
         number = Decimal(str(value))
@@ -80,7 +81,7 @@ def threshold_warnings(question: QuestionItem, value) -> list[str]:
             continue
         params = {
             "limit": f"{_plain(limit)} {unit}".strip(),
-            "cites": ", ".join(t.get("cites") or ()),
+            "cites": "、".join(labels.get(k, k) for k in t.get("cites") or ()),
         }
         if t.get("advisory"):
             message = {

@@ -21,7 +21,7 @@ from assessments.results import label_of, results_for
 from assessments.scoring import CONCLUSION_LABELS, DECLARED_CONCLUSIONS, declared_mismatch
 from audit.selectors import events_for_assessment
 from library import scope
-from library.routes import filing_routes
+from library.routes import cite_labels, filing_routes
 from portal import uploads
 from providers.access import get_service, get_writable_membership
 from reviews.services import provider_comments
@@ -273,8 +273,13 @@ def results(request: HttpRequest, assessment: UUID) -> HttpResponse:
     }
     state = services.load_state(obj)
     routes = filing_routes(obj.questionnaire, profile=state.profile, answers=state.values)
+    labels = cite_labels(routes)
     context["routes"] = [
-        (route, [catalogue.by_code[c] for c in route.missing if c in catalogue.by_code])
+        (
+            route,
+            [catalogue.by_code[c] for c in route.missing if c in catalogue.by_code],
+            [(key, labels.get(key, key)) for key in route.cites],
+        )
         for route in routes
     ]
     context["declared_conclusion"] = _declared_conclusion(context["results"], state)

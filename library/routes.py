@@ -89,6 +89,26 @@ def filing_routes(
     return matched
 
 
+def cite_labels(routes: list[FilingRoute]) -> dict[str, str]:
+    """Provision key -> citation as people write it (暂行办法第二条), for the routes' cites."""
+    from library.catalogue import CitedProvision
+    from library.models import Provision
+
+    keys = {k for r in routes for k in r.cites}
+    provisions = Provision.objects.filter(key__in=keys).select_related("instrument")
+    return {
+        p.key: CitedProvision(
+            p.key,
+            p.ref_zh,
+            p.ref_en,
+            p.instrument.short_zh,
+            p.instrument.short_en,
+            p.is_unconfirmed,
+        ).label
+        for p in provisions
+    }
+
+
 def _answer_fields(condition: Any) -> set[str]:
     if not condition:
         return set()

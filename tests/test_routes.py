@@ -279,6 +279,7 @@ def test_pages_prefill_scope_01_flag_a_contradiction_and_show_an_undetermined_ro
 
     results = editor_client.get(reverse("assessments:results", kwargs=kwargs)).content.decode()
     assert "route-undetermined" in results and "#q-SCOPE-02" in results
+    assert ">GAI-2<" not in results  # citations read as people write them, not as keys
     assert "无需备案" not in results and "No filing required" not in results
 
     # an internal tool says so: no filing, and the default audience is flagged where it occurs
