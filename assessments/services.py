@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from assessments import filetypes
+from assessments import filetypes, storage
 from assessments.analysis import request_analysis
 from assessments.forms import AnswerForm
 from assessments.models import Analysis, Answer, Assessment, ClauseResult, Evidence, Status
@@ -262,6 +262,9 @@ def evidence_add(
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
+    storage.check_quota(
+        provider_id=assessment.service.provider_id, sha256=digest.hexdigest(), size=upload.size
+    )
     evidence = Evidence(
         assessment=assessment,
         question_id=question.pk,
@@ -273,7 +276,7 @@ def evidence_add(
         note=note.strip(),
         uploaded_by=user,
     )
-    evidence.file.save(name, upload, save=False)
+    storage.store(evidence, upload)  # one file per content, shared
     evidence.save()
     record(
         Action.EVIDENCE_UPLOADED,

@@ -252,6 +252,8 @@ EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 25, minimum=1) * 1024 * 1024
 ANALYSER_MAX_BYTES = 200 * 1024 * 1024
 # Uploads are stopped while they arrive (portal/uploads.py): evidence at EVIDENCE_MAX_BYTES,
 # the verification page at DOSSIER_VERIFY_MAX_BYTES, anything else at UPLOAD_MAX_BYTES.
+# Evidence storage per provider, each distinct file counted once (0: no quota).
+EVIDENCE_QUOTA_BYTES = env_int("EVIDENCE_QUOTA_MB", 2048, minimum=0) * 1024 * 1024
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 200, minimum=1) * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
     "portal.uploads.LimitedUploadHandler",
@@ -324,6 +326,11 @@ CELERY_BEAT_SCHEDULE["sweep-lost-work"] = {
 CELERY_BEAT_SCHEDULE["write-audit-checkpoint"] = {
     "task": "audit.tasks.write_audit_checkpoint",
     "schedule": timedelta(minutes=AUDIT_CHECKPOINT_MINUTES),
+}
+# Evidence files no row names any more (removed from a draft) are deleted daily at 03:30.
+CELERY_BEAT_SCHEDULE["clean-evidence-files"] = {
+    "task": "assessments.tasks.clean_evidence_files",
+    "schedule": crontab(hour=3, minute=30),
 }
 # Reviewers are reminded of a review this many days before its due date (0: on the day).
 REVIEW_REMINDER_DAYS = env_int("REVIEW_REMINDER_DAYS", 2)
