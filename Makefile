@@ -13,11 +13,11 @@ run: install migrate load-data ## serve on http://127.0.0.1:8000 with a worker b
 	@$(MANAGE) demo_accounts
 	@bash scripts/run-dev.sh $(HOST)
 
-test: install system-deps-test ## ruff, missing migrations, then the whole pytest suite
+test: install system-deps-test ## ruff, missing migrations, then the whole pytest suite (local PostgreSQL and Redis when they answer)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
-	$(VENV)/bin/pytest
+	@bash scripts/run-tests.sh
 
 install: $(VENV)/.installed assets messages system-deps
 
