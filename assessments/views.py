@@ -19,6 +19,8 @@ from assessments.models import Answer
 from assessments.presenters import answer_display, question_cards
 from assessments.results import label_of, results_for
 from assessments.scoring import CONCLUSION_LABELS, DECLARED_CONCLUSIONS, declared_mismatch
+from audit.presenters import changes as readable_changes
+from audit.presenters import summary as event_summary
 from audit.selectors import events_for_assessment
 from library import scope
 from library.routes import cite_labels, filing_routes
@@ -322,12 +324,16 @@ def _domain_scores(assessment, catalogue):
 def history(request: HttpRequest, assessment: UUID) -> HttpResponse:
     """Everything that happened to this assessment and its earlier versions, in order."""
     obj, membership = get_assessment(request, assessment)
+    catalogue = services.get_catalogue(obj.questionnaire)
     context = {
         "assessment": obj,
         "membership": membership,
         "provider": membership.provider,
         "service": obj.service,
-        "events": list(events_for_assessment(obj)),
+        "events": [
+            (event, readable_changes(event, catalogue), event_summary(event))
+            for event in events_for_assessment(obj)
+        ],
     }
     return render(request, "assessments/history.html", context)
 

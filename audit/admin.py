@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from assessments.models import Status
-from audit.models import Action, AuditEvent
+from audit.models import AuditEvent
+from audit.presenters import summary as summary_label
 
 # A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -53,17 +53,6 @@ def object_label(event: AuditEvent) -> str:
     if not event.object_type:
         return ""
     return str(_model_names().get(event.object_type, event.object_type))
-
-
-def summary_label(event: AuditEvent) -> str:
-    """The summary in words: a status change by its two status labels (审核中 → 已批准), not
-    their codes; other summaries as written."""
-    if event.action == Action.ASSESSMENT_STATUS_CHANGED:
-        before = (event.before or {}).get("status") if isinstance(event.before, dict) else None
-        after = (event.after or {}).get("status") if isinstance(event.after, dict) else None
-        if before in Status.values and after in Status.values:
-            return f"{Status(before).label} → {Status(after).label}"
-    return event.summary
 
 
 @admin.register(AuditEvent)

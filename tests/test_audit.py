@@ -20,10 +20,11 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import strip_tags
 
 from assessments.models import Assessment
 from assessments.services import assessment_start
-from audit import chain
+from audit import chain, presenters
 from audit.admin import neutralise
 from audit.checkpoints import CheckpointError, read_all, write_checkpoint
 from audit.checkpoints import path as checkpoint_path
@@ -616,12 +617,45 @@ def test_the_history_partial_reads_like_a_sentence(owner, language, label):
         after={"role": "editor"},
     )
     with translation.override(language):
-        html = render_to_string("audit/_events.html", {"events": [event]})
+        rows = [(event, presenters.changes(event), presenters.summary(event))]
+        html = render_to_string("audit/_events.html", {"events": rows})
         expected_label = label or str(Action.ROLE_CHANGED.label)
+        viewer, editor = str(Role.VIEWER.label), str(Role.EDITOR.label)
     assert "2026-03-01 10:00:00" in html  # Beijing time
     assert expected_label in html
     assert "viewer@a.example.cn" in html and owner.email in html
-    assert "viewer" in html and "→" in html and "editor" in html
+    assert viewer in html and "→" in html and editor in html
+    if language != "en":  # the roles by their Chinese labels, never the stored codes
+        assert ">viewer<" not in html and ">editor<" not in html and "<code>" not in html
+
+
+def test_the_history_shows_answers_and_statuses_by_their_labels(service, editor, client_for):
+    from assessments import services as assessment_services
+    from library.catalogue import get_catalogue
+
+    assessment, _ = assessment_services.assessment_start(service=service, user=editor)
+    catalogue = get_catalogue(assessment.questionnaire)
+    choice = next(q for q in catalogue.questions if q.kind == "single_choice")
+    yes_no = next(q for q in catalogue.questions if q.kind == "yes_no")
+    options = [value for value, _label in choice.choice_options()]
+    factories.answer(assessment, choice.code, editor, value=options[0])
+    factories.answer(assessment, choice.code, editor, value=options[1])
+    factories.answer(assessment, yes_no.code, editor)  # the sample answer: yes
+    record(
+        Action.ASSESSMENT_STATUS_CHANGED,
+        actor=editor,
+        obj=assessment,
+        summary="in_review → approved",
+        before={"status": "in_review"},
+        after={"status": "approved"},
+    )
+    page = client_for(editor).get(reverse("assessments:history", args=[assessment.public_id]))
+    html = page.content.decode()
+    assert choice.choice_label(options[0]) in html and choice.choice_label(options[1]) in html
+    shown = strip_tags(html)
+    for code in (options[0], options[1], "True", "in_review", "approved"):
+        assert code not in shown, shown[max(0, shown.find(code) - 300) : shown.find(code) + 100]
+    assert "是" in shown and "审核中 → 已通过" in shown
 
 
 def test_the_history_partial_says_when_there_is_nothing(db):
