@@ -6,6 +6,7 @@ stops it, acts through the real views, starts it again and runs the sweeper.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -28,6 +29,12 @@ from tests import factories
 pytestmark = [
     pytest.mark.worker,
     pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server is not installed"),
+    # Like tests/test_worker.py: the real-worker tests run where the suite runs on Redis (and
+    # PostgreSQL), not on the embedded defaults.
+    pytest.mark.skipif(
+        not os.environ.get("CELERY_BROKER_URL", "").startswith("redis"),
+        reason="CELERY_BROKER_URL is not a redis:// URL; the real-worker tests need Redis",
+    ),
 ]
 
 
