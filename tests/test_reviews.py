@@ -528,3 +528,33 @@ def test_rejecting_asks_for_a_confirmation_first(in_review, reviewer_client):
     reviewer_client.post(url, {"text": opinion, "confirmed": "1"})
     in_review.refresh_from_db()
     assert in_review.status == Status.REJECTED and in_review.review_summary == opinion
+
+
+def test_a_red_line_answered_na_waits_for_the_reviewers_explicit_acceptance(
+    service, editor, reviewer, reviewer_client
+):
+    """LC-01 (a red line that may be N/A) answered 不适用: not ready when submitted, flagged on
+    the review page, and not applicable only once the reviewer accepts it."""
+    assessment, _ = assessment_services.assessment_start(service=service, user=editor)
+    factories.answer(assessment, "SCOPE-03", editor, value="fine_tuned")
+    factories.answer(assessment, "LC-01", editor, value="na", na_reason="基础模型为自有授权。")
+    factories.fill_required(assessment, editor)
+    submitted = assessment_services.assessment_submit(assessment=assessment, user=editor)
+    score = submitted.self_score
+    assert score["verdict"] == "not_ready"
+    assert any(
+        o["code"] == "LC-01" and o["reason"] == "na_unverified" and o["red_line"]
+        for o in score["open_items"]
+    )
+    in_review = services.assessment_claim(assessment=submitted, reviewer=reviewer)
+    question = get_catalogue(in_review.questionnaire).by_code["LC-01"]
+    page = reviewer_client.get(
+        reverse("reviews:detail", args=[in_review.public_id]) + f"?domain={question.domain}"
+    ).content.decode()
+    card = page[page.index('id="q-LC-01"') :]
+    assert "red-line-na" in card[: card.index("</article>")]
+    services.verdict_set(
+        assessment=in_review, question=question, verdict="accepted", comment="", reviewer=reviewer
+    )
+    reviewed = services.reviewed_score(in_review)
+    assert next(r for r in reviewed.red_lines if r.code == "LC-01").status == "not_applicable"
