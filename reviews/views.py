@@ -75,6 +75,7 @@ def _page_context(request, assessment, domain_code=None):
         "service": assessment.service,
         "catalogue": catalogue,
         "domain": domain,
+        "domain_number": index + 1,
         "domains": catalogue.domains,
         "prev_domain": catalogue.domains[index - 1] if index else None,
         "next_domain": catalogue.domains[index + 1] if index + 1 < len(catalogue.domains) else None,

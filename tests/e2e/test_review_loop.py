@@ -184,6 +184,16 @@ def test_the_review_loop(pages, live_server, world):
     assert draft.status == Status.APPROVED
     assert draft.review_summary == "材料齐全，同意备案。"
 
+    # On a phone the domain list is a menu above the questions.
+    review_page.set_viewport_size({"width": 390, "height": 844})
+    review_page.reload()
+    expect(review_page.locator(".review-domains")).to_be_hidden()
+    review_page.locator(".domain-menu summary").click()
+    expect(review_page.locator(".domain-menu .list-group-item").first).to_be_visible()
+    shoot(review_page, "review-mobile-menu-zh", ".domain-menu")
+    width = review_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways ({width}px)"
+
 
 def test_the_conflict_of_interest_refusal_and_a_missing_page_explain_themselves(
     page, live_server, world
