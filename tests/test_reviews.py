@@ -329,7 +329,7 @@ def test_the_resubmission_shows_each_change_beside_the_previous_answer_and_verdi
     assert 'class="comparison' not in other  # unchanged: no comparison, its verdict kept
     assert f"请补充 {unchanged.code} 的抽检记录" in other
     # The domain list flags the domain with the change and its open comment.
-    nav = page.split('review-domains')[1].split("</nav>")[0]
+    nav = page.split("review-domains")[1].split("</nav>")[0]
     item = nav.split(f'data-domain="{changed.domain}"')[1].split("</a>")[0]
     assert "domain-changed" in item and "domain-comments" in item
     # session, user, assessment, membership check, verdicts, evidence, previous verdicts,
