@@ -97,8 +97,8 @@ def test_results_page_shows_score_verdict_chart_and_text_alternative(
 def test_results_page_runs_constant_queries(editor_client, assessment, django_assert_num_queries):
     editor_client.get(_url(assessment, "results"))
     # session, user, assessment with service/provider/questionnaire, membership, and for the
-    # filing route the answers and evidence
-    with django_assert_num_queries(6):
+    # filing route the answers and evidence, and the provisions the route cards cite (one query)
+    with django_assert_num_queries(7):
         editor_client.get(_url(assessment, "results"))
 
 
