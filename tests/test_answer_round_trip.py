@@ -38,12 +38,26 @@ def _full_answer(question) -> dict:
     elif kind == "multiple_choice":
         data["value"] = [c["value"] for c in question.choices[:2]]
     elif kind == "number":
-        data["value"] = "0.25" if is_ratio(question) else "12345.5"
+        data["value"] = "0.25" if is_ratio(question) else _in_range(question.answer_range)
     elif kind == "date":
         data["value"] = "2027-02-28"
     elif kind == "text":
         data["value"] = LONG
     return data
+
+
+def _in_range(bounds: dict | None) -> str:
+    """A number the question accepts: a fraction when it may be one, inside its range."""
+    if not bounds:
+        return "12345.5"
+    low = bounds.get("min", 0)
+    high = bounds.get("max", low + 1000)
+    middle = (low + high) / 2
+    return (
+        str(int(middle))
+        if bounds.get("integer")
+        else str(middle + 0.5 if middle + 0.5 <= high else middle)
+    )
 
 
 def _stored(assessment, question) -> dict:
