@@ -75,9 +75,12 @@ def collect_orphans(*, now: dt.datetime | None = None, dry_run: bool = False) ->
     """Remove evidence files that no row names and that are older than GRACE."""
     now = now or timezone.now()
     named = set(Evidence.objects.values_list("file", flat=True))
+    # Dossiers and packages read evidence by its hash (evidence/ab/<sha256>), even for a row
+    # whose file was stored under another name before storage was content-addressed.
+    hashes = set(Evidence.objects.values_list("sha256", flat=True))
     removed = []
     for path in _walk(ROOT):
-        if path in named:
+        if path in named or path.rsplit("/", 1)[-1] in hashes:
             continue
         try:
             if now - default_storage.get_modified_time(path) < GRACE:
