@@ -8,7 +8,8 @@ import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts.models import User
 from assessments.services import assessment_start
@@ -131,6 +132,15 @@ def test_invitation_mail_link_lets_a_new_person_join(
         response = owner_client.post(url, {"email": "New@Example.cn", "role": "viewer"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    for language in ("zh-hans", "en"):  # the invitation speaks both languages
+        with translation.override(language):
+            accept = gettext("Open this link to accept:")
+            subject = gettext("Invitation to join %(provider)s on the compliance portal") % {
+                "provider": provider.name_zh
+            }
+        assert accept in message.body and subject in message.subject
+    assert message.body.count("/providers/invitations/") == 2
     link = re.search(r"http://\S+/providers/invitations/\S+/", mail.outbox[0].body).group(0)
     path = link.split("8000", 1)[1] if "8000" in link else link
     page = client.get(path)
