@@ -184,7 +184,9 @@ def number_formats(facts: FilingFacts) -> Verdict | None:
             )
     return problems.verdict(
         f"{len(numbers)} 个编号格式正确",
-        f"{len(numbers)} numbers are well-formed",
+        "the number is well-formed"
+        if len(numbers) == 1
+        else f"{len(numbers)} numbers are well-formed",
         "按网信办公布的格式核对编号（省份-名称-日期[序号]，登记号带 S，算法备案为 网信算备+21 位数字+号）。",
         "Check the numbers against the CAC's formats (Province-Name-date[serial], S for "
         "registrations, 网信算备 + 21 digits + 号 for algorithms).",
