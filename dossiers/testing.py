@@ -117,7 +117,26 @@ def make_assessment(
             answer.remediation_due = timezone.localdate() + dt.timedelta(days=60)
             answer.save()
     services.refresh_assessment(assessment)
+    if realistic and "AF-05" not in (answers or {}):
+        _declare_computed_conclusion(assessment)
     return assessment
+
+
+def _declare_computed_conclusion(assessment) -> None:
+    """AF-05 declares the conclusion the clause results give, as a careful provider does
+    (REPORT-08 blocks a mismatch)."""
+    from assessments import services
+    from assessments.models import Answer
+    from assessments.scoring import DECLARED_CONCLUSIONS
+
+    computed = (assessment.self_score or {}).get("conclusion")
+    declared = next((k for k, v in DECLARED_CONCLUSIONS.items() if v == computed), None)
+    answer = Answer.objects.filter(assessment=assessment, question__code="AF-05").first()
+    if declared is None or answer is None or answer.value == declared:
+        return
+    answer.value = declared
+    answer.save(update_fields=["value"])
+    services.refresh_assessment(assessment)
 
 
 def approve(assessment, user, reviewer, *, summary: str = ""):

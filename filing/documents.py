@@ -810,7 +810,7 @@ def _chapter_clauses(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
         )
     doc.table(
         (
-            "条款（TC260-003；GB/T 45654-2025 对应条款待核）",
+            "TC260-003 条款",  # the paragraph above says the GB/T 45654 mapping is unconfirmed
             "要求",
             "结果",
             "证明材料、理由或整改计划",
