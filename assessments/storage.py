@@ -13,6 +13,7 @@ import logging
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,13 +41,14 @@ def store(evidence: Evidence, upload) -> None:
 
 def used_bytes(provider_id: int) -> int:
     """The provider's evidence storage: each distinct file once."""
-    distinct = (
+    # GROUP BY rather than DISTINCT ON, which SQLite (the embedded default) lacks.
+    per_file = (
         Evidence.objects.filter(assessment__service__provider_id=provider_id)
-        .order_by("sha256")
-        .distinct("sha256")
-        .values("sha256", "size")
+        .values("sha256")
+        .annotate(file_size=Max("size"))
+        .order_by()
     )
-    return sum(row["size"] for row in distinct)
+    return sum(row["file_size"] for row in per_file)
 
 
 def check_quota(*, provider_id: int, sha256: str, size: int) -> None:
