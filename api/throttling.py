@@ -12,7 +12,9 @@ class PerTokenRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view):
         if isinstance(request.auth, AccessToken):
-            ident = f"token:{request.auth.pk}"
+            # public_id, never reused: SQLite hands a deleted token's pk to the next one, which
+            # would inherit its count.
+            ident = f"token:{request.auth.public_id}"
         elif request.user and request.user.is_authenticated:
             ident = f"user:{request.user.pk}"
         else:
