@@ -100,7 +100,6 @@ class DossierRetry(ApiView):
         obj, _membership = get_dossier(request, dossier, write=True)
         if not dossier_services.dossier_retry(dossier=obj):
             raise Problem(409, _("Only a failed dossier can be retried."), code="not_failed")
-        obj.refresh_from_db()
         obj, _membership = get_dossier(request, dossier)
         return Response(dossier_out(obj))
 
