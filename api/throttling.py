@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework.throttling import SimpleRateThrottle
 
 from api.models import AccessToken
+from portal.ratelimit import CACHE_ERRORS, log_cache_down
 
 
 class PerTokenRateThrottle(SimpleRateThrottle):
@@ -20,3 +21,11 @@ class PerTokenRateThrottle(SimpleRateThrottle):
         else:
             ident = f"ip:{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def allow_request(self, request, view):
+        # Fails open while the cache (Redis) is unreachable, like the verification page.
+        try:
+            return super().allow_request(request, view)
+        except CACHE_ERRORS as exc:
+            log_cache_down(exc)
+            return True

@@ -5,7 +5,6 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from dossiers.verification import verify_file
 from filing.models import FilingPackage
 from portal import uploads
 from portal.client_address import client_address
+from portal.ratelimit import count_hit
 
 
 def _panel(request: HttpRequest, assessment, membership, status: int = 200) -> HttpResponse:
@@ -80,14 +80,8 @@ def download_package(request: HttpRequest, dossier: UUID) -> FileResponse:
 
 
 def _rate_limited(request: HttpRequest) -> bool:
-    key = f"dossiers:verify:{client_address(request) or '-'}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        count = 1
-    return count > settings.DOSSIER_VERIFY_PER_HOUR
+    count = count_hit(f"dossiers:verify:{client_address(request) or '-'}", 3600)
+    return count is not None and count > settings.DOSSIER_VERIFY_PER_HOUR
 
 
 @login_not_required
