@@ -15,7 +15,18 @@ def _stored(pks) -> dict[int, dict]:
 
 
 class AuditedMembershipInlines:
-    """For a ModelAdmin whose inlines include memberships."""
+    """For a ModelAdmin whose inlines include memberships (a person's or a provider's page).
+    Deleting the person or the provider deletes their memberships with it: each is recorded as
+    removed, like a membership deleted on its own page."""
+
+    def delete_model(self, request, obj):
+        _record_removed(Membership.objects.filter(**{_owner_field(obj): obj}), request)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        field = _owner_field(queryset.model())
+        _record_removed(Membership.objects.filter(**{f"{field}__in": queryset}), request)
+        super().delete_queryset(request, queryset)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Membership:
@@ -32,6 +43,15 @@ class AuditedMembershipInlines:
         return result
 
 
+def _owner_field(obj) -> str:
+    return "provider" if obj._meta.label == "providers.Provider" else "user"
+
+
+def _record_removed(memberships, request) -> None:
+    for membership in memberships.select_related("user", "provider"):
+        record_membership_removed(membership, request)
+
+
 class AuditedMembershipAdmin:
     """For the ModelAdmin of Membership itself."""
 
@@ -45,6 +65,5 @@ class AuditedMembershipAdmin:
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
-        for membership in queryset.select_related("user"):
-            record_membership_removed(membership, request)
+        _record_removed(queryset, request)
         super().delete_queryset(request, queryset)

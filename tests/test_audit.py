@@ -31,7 +31,7 @@ from audit.checkpoints import path as checkpoint_path
 from audit.models import Action, AppendOnlyError, AuditEvent
 from audit.selectors import events_filtered, events_for_assessment
 from audit.services import record, verify_chain
-from providers.models import Role
+from providers.models import Membership, Role
 from providers.services import invitation_token
 from tests import factories
 
@@ -774,3 +774,33 @@ def test_the_admin_list_shows_labels_not_codes(
     assert "client address" not in rows and "127.0.0.1" not in rows
     with django_assert_max_num_queries(8):
         client.get(url)
+
+
+def test_deleting_a_person_in_the_admin_records_each_membership_removed(
+    admin_user, client_for, provider, other_provider
+):
+    person = factories.make_user(email="leaving@example.cn")
+    Membership.objects.create(provider=provider, user=person, role=Role.EDITOR)
+    Membership.objects.create(provider=other_provider, user=person, role=Role.VIEWER)
+    url = reverse("admin:accounts_user_delete", args=[person.pk])
+    assert client_for(admin_user).post(url, {"post": "yes"}).status_code == 302
+    events = _events(Action.MEMBER_REMOVED)
+    assert sorted((e.provider_id, e.before["role"], e.summary) for e in events) == sorted(
+        [
+            (provider.pk, "editor", "leaving@example.cn"),
+            (other_provider.pk, "viewer", "leaving@example.cn"),
+        ]
+    )
+    assert all(e.actor_id == admin_user.pk for e in events)
+
+
+def test_deleting_providers_from_the_admins_list_records_their_members_removed(
+    admin_user, client_for, provider, viewer
+):
+    provider.services.all().delete()  # a provider with assessments cannot be deleted at all
+    url = reverse("admin:providers_provider_changelist")
+    form = {"action": "delete_selected", "_selected_action": [provider.pk], "post": "yes"}
+    assert client_for(admin_user).post(url, form).status_code == 302
+    assert not type(provider).objects.filter(pk=provider.pk).exists()
+    removed = {e.summary for e in _events(Action.MEMBER_REMOVED)}
+    assert viewer.email in removed
