@@ -415,3 +415,49 @@ def test_the_docs_pages_load_nothing_from_elsewhere_and_run_no_inline_script(cli
     assert script["Content-Type"].startswith("application/javascript")
     schema = client.get(_url("schema"), HTTP_ACCEPT="application/json")
     assert schema.status_code == 200 and "/api/v1/assessments/" in schema.json()["paths"]
+
+
+# --- retrying a failed dossier or package -------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["dossier", "package"])
+def test_a_failed_build_is_retried_once_and_a_finished_one_is_refused(
+    kind, editor, viewer, provider, assessment, django_capture_on_commit_callbacks
+):
+    from dossiers.models import Dossier, DossierKind, DossierStatus
+    from filing.models import FilingPackage
+
+    common = {
+        "assessment": assessment,
+        "assessment_version": assessment.version,
+        "kind": DossierKind.PREVIEW,
+        "status": DossierStatus.FAILED,
+        "error_code": "render",
+    }
+    if kind == "dossier":
+        obj = Dossier.objects.create(
+            number="GAI-20260101-RETRY00000", snapshot_sha256="a" * 64, **common
+        )
+    else:
+        obj = FilingPackage.objects.create(
+            number="PKG-20260101-RETRY00000", route="gai_filing", **common
+        )
+    url = _url(f"{kind}_retry", **{kind: obj.public_id})
+
+    reader, _token = _client(viewer, provider, Role.VIEWER)
+    assert reader.post(url).status_code == 403
+    obj.refresh_from_db()
+    assert obj.status == DossierStatus.FAILED
+
+    writer, _token = _client(editor, provider, Role.EDITOR)
+    with django_capture_on_commit_callbacks() as queued:
+        first = writer.post(url)
+    assert first.status_code == 200 and first.json()["status"] == DossierStatus.QUEUED
+    assert len(queued) == 1  # the build was sent to the worker once
+    obj.refresh_from_db()
+    assert (obj.status, obj.error_code) == (DossierStatus.QUEUED, "")
+
+    again = writer.post(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert again.status_code == 409 and again.json()["code"] == "not_failed"
+    expected = f"Only a failed {kind} can be retried."
+    assert again.json()["detail"] == _zh(expected)
