@@ -4,6 +4,7 @@ A service with an `assessment` entry gets one filled-in self-assessment (built b
 dossiers.testing.make_assessment: every required question answered, the annex 4/5 artefacts
 uploaded and analysed), with the entry's answers and optionally submitted. Only a service
 without any assessment gets one, so the demo users' own work is never touched or duplicated.
+A provider's `model_endpoints` (the scripted model of `make model-server`) are created once.
 """
 
 from __future__ import annotations
@@ -79,12 +80,25 @@ def ensure_assessment(service: AIService, spec: dict, users: dict[str, User]) ->
     return True
 
 
+def ensure_endpoint(provider: Provider, spec: dict) -> bool:
+    from modeltests.models import ModelEndpoint
+
+    if provider.model_endpoints.filter(name=spec["name"]).exists():
+        return False
+    endpoint = ModelEndpoint(provider=provider, **{k: v for k, v in spec.items() if k != "api_key"})
+    if spec.get("api_key"):
+        endpoint.set_api_key(spec["api_key"])
+    endpoint.full_clean(exclude=["created_by", "last_check_ok"])
+    endpoint.save()
+    return True
+
+
 @transaction.atomic
 def load_demo(path: Path | None = None) -> dict[str, int]:
     """Create what is missing; the counts of what was created. Assessments need the
     questionnaire (manage.py load_questionnaires): without it they are left out."""
     data = read_demo(path)
-    created = {"users": 0, "providers": 0, "services": 0, "assessments": 0}
+    created = {"users": 0, "providers": 0, "services": 0, "assessments": 0, "endpoints": 0}
     with_assessments = questionnaire_loaded()
     users = {}
     for spec in data["users"]:
@@ -103,7 +117,9 @@ def load_demo(path: Path | None = None) -> dict[str, int]:
             created["users"] += 1
         users[spec["email"]] = user
     for spec in data["providers"]:
-        fields = {k: v for k, v in spec.items() if k not in {"members", "services"}}
+        fields = {
+            k: v for k, v in spec.items() if k not in {"members", "services", "model_endpoints"}
+        }
         provider = Provider.objects.filter(credit_code=spec["credit_code"]).first()
         if provider is None:
             provider = Provider(**fields)
@@ -114,6 +130,8 @@ def load_demo(path: Path | None = None) -> dict[str, int]:
             Membership.objects.get_or_create(
                 provider=provider, user=users[member["email"]], defaults={"role": member["role"]}
             )
+        for endpoint_spec in spec.get("model_endpoints", []):
+            created["endpoints"] += ensure_endpoint(provider, endpoint_spec)
         for service_spec in spec["services"]:
             service = provider.services.filter(name=service_spec["name"]).first()
             if service is None:

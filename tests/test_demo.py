@@ -35,9 +35,21 @@ def counts() -> dict[str, int]:
 
 
 def test_loading_the_demo_twice_creates_nothing_the_second_time(db):
-    assert load_demo() == {"users": 8, "providers": 2, "services": 3, "assessments": 2}
+    assert load_demo() == {
+        "users": 8,
+        "providers": 2,
+        "services": 3,
+        "assessments": 2,
+        "endpoints": 1,
+    }
     before = counts()
-    assert load_demo() == {"users": 0, "providers": 0, "services": 0, "assessments": 0}
+    assert load_demo() == {
+        "users": 0,
+        "providers": 0,
+        "services": 0,
+        "assessments": 0,
+        "endpoints": 0,
+    }
     assert counts() == before
 
 
@@ -66,6 +78,32 @@ def test_the_demo_provider_has_one_assessment_per_service_on_its_routes(db):
 def test_the_command_says_what_it_created_then_that_nothing_was_left(db, capsys):
     call_command("load_demo_data")
     first = capsys.readouterr().out
-    assert "8 users, 2 providers, 3 services, 2 self-assessments" in first
+    assert "8 users, 2 providers, 3 services, 2 self-assessments, 1 model endpoints" in first
     call_command("load_demo_data")
     assert "already loaded, nothing to create" in capsys.readouterr().out
+
+
+def test_the_demo_endpoint_is_the_scripted_model_of_make_model_server(db):
+    """`make run` + `make model-server`: the demo provider's endpoint names the server's
+    address and model, its key decrypts, and the connection test gets the scripted answer."""
+    import re
+    from pathlib import Path
+
+    from modeltests import fakeserver, services
+
+    load_demo()
+    endpoint = Provider.objects.get(name_zh=DEMO_PROVIDER).model_endpoints.get()
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    port = re.search(r"modeltests\.fakeserver --port (\d+)", makefile).group(1)
+    assert endpoint.base_url == f"http://127.0.0.1:{port}/v1"
+    assert endpoint.model_name == fakeserver.MODEL
+    assert endpoint.api_key() and endpoint.api_key_encrypted != endpoint.api_key()
+    # The fixed port may be taken on a shared machine: the same server on a free one.
+    server = fakeserver.ScriptedModel().start()
+    try:
+        endpoint.base_url = server.openai_base
+        ok, text, identity = services.endpoint_check(endpoint)
+    finally:
+        server.stop()
+    assert ok, text
+    assert fakeserver.MODEL in identity

@@ -20,7 +20,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(
                     "Demo data created: {users} users, {providers} providers, {services} services, "
-                    "{assessments} self-assessments.".format(**created)
+                    "{assessments} self-assessments, {endpoints} model endpoints.".format(**created)
                 )
             )
         if not questionnaire_loaded():
