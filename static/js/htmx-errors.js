@@ -59,7 +59,27 @@
     message.className = "htmx-error-text text-danger";
     message.textContent = messageFor(e.detail);
     slot.append(message);
+    offerRetry(e.detail, slot);
     slot.hidden = false;
+  }
+
+  // A change (upload, verdict, decision) that met no network or a server error can be sent again
+  // as it stands: the form still holds what the person chose. Answer forms offer their own retry
+  // (assessment.js); a refusal (4xx) is not retried, it needs the person to change something.
+  function offerRetry(detail, slot) {
+    const status = detail.xhr ? detail.xhr.status : 0;
+    const verb = (detail.requestConfig && detail.requestConfig.verb) || "get";
+    if (verb === "get" || (status && status < 500) || slot.hasAttribute("data-error-slot")) return;
+    const elt = detail.elt;
+    const host = elt.closest("form") || elt;
+    const cause = detail.requestConfig && detail.requestConfig.triggeringEvent;
+    const again = cause && cause.type ? cause.type : host.tagName === "FORM" ? "submit" : "click";
+    const retry = document.createElement("button");
+    retry.type = "button";
+    retry.className = "btn btn-sm btn-outline-danger ms-2 htmx-retry";
+    retry.textContent = text("retry");
+    retry.addEventListener("click", () => htmx.trigger(host, again));
+    slot.append(retry);
   }
 
   document.body.addEventListener("htmx:responseError", show);

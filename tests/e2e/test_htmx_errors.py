@@ -85,6 +85,12 @@ def test_failed_saves_uploads_and_verdicts_say_so_where_the_person_acted(pages, 
     evidence.locator("button[type=submit]").click()
     expect(evidence.locator(".htmx-error")).to_contain_text("无法连接")
     page.unroute(upload_url)
+    # Back online, "retry" sends the same file again, once.
+    with page.expect_response(lambda r: r.url.endswith("/evidence/")) as uploaded:
+        evidence.locator(".htmx-error .htmx-retry").click()
+    assert uploaded.value.status == 200
+    assert list(assessment.evidence.values_list("name", flat=True)) == ["制度.pdf"]
+    expect(evidence.locator(".htmx-error")).to_have_count(0)
 
     # The verdict the server refuses (needs revision without a comment) shows its reason.
     factories.fill_required(assessment, editor)
@@ -112,3 +118,8 @@ def test_failed_saves_uploads_and_verdicts_say_so_where_the_person_acted(pages, 
         "无法连接"
     )
     review.screenshot(path="shots/verdict-error.png", full_page=False)
+    review.unroute("**/verdicts/**")
+    with review.expect_response(lambda r: f"/verdicts/{q.code}/" in r.url) as sent:
+        review.locator(".htmx-error .htmx-retry").click()
+    assert sent.value.status == 200
+    assert list(assessment.answer_reviews.values_list("question__code", flat=True)) == [q.code]
