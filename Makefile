@@ -78,6 +78,7 @@ check-deploy:
 
 reset-local-db:
 	rm -f var/db.sqlite3
+	rm -rf var/audit-checkpoints  # they vouch for the log of the database just removed
 	$(MAKE) migrate load-data
 
 clean:

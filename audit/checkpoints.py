@@ -86,13 +86,14 @@ def write_checkpoint() -> Checkpoint | None:
     from dossiers.errors import DossierError
     from dossiers.signing import load_signing_key
 
-    result = check_chain()
+    existing, _ = read_all()
+    base = _resume_point(existing)
+    result = check_chain(after=base[0], counted=base[1]) if base else check_chain()
     if result.broken is not None:
         # Signing a tampered head would vouch for it.
         raise CheckpointError(f"chain broken at event #{result.broken.pk}: {result.reason}")
     if result.head is None:
         return None
-    existing, _ = read_all()
     if existing and (existing[-1].event_id, existing[-1].hash) == (
         result.head.pk,
         result.head.hash,
@@ -126,6 +127,45 @@ def write_checkpoint() -> Checkpoint | None:
     except OSError as exc:
         raise CheckpointError(f"cannot write {file}: {exc}") from exc
     return checkpoint
+
+
+def _resume_point(checkpoints: list[Checkpoint]) -> tuple[AuditEvent, int] | None:
+    """The newest trusted checkpoint's event and count, when the table still agrees with it;
+    the chain up to it was verified when it was written. None when there is none (walk it all).
+    A table that no longer agrees (its event gone or changed, events deleted or inserted
+    before it) is refused: a new checkpoint would vouch for the rewritten history."""
+    trusted = _trusted_fingerprints()
+    newest = next(
+        (
+            c
+            for c in reversed(checkpoints)
+            if c.fingerprint in trusted and _fingerprint(c) == c.fingerprint and _signature_valid(c)
+        ),
+        None,
+    )
+    if newest is None:
+        return None
+    event = AuditEvent.objects.filter(pk=newest.event_id).first()
+    if event is None or event.hash != newest.hash:
+        raise CheckpointError(
+            f"event #{newest.event_id} of the checkpoint written at {newest.written_at} is "
+            "missing or changed: run verify_audit_log"
+        )
+    if AuditEvent.objects.filter(pk__lte=event.pk).count() != newest.count:
+        raise CheckpointError(
+            f"the number of events up to event #{event.pk} differs from the checkpoint written "
+            f"at {newest.written_at}: run verify_audit_log"
+        )
+    return event, newest.count
+
+
+def _fingerprint(checkpoint: Checkpoint) -> str:
+    import hashlib
+
+    try:
+        return hashlib.sha256(base64.b64decode(checkpoint.certificate)).hexdigest()
+    except ValueError:
+        return ""
 
 
 def _signature_valid(checkpoint: Checkpoint) -> bool:
@@ -167,13 +207,11 @@ class CheckpointCheck:
 
 def check_checkpoints(chain_count: int) -> CheckpointCheck:
     """Compare every trusted checkpoint with the table (see the module docstring)."""
-    import hashlib
-
     checkpoints, problems = read_all()
     trusted = _trusted_fingerprints()
     valid: list[Checkpoint] = []
     for checkpoint in checkpoints:
-        fingerprint = hashlib.sha256(base64.b64decode(checkpoint.certificate)).hexdigest()
+        fingerprint = _fingerprint(checkpoint)
         if fingerprint != checkpoint.fingerprint or not _signature_valid(checkpoint):
             problems.append(
                 f"the checkpoint of event #{checkpoint.event_id} written at "

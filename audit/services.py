@@ -179,17 +179,25 @@ class ChainCheck:
     head: AuditEvent | None = None
 
 
-def check_chain(*, chunk_size: int = 2000) -> ChainCheck:
+def check_chain(
+    *, chunk_size: int = 2000, after: AuditEvent | None = None, counted: int = 0
+) -> ChainCheck:
     """Walk every event in id order and stop at the first one whose hash does not match its
     content, or whose `prev_hash` does not name the event before it (an event was deleted,
     inserted or reordered). Reads only; streams, so memory stays flat on a long log.
 
+    With `after` (an event already vouched for, `counted` events up to it) the walk starts
+    behind it, so a checkpoint costs the events since the last one, not the whole log.
+
     A hash chain alone cannot notice that the newest events were removed; compare the head
     hash with one noted earlier (the verify_audit_log command prints it) for that."""
-    expected_prev = chain.GENESIS
-    previous: AuditEvent | None = None
-    count = 0
-    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=chunk_size):
+    expected_prev = after.hash if after else chain.GENESIS
+    previous: AuditEvent | None = after
+    count = counted if after else 0
+    events = AuditEvent.objects.order_by("id")
+    if after is not None:
+        events = events.filter(id__gt=after.pk)
+    for event in events.iterator(chunk_size=chunk_size):
         if event.prev_hash != expected_prev:
             after = f"event #{previous.pk}" if previous else "the start of the log"
             reason = (

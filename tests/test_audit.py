@@ -293,6 +293,39 @@ def test_a_broken_chain_is_not_checkpointed(owner, dev_signing):
     assert read_all() == ([], [])
 
 
+def test_a_checkpoint_walks_only_the_events_since_the_last_one(owner, dev_signing):
+    *_, last = _three_events(owner)
+    write_checkpoint()
+    newer = [record(Action.LOGIN, actor=owner, summary=f"later {n}") for n in range(2)]
+    with CaptureQueriesContext(connection) as queries:
+        checkpoint = write_checkpoint()
+    assert (checkpoint.event_id, checkpoint.hash, checkpoint.count) == (
+        newer[-1].pk,
+        newer[-1].hash,
+        5,
+    )
+    # The walk is the one query that reads events in order without a limit.
+    walks = [q["sql"] for q in queries if "ORDER BY" in q["sql"] and "LIMIT" not in q["sql"]]
+    assert walks and all(f"> {last.pk}" in sql for sql in walks), walks
+    assert "2 checkpoints match" in _verify()
+
+
+@pytest.mark.parametrize("tampering", ["rewritten", "newest deleted"])
+def test_no_checkpoint_is_written_over_history_changed_since_the_last(
+    owner, dev_signing, tampering
+):
+    first, middle, last = _three_events(owner)
+    write_checkpoint()
+    if tampering == "rewritten":
+        _rewrite_from(middle, "forged")
+    else:
+        _behind_the_apps_back(f"DELETE FROM {TABLE} WHERE id = %s", [last.pk])
+    record(Action.LOGIN, actor=owner, summary="after the change")
+    with pytest.raises(CheckpointError, match=f"#{last.pk}"):
+        write_checkpoint()
+    assert len(read_all()[0]) == 1
+
+
 def test_a_log_without_recent_checkpoints_is_reported(owner, dev_signing, settings):
     with time_machine.travel(datetime(2026, 3, 1, 9, 0, tzinfo=UTC)):
         _three_events(owner)
