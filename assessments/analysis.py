@@ -42,6 +42,39 @@ def thresholds_in_context(question: QuestionItem, assessment) -> dict:
     return thresholds
 
 
+# The answers `thresholds_in_context` reads, and the analysers whose thresholds they change:
+# when such an answer changes, evidence those analysers already judged is judged again.
+CONTEXT_ANSWERS = {"SCOPE-10": ("test_bank_non_refuse",)}
+
+
+def reanalyse_after_answer_change(assessment, code: str) -> int:
+    """Send the analyses the changed answer `code` bears on to the worker again; their count."""
+    kinds = CONTEXT_ANSWERS.get(code)
+    if not kinds:
+        return 0
+    from assessments.tasks import analyse_evidence
+    from outbox.services import dispatch
+
+    ids = list(
+        Analysis.objects.filter(evidence__assessment=assessment, kind__in=kinds).values_list(
+            "pk", flat=True
+        )
+    )
+    # A fresh request time, so the sweeper does not take it for one whose worker died.
+    Analysis.objects.filter(pk__in=ids).update(
+        status=AnalysisStatus.PENDING,
+        passed=None,
+        result=None,
+        error_zh="",
+        error_en="",
+        finished_at=None,
+        created_at=timezone.now(),
+    )
+    for pk in ids:
+        dispatch(analyse_evidence, pk)
+    return len(ids)
+
+
 def request_analysis(evidence: Evidence, question: QuestionItem) -> Analysis | None:
     """Queue the analyser of the question, if it has one, after the upload commits."""
     if not question.analyser:

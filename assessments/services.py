@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from assessments import filetypes, storage
-from assessments.analysis import request_analysis
+from assessments.analysis import reanalyse_after_answer_change, request_analysis
 from assessments.forms import AnswerForm
 from assessments.models import Analysis, Answer, Assessment, ClauseResult, Evidence, Status
 from assessments.scores import score_self
@@ -229,6 +229,8 @@ def answer_save(
         before=before,
         after={"value": answer.value, "note": answer.note},
     )
+    if before is None or before["value"] != answer.value:
+        reanalyse_after_answer_change(assessment, question.code)
     state = refresh_assessment(assessment)
     return answer, state
 

@@ -232,3 +232,36 @@ def test_non_refuse_bank_must_cover_all_13_aspects_unless_the_domain_is_restrict
     factories.answer(assessment, "SCOPE-10", editor, value="restricted")
     thresholds = thresholds_in_context(q, assessment)
     assert thresholds["aspects_covered_min"] == {"value": 13, "advisory": True}
+
+
+def test_changing_the_domain_answer_judges_the_non_refuse_bank_again(
+    assessment, editor, django_capture_on_commit_callbacks
+):
+    """The non-refuse bank's aspect coverage binds a general-purpose service and only advises a
+    restricted-domain one (thresholds_in_context): the verdict on a bank already uploaded
+    follows the SCOPE-10 answer, in both directions."""
+    from tests import artefacts
+
+    q = _question(assessment, "test_bank_non_refuse")
+    name, content = artefacts.test_bank("test_bank_non_refuse")
+    few = b"\n".join(content.splitlines()[:4])  # the header and three questions: few aspects
+    factories.answer(assessment, "SCOPE-10", editor, value="general")
+    evidence = factories.attach(assessment, q.code, editor, name=name, content=few)
+
+    def aspects_check():
+        evidence.analysis.refresh_from_db()
+        result = evidence.analysis.result
+        return next(c for c in result["checks"] if c["key"] == "aspects_covered_min")
+
+    assert aspects_check()["advisory"] is False and evidence.analysis.passed is False
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.answer(assessment, "SCOPE-10", editor, value="restricted")
+    assert evidence.analysis.status == "done"
+    assert aspects_check()["advisory"] is True
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.answer(assessment, "SCOPE-10", editor, value="general")
+    assert aspects_check()["advisory"] is False and evidence.analysis.passed is False
+    # Saving the same answer again sends nothing.
+    with django_capture_on_commit_callbacks() as callbacks:
+        factories.answer(assessment, "SCOPE-10", editor, value="general")
+    assert not callbacks
