@@ -115,6 +115,12 @@ class Assessment(models.Model):
     answered_count = models.PositiveIntegerField(_("answered"), default=0)
     applicable_count = models.PositiveIntegerField(_("applicable"), default=0)
     self_score = models.JSONField(_("self-assessed score"), null=True, blank=True)
+    # Derived with them by filing.summary: route code -> codes of the pre-filing checks that
+    # block its package, and the number of distinct blocking checks (None: not computed yet).
+    filing_routes = models.JSONField(_("filing routes"), null=True, blank=True)
+    blocking_count = models.PositiveIntegerField(
+        _("blocking pre-filing checks"), null=True, blank=True
+    )
     snapshot = models.JSONField(_("submission snapshot"), null=True, blank=True)
     snapshot_sha256 = models.CharField(_("snapshot SHA-256"), max_length=64, blank=True)
 

@@ -174,15 +174,27 @@ def progress_of(state: State) -> dict[str, list[int]]:
 
 
 def refresh_assessment(assessment: Assessment, state: State | None = None) -> State:
-    """Recompute and store progress and the self-assessed score."""
+    """Recompute and store progress, the self-assessed score, the filing routes and the
+    pre-filing checks that block them (filing.summary)."""
+    from filing import summary
+
     state = state or load_state(assessment)
     progress = progress_of(state)
     assessment.progress = progress
     assessment.applicable_count = sum(total for _, total in progress.values())
     assessment.answered_count = sum(done for done, _ in progress.values())
     assessment.self_score = score_self(state).to_json()
+    assessment.filing_routes, assessment.blocking_count = summary.compute(assessment, state)
     assessment.save(
-        update_fields=["progress", "applicable_count", "answered_count", "self_score", "updated_at"]
+        update_fields=[
+            "progress",
+            "applicable_count",
+            "answered_count",
+            "self_score",
+            "filing_routes",
+            "blocking_count",
+            "updated_at",
+        ]
     )
     return state
 
@@ -202,7 +214,7 @@ def answer_save(
     """Store a validated answer form; refuse it when someone saved in between."""
     assessment = (
         Assessment.objects.select_for_update(of=("self",))
-        .select_related("service__provider", "questionnaire")
+        .select_related("service__provider", "service__disclosure", "questionnaire")
         .get(pk=assessment.pk)
     )
     _ensure_editable(assessment)
@@ -468,7 +480,7 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
     with its SHA-256 is what review and the dossier read from now on."""
     assessment = (
         Assessment.objects.select_for_update(of=("self",))
-        .select_related("service__provider", "questionnaire", "previous")
+        .select_related("service__provider", "service__disclosure", "questionnaire", "previous")
         .get(pk=assessment.pk)
     )
     _ensure_editable(assessment)
@@ -487,6 +499,10 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
         actor=user,
         fields=("snapshot", "snapshot_sha256", "submitted_at", "submitted_by"),
     )
+    # From now on the checks read the snapshot (the same facts, dated by the submission).
+    from filing import summary
+
+    summary.store(assessment)
     if assessment.previous_id:
         # A resubmission: verdicts on answers that did not change stay valid.
         from reviews.services import carry_over_verdicts

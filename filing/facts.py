@@ -164,19 +164,20 @@ class FilingFacts:
 # --- building -------------------------------------------------------------------------------
 
 
-def facts_for(assessment, *, today: dt.date | None = None) -> FilingFacts:
+def facts_for(assessment, *, today: dt.date | None = None, state=None) -> FilingFacts:
     """The facts of an assessment: its snapshot once submitted, its live state as a draft.
 
     Queries: none for a submitted assessment (beyond the catalogue, cached per process); two
     for a draft (answers; evidence with analyses). `assessment` should come with
     service__provider, service__disclosure and questionnaire selected (without
-    service__disclosure the disclosure costs one query more).
+    service__disclosure the disclosure costs one query more). A draft's `state`, when the caller
+    has just loaded it (assessments.services.load_state), saves its two queries.
     """
     catalogue = get_catalogue(assessment.questionnaire)
     if assessment.snapshot:
         facts = _from_snapshot(assessment.snapshot, catalogue)
     else:
-        facts = _from_state(assessment, catalogue)
+        facts = _from_state(assessment, catalogue, state)
     routes = filing_routes(
         assessment.questionnaire,
         profile=facts["service"].get("profile") or {},
@@ -250,8 +251,8 @@ def _analysis_fields(analysis: Mapping[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def _from_state(assessment, catalogue: Catalogue) -> dict[str, Any]:
-    state = load_state(assessment)
+def _from_state(assessment, catalogue: Catalogue, state=None) -> dict[str, Any]:
+    state = state or load_state(assessment)
     answers = {
         code: AnswerFact(
             code=code,

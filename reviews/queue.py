@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import Assessment, Status
+from filing.summary import ROUTE_LABELS
 from providers.models import Membership
 
 SORTS = {
@@ -33,6 +34,7 @@ class Filters:
     sort: str = "submitted"
     search: str = ""  # provider (Chinese or English name, credit code) or service name
     due: str = "any"  # overdue, due within a week, without a due date
+    route: str = "any"  # a filing route code (filing.summary.ROUTE_LABELS)
 
     @classmethod
     def from_query(cls, query) -> Filters:
@@ -46,6 +48,7 @@ class Filters:
             sort=query.get("sort", "submitted"),
             search=query.get("q", "").strip()[:200],
             due=due if due in DUE_CHOICES else "any",
+            route=query.get("route") if query.get("route") in ROUTE_LABELS else "any",
         )
 
 
@@ -73,6 +76,9 @@ def queue_for(reviewer: User, filters: Filters) -> QuerySet[Assessment]:
         queryset = queryset.filter(due_date__gte=today, due_date__lte=today + timedelta(days=7))
     elif filters.due == "none":
         queryset = queryset.filter(due_date__isnull=True)
+    if filters.route != "any":
+        # Stored with the assessment by filing.summary, from the same checks as the review page.
+        queryset = queryset.filter(filing_routes__has_key=filters.route)
     if filters.search:
         term = filters.search
         queryset = queryset.filter(

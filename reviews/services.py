@@ -23,7 +23,7 @@ from assessments.transitions import change_status
 from audit.models import Action
 from audit.services import record
 from filing.checks import CheckResult, run_checks
-from filing.facts import facts_for
+from filing.facts import FilingFacts, facts_for
 from filing.models import PackageRoute
 from filing.packages import blocks_route, routes_of
 from library.catalogue import QuestionItem, get_catalogue
@@ -291,11 +291,11 @@ class RouteBlocks:
     blocks: tuple[CheckResult, ...]
 
 
-def route_blocks(assessment: Assessment) -> list[RouteBlocks]:
+def route_blocks(assessment: Assessment, facts: FilingFacts | None = None) -> list[RouteBlocks]:
     """Per applicable route, the blocking pre-filing checks of the submitted version: what the
     provider will be told to fix after an approval. No query for a submitted assessment that
-    comes with service__provider, service__disclosure and questionnaire."""
-    facts = facts_for(assessment)
+    comes with service__provider, service__disclosure and questionnaire (or with its `facts`)."""
+    facts = facts or facts_for(assessment)
     blocks = run_checks(facts).blocks
     return [
         RouteBlocks(

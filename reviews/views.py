@@ -17,6 +17,7 @@ from assessments.models import Status
 from assessments.scoring import ScoreResult
 from audit.models import Action
 from audit.services import record
+from filing.summary import ROUTE_LABELS, route_codes, route_label
 from library.catalogue import get_catalogue
 from portal.text import safe_filename
 from reviews import services
@@ -39,8 +40,11 @@ INLINE_TYPES = (
 def index(request: HttpRequest) -> HttpResponse:
     filters = Filters.from_query(request.GET)
     page = Paginator(queue_for(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(a, [route_label(code) for code in route_codes(a.filing_routes)]) for a in page]
     return render(
-        request, "reviews/index.html", {"rows": list(page), "page": page, "filters": filters}
+        request,
+        "reviews/index.html",
+        {"rows": rows, "page": page, "filters": filters, "route_choices": ROUTE_LABELS.items()},
     )
 
 

@@ -516,6 +516,38 @@ def test_the_queue_searches_filters_and_pages(
         reviewer_client.get(url, {"page": 2, "q": "队列"})
 
 
+def test_the_queue_filters_by_filing_route(reviewer_client, submitted, service):
+    """The fixture's service needs the generative-AI and the algorithm filing (computed on
+    submission); a second provider's product needs none. Routes show by their labels."""
+    assert set(submitted.filing_routes) == {"gai_filing", "algorithm_filing"}
+    other = factories.make_service(factories.make_provider(), name="无需备案的服务")
+    Assessment.objects.create(
+        service=other,
+        questionnaire=submitted.questionnaire,
+        status=Status.SUBMITTED,
+        submitted_at=timezone.now(),
+        snapshot=submitted.snapshot,
+        snapshot_sha256=submitted.snapshot_sha256,
+        filing_routes={"none": []},
+        blocking_count=0,
+    )
+    url = reverse("reviews:index")
+
+    def names(route):
+        page = reviewer_client.get(url, {"route": route}).content.decode()
+        rows = page.split('class="queue-row"')[1:]
+        return sorted(n for n in (service.name, other.name) for row in rows if n in row), page
+
+    assert names("any")[0] == sorted([service.name, other.name])
+    found, page = names("algorithm_filing")
+    assert found == [service.name]
+    assert "算法备案" in page and "algorithm_filing</" not in page
+    assert f"{submitted.blocking_count} 项阻止备案的检查" in page
+    assert names("none")[0] == [other.name]
+    assert names("gai_registration")[0] == []
+    assert names("made-up")[0] == sorted([service.name, other.name])  # unknown: no filter
+
+
 def test_rejecting_asks_for_a_confirmation_first(in_review, reviewer_client):
     url = reverse("reviews:reject", args=[in_review.public_id])
     opinion = "材料与实际服务不符。\n第二段说明。"

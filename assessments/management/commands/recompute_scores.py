@@ -1,8 +1,10 @@
-"""Recompute the stored progress and self-assessed score of every assessment.
+"""Recompute the stored progress, self-assessed score, filing routes and blocking pre-filing
+checks of every assessment (run once after upgrading to a version that stores more of them).
 
-Touches Assessment.progress, answered_count, applicable_count and self_score only (snapshots of
-submitted versions stay as they were submitted). Harmless to rerun: the same answers give the
-same figures.
+Touches Assessment.progress, answered_count, applicable_count, self_score, filing_routes and
+blocking_count only (snapshots of submitted versions stay as they were submitted; their routes
+and checks are read from the snapshot). Harmless to rerun: the same answers give the same
+figures.
 """
 
 from django.core.management.base import BaseCommand
@@ -16,7 +18,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         count = 0
-        queryset = Assessment.objects.select_related("service__provider", "questionnaire")
+        queryset = Assessment.objects.select_related(
+            "service__provider", "service__disclosure", "questionnaire"
+        )
         for assessment in queryset.iterator(chunk_size=100):
             refresh_assessment(assessment)
             count += 1
