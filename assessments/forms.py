@@ -16,6 +16,7 @@ from assessments.models import ClauseResult, NonConformity
 from library.catalogue import QuestionItem
 from library.models import QuestionKind
 from portal.formfields import IsoDateInput, PlainTextField
+from portal.formrender import PlainWidgets
 
 TEXTAREA = forms.Textarea(attrs={"rows": 2})
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
@@ -97,7 +98,49 @@ def threshold_warnings(question: QuestionItem, value) -> list[str]:
     return out
 
 
+def clause_gaps_of(c) -> list[tuple[str, str]]:
+    """What a clause answer still lacks, as (field, message), from its cleaned fields: the one
+    rule the form applies on save and the state applies to stored answers."""
+    gaps: list[tuple[str, str]] = []
+    need = gaps.append
+    result = c.get("value")
+    if result == ClauseResult.NA and not c.get("na_reason", "").strip():
+        need(("na_reason", _("Say why this clause does not apply.")))
+    if result == ClauseResult.NOT_CONFORM:
+        mode = c.get("nonconformity")
+        if not mode:
+            need(
+                (
+                    "nonconformity",
+                    _(
+                        "Say whether an equivalent alternative measure is in place or measures are "
+                        "being taken under a remediation plan."
+                    ),
+                )
+            )
+        elif mode == NonConformity.ALTERNATIVE:
+            if not c.get("alternative_measure", "").strip():
+                need(("alternative_measure", _("Describe the alternative measure.")))
+            if not c.get("alternative_proof", "").strip():
+                need(
+                    (
+                        "alternative_proof",
+                        _("Explain and prove that the alternative achieves the same effect."),
+                    )
+                )
+        else:
+            if not c.get("measures_taken", "").strip():
+                need(("measures_taken", _("Describe the measures already taken.")))
+            if not c.get("remediation_plan", "").strip():
+                need(("remediation_plan", _("Describe the plan to conform.")))
+            if not c.get("remediation_due"):
+                need(("remediation_due", _("Give the target date of the plan.")))
+    return gaps
+
+
 class AnswerForm(forms.Form):
+    # The page shows about 30 of these forms: widgets written without the template engine.
+    default_renderer = PlainWidgets
     revision = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
     note = PlainTextField(
         label=_("Justification"), required=False, widget=TEXTAREA, max_length=10000
@@ -220,39 +263,7 @@ class AnswerForm(forms.Form):
         return cleaned
 
     def _check_clause(self, c: dict) -> None:
-        need = self.incomplete.append
-        result = c.get("value")
-        if result == ClauseResult.NA and not c.get("na_reason", "").strip():
-            need(("na_reason", _("Say why this clause does not apply.")))
-        if result == ClauseResult.NOT_CONFORM:
-            mode = c.get("nonconformity")
-            if not mode:
-                need(
-                    (
-                        "nonconformity",
-                        _(
-                            "Say whether an equivalent alternative measure is in place or measures are "
-                            "being taken under a remediation plan."
-                        ),
-                    )
-                )
-            elif mode == NonConformity.ALTERNATIVE:
-                if not c.get("alternative_measure", "").strip():
-                    need(("alternative_measure", _("Describe the alternative measure.")))
-                if not c.get("alternative_proof", "").strip():
-                    need(
-                        (
-                            "alternative_proof",
-                            _("Explain and prove that the alternative achieves the same effect."),
-                        )
-                    )
-            else:
-                if not c.get("measures_taken", "").strip():
-                    need(("measures_taken", _("Describe the measures already taken.")))
-                if not c.get("remediation_plan", "").strip():
-                    need(("remediation_plan", _("Describe the plan to conform.")))
-                if not c.get("remediation_due"):
-                    need(("remediation_due", _("Give the target date of the plan.")))
+        self.incomplete.extend(clause_gaps_of(c))
 
     def stored_value(self):
         """The answer as stored in Answer.value (JSON): see docs/library-format.md."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from assessments import question_static
 from assessments.forms import CLAUSE_FIELDS, AnswerForm, initial_for, threshold_warnings
 from assessments.models import Answer, ClauseResult, Evidence, NonConformity
 from library import scope
@@ -34,6 +35,7 @@ class Card:
     prefilled: bool = False  # the value shown comes from the service profile, not yet saved
     contradictions: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()  # thresholds a number answer misses
+    static: dict | None = None  # badges and citations, the same for every assessment
 
 
 def _style(form: AnswerForm, editable: bool) -> None:
@@ -54,6 +56,7 @@ def question_cards(
     comments: dict | None = None,
 ) -> list[Card]:
     cards = []
+    static = question_static.static_parts(state.catalogue, domain.questions)
     for q in domain.questions:
         answer = state.answers.get(q.code)
         prefill = scope.prefilled_value(q.code, state.profile, answer.value if answer else None)
@@ -73,6 +76,7 @@ def question_cards(
             prefilled=prefill is not None and editable,
             contradictions=tuple(state.contradictions(q.code)),
             warnings=tuple(threshold_warnings(q, answer.value if answer else None)),
+            static=static[q.code],
         )
         if previous:
             before = previous.get(q.pk)

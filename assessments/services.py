@@ -21,8 +21,16 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from assessments import filetypes, storage
 from assessments.analysis import reanalyse_after_answer_change, request_analysis
-from assessments.forms import AnswerForm
-from assessments.models import Analysis, Answer, Assessment, ClauseResult, Evidence, Status
+from assessments.forms import AnswerForm, clause_gaps_of
+from assessments.models import (
+    Analysis,
+    Answer,
+    Assessment,
+    ClauseResult,
+    Evidence,
+    NonConformity,
+    Status,
+)
 from assessments.scores import score_self
 from assessments.transitions import change_status
 from audit.models import Action
@@ -30,9 +38,11 @@ from audit.services import record
 from library import scope
 from library.catalogue import Catalogue, QuestionItem, get_catalogue
 from library.models import QuestionKind, Questionnaire
+from portal.text import strip_controls
 from providers.models import AIService
 
 DEFAULT_QUESTIONNAIRE = "gai-security-self-assessment"
+CLAUSE_WITHOUT_NA = tuple(v for v in ClauseResult.values if v != ClauseResult.NA)
 SNAPSHOT_FORMAT = 1
 
 
@@ -132,8 +142,45 @@ def load_state(assessment: Assessment) -> State:
     return State(catalogue, answers, evidence, values, applicable, complete, incomplete, profile)
 
 
+CLAUSE_TEXTS = (
+    "na_reason",
+    "alternative_measure",
+    "alternative_proof",
+    "measures_taken",
+    "remediation_plan",
+)
+TEXT_MAX = 10000  # AnswerForm's limit on every clause text
+
+
 def clause_gaps(answer: Answer, question: QuestionItem) -> list[tuple[str, str]]:
-    """What a clause answer still lacks (field, message); the same rules as the form."""
+    """What a clause answer still lacks (field, message); the same rules as the form.
+
+    A stored answer went through the form, so its fields are what the form's cleaning gives:
+    the rules then apply to them directly (building a form per clause was most of the time of
+    loading a state). Anything the form would clean differently (control characters, a text
+    over the limit, a value the question does not offer) takes the form's way."""
+    value = answer.value or ""
+    choices = ClauseResult.values if question.na_allowed else CLAUSE_WITHOUT_NA
+    texts = {name: getattr(answer, name) for name in CLAUSE_TEXTS}
+    if (
+        (value in choices or value == "")
+        and (answer.nonconformity in NonConformity.values or not answer.nonconformity)
+        and all(
+            isinstance(t, str) and len(t) <= TEXT_MAX and t == strip_controls(t)
+            for t in texts.values()
+        )
+    ):
+        cleaned = {name: t.strip() for name, t in texts.items()}
+        cleaned.update(
+            value=value,
+            nonconformity=answer.nonconformity or "",
+            remediation_due=answer.remediation_due,
+        )
+        return clause_gaps_of(cleaned)
+    return clause_gaps_by_form(answer, question)
+
+
+def clause_gaps_by_form(answer: Answer, question: QuestionItem) -> list[tuple[str, str]]:
     data = {"revision": answer.revision, "value": answer.value or "", "note": answer.note}
     for name in (
         "na_reason",

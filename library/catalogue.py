@@ -109,6 +109,7 @@ class Catalogue:
     questionnaire_id: int
     code: str
     version: int
+    content_hash: str
     domains: tuple[DomainItem, ...]
     by_code: Mapping[str, QuestionItem]
     by_pk: Mapping[int, QuestionItem]
@@ -204,6 +205,7 @@ def _build(questionnaire_id: int, content_hash: str) -> Catalogue:
         questionnaire_id=questionnaire_id,
         code=questionnaire.code,
         version=questionnaire.version,
+        content_hash=content_hash,
         domains=tuple(domains),
         by_code={q.code: q for q in all_questions},
         by_pk={q.pk: q for q in all_questions},
