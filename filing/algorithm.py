@@ -35,6 +35,7 @@ from filing.documents import (
 )
 from filing.facts import FilingFacts
 from library.catalogue import Catalogue
+from library.layouts import row_codes
 
 RESPONSIBILITY_SECTIONS = ("一、算法安全专职机构", "二、算法安全管理制度建设", "三、附件")
 REPORT_CHAPTERS = (
@@ -45,7 +46,8 @@ REPORT_CHAPTERS = (
     "五、安全评估结论",
     "六、其他应当说明的相关情况",
 )
-# SCOPE-11's choices, in the order of Art. 2 of the Algorithmic Recommendation Provisions.
+# The algorithm-type question's choices, in the order of Art. 2 of the Algorithmic
+# Recommendation Provisions.
 ALGORITHM_TYPES = {
     "generation_synthesis": "生成合成类",
     "personalised_push": "个性化推送类",
@@ -86,13 +88,18 @@ def algorithm_name(facts: FilingFacts) -> str:
 
 
 def algorithm_type(facts: FilingFacts) -> str:
-    """算法类别 as SCOPE-11 answers it (several types joined), （待填写） while unanswered."""
-    chosen = facts.value("SCOPE-11") or []
+    """算法类别 as the algorithm-type question answers it (several types joined), （待填写）
+    while unanswered."""
+    chosen = facts.value_of("scope.algorithm_types") or []
     return "、".join(label for value, label in ALGORITHM_TYPES.items() if value in chosen) or TODO
 
 
 def _role(facts: FilingFacts) -> str:
-    return "服务技术支持者" if facts.value("SCOPE-02") == "technical_supporter" else "服务提供者"
+    return (
+        "服务技术支持者"
+        if facts.value_of("scope.provider_role") == "technical_supporter"
+        else "服务提供者"
+    )
 
 
 def _officer_phone(facts: FilingFacts) -> str:
@@ -130,19 +137,20 @@ def said_line(facts: FilingFacts, catalogue: Catalogue | None, code: str) -> str
     return answer if note in ("—", "") else f"{answer}（{note}）"
 
 
-def _answers(
-    doc: Doc, facts: FilingFacts, catalogue: Catalogue | None, items: Sequence[tuple[str, str]]
-) -> None:
+def _answers(doc: Doc, facts: FilingFacts, catalogue: Catalogue | None, section: str) -> None:
+    """The answer table of a layout section: one row per question, its code in brackets."""
+    items = [(row["q"], row["label"]) for row in facts.layout.rows(section)]
     rows = [(f"{label}（{code}）", *said(facts, catalogue, code)) for code, label in items]
     doc.table(("事项（自评估问题）", "答案", "说明"), rows, widths=(6.5, 2.5, 7))
 
 
 def _system(facts: FilingFacts, value: str) -> str:
-    """Whether CS-03 lists the management system `value`."""
-    chosen = facts.value("CS-03")
+    """Whether the management-systems question lists the system `value`."""
+    code = facts.role("measures.management_systems")
+    chosen = facts.value(code)
     if chosen is None:
-        return "未作答（CS-03）"
-    return "已建立（CS-03）" if value in chosen else "未建立（CS-03）"
+        return f"未作答（{code}）"
+    return f"已建立（{code}）" if value in chosen else f"未建立（{code}）"
 
 
 def _numbered(doc: Doc, items: Sequence[str]) -> None:
@@ -207,63 +215,15 @@ def commitment_letter(facts: FilingFacts) -> Doc:
 
 # --- 落实算法安全主体责任基本情况 ------------------------------------------------------------
 
-STAFF = (
-    ("CS-02", "明确内容安全负责人，配备信息审核人员或设立安全管理机构"),
-    ("CS-13", "设置监看人员，数量与服务规模相匹配"),
-    ("AN-04", "对标注人员进行培训、监督和指导"),
-    ("AN-06", "标注人员考核上岗、定期复训"),
-)
-SAFEGUARDS = (
-    ("CS-01", "输入输出内容安全过滤（关键词库、分类模型、人工复核）"),
-    ("CS-32", "分类模型覆盖附录A全部31种安全风险"),
-    ("LB-09", "生成合成内容添加元数据隐式标识"),
-    ("LC-09", "训练环境与推理环境隔离"),
-    ("LC-10", "持续监测恶意输入攻击"),
-    ("LC-11", "定期审计开发框架和代码、修复安全漏洞"),
-    ("LC-12", "数据、模型、框架、工具的备份与恢复"),
-)
-SELF_ASSESSMENT = (
-    ("AF-02", "安全评估的开展方式"),
-    ("AF-07", "最近一次安全评估完成日期"),
-    ("LC-03", "定期审核、评估、验证算法机制机理、模型、数据和应用结果"),
-    ("LC-05", "模型重要更新、升级后再次组织安全评估"),
-    ("AF-16", "生物识别信息等特殊工具的安全评估"),
-)
-MONITORING = (
-    ("CS-13", "信息安全：监看人员跟踪政策、分析投诉"),
-    ("LC-02", "信息安全：常态化监测测评并及时处置"),
-    ("TD-14", "数据安全：训练数据安全措施"),
-    ("TD-13", "数据安全：训练数据安全管理制度"),
-    ("PI-Q19", "个人信息安全：个人信息安全保护措施"),
-    ("PI-Q23", "个人信息安全：定期开展合规审计"),
-    ("LC-10", "算法安全：模型输入内容持续监测"),
-    ("LC-11", "算法安全：框架与代码安全审计"),
-)
-EMERGENCY = (
-    ("IN-01", "发现违法内容时及时停止生成、停止传输并消除"),
-    ("IN-03", "向网信部门等主管部门报告的机制（联系人、时限、模板）"),
-    ("IN-11", "个人信息泄露、篡改、丢失的补救和通知预案"),
-    ("LC-12", "备份机制与恢复策略，保障业务连续性"),
-)
-VIOLATIONS = (
-    ("IN-04", "对违法使用者警示、限制功能、暂停或终止服务的处置梯度"),
-    ("IN-05", "检测使用者输入，连续或多次输入违法不良信息时依法依约处置"),
-    ("IN-06", "连续输入违法不良信息触发处置的次数"),
-    ("IN-07", "一天内累计输入违法不良信息触发处置的次数"),
-    ("IN-08", "保存违法内容处置和用户处置记录"),
-    ("IN-10", "辟谣机制"),
-    ("CP-01", "投诉举报途径及反馈方式"),
-    ("CP-02", "投诉举报处理规则与时限"),
-    ("CP-03", "承诺的投诉举报反馈时限"),
-    ("CP-06", "被处置用户的申诉入口"),
-)
-OTHER_SYSTEMS = (
-    ("CS-03", "已建立并实施的信息安全管理制度"),
-    ("TR-09", "用户真实身份信息认证"),
-    ("TR-10", "告知用户并公示算法基本原理、目的意图和主要运行机制"),
-    ("LB-01", "生成合成内容显式标识"),
-    ("MN-01", "防范未成年人沉迷"),
-    ("PI-Q22", "指定个人信息保护负责人并公开联系方式"),
+# The answer tables of §4.2, in order (sections of the document layout).
+RESPONSIBILITY_TABLES = (
+    "algorithm.responsibility.staff",
+    "algorithm.responsibility.safeguards",
+    "algorithm.responsibility.self_assessment",
+    "algorithm.responsibility.monitoring",
+    "algorithm.responsibility.emergency",
+    "algorithm.responsibility.violations",
+    "algorithm.responsibility.other_systems",
 )
 
 
@@ -281,6 +241,10 @@ def responsibility(facts: FilingFacts, catalogue: Catalogue | None = None) -> Do
         "标为（待填写）的内容平台未掌握，由本单位补充。"
     )
 
+    staff, safeguards, self_assessment, monitoring, emergency, violations, others = (
+        RESPONSIBILITY_TABLES
+    )
+    lead = facts.role("measures.content_security_lead")
     doc.heading(RESPONSIBILITY_SECTIONS[0])
     doc.heading("（一）机构设置", 2)
     doc.table(
@@ -288,7 +252,7 @@ def responsibility(facts: FilingFacts, catalogue: Catalogue | None = None) -> Do
         [
             ("机构名称", TODO),
             ("组织架构与汇报关系", TODO),
-            ("内容安全主体责任（CS-02）", said_line(facts, catalogue, "CS-02")),
+            (f"内容安全主体责任（{lead}）", said_line(facts, catalogue, lead)),
         ],
         widths=(5, 11),
     )
@@ -307,24 +271,25 @@ def responsibility(facts: FilingFacts, catalogue: Catalogue | None = None) -> Do
     )
     doc.heading("（三）工作人员任职要求", 2)
     doc.para(f"任职要求：{TODO}")
-    _answers(doc, facts, catalogue, STAFF)
+    _answers(doc, facts, catalogue, staff)
     doc.heading("（四）工作人员配备规模", 2)
-    doc.para(f"算法安全工作人员人数：{TODO}。监看人员配备情况见上表 CS-13。")
+    monitors = facts.role("measures.monitoring_staff")
+    doc.para(f"算法安全工作人员人数：{TODO}。监看人员配备情况见上表 {monitors}。")
     doc.heading("（五）算法安全技术保障措施", 2)
-    _answers(doc, facts, catalogue, SAFEGUARDS)
+    _answers(doc, facts, catalogue, safeguards)
 
     doc.heading(RESPONSIBILITY_SECTIONS[1])
     doc.heading("（一）算法安全自评估制度", 2)
     doc.para(
         f"制度名称及发布时间：{TODO}。算法机制机理审核制度：{_system(facts, 'algorithm_review')}。"
     )
-    _answers(doc, facts, catalogue, SELF_ASSESSMENT)
+    _answers(doc, facts, catalogue, self_assessment)
     doc.heading("（二）算法安全监测制度", 2)
     doc.para(
         "监测范围包括信息安全、数据安全、个人信息安全和算法安全。数据安全管理制度："
         f"{_system(facts, 'data_security')}；个人信息保护制度：{_system(facts, 'pi_protection')}。"
     )
-    _answers(doc, facts, catalogue, MONITORING)
+    _answers(doc, facts, catalogue, monitoring)
     doc.heading("（三）算法安全事件应急处置制度", 2)
     doc.para(f"安全事件应急处置制度：{_system(facts, 'emergency')}。")
     doc.table(
@@ -337,11 +302,11 @@ def responsibility(facts: FilingFacts, catalogue: Catalogue | None = None) -> Do
         ],
         widths=(5, 11),
     )
-    _answers(doc, facts, catalogue, EMERGENCY)
+    _answers(doc, facts, catalogue, emergency)
     doc.heading("（四）算法违法违规处置制度", 2)
-    _answers(doc, facts, catalogue, VIOLATIONS)
+    _answers(doc, facts, catalogue, violations)
     doc.heading("（五）其他制度", 2)
-    _answers(doc, facts, catalogue, OTHER_SYSTEMS)
+    _answers(doc, facts, catalogue, others)
 
     doc.heading(RESPONSIBILITY_SECTIONS[2])
     _numbered(doc, _annexes(facts))
@@ -350,15 +315,15 @@ def responsibility(facts: FilingFacts, catalogue: Catalogue | None = None) -> Do
 
 
 def _annexes(facts: FilingFacts) -> list[str]:
-    def files(code: str) -> str:
-        names = [e.name for e in facts.files(code)]
+    def files(role: str) -> str:
+        names = [e.name for e in facts.files(facts.role(role))]
         return "：" + "、".join(names) if names else "（待上传）"
 
     return [
         f"（1）互联网信息服务算法安全自评估报告（{algorithm_type(facts)}-{_role(facts)}）",
         "（2）拟公示内容",
-        f"（3）用户服务协议{files('TR-06')}",
-        f"（4）隐私政策{files('PI-Q04')}",
+        f"（3）用户服务协议{files('documents.service_agreement')}",
+        f"（4）隐私政策{files('documents.privacy_policy')}",
     ]
 
 
@@ -366,7 +331,7 @@ def _annexes(facts: FilingFacts) -> list[str]:
 
 
 def self_assessment_report(facts: FilingFacts, catalogue: Catalogue | None = None) -> Doc:
-    """互联网信息服务算法安全自评估报告（生成合成类-服务提供者 or -服务技术支持者, after SCOPE-02):
+    """互联网信息服务算法安全自评估报告（生成合成类-服务提供者 or -服务技术支持者, after the role):
     the header table and the six body chapters of filing-practice §4.3."""
     doc = Doc("互联网信息服务算法安全自评估报告")
     doc.heading_title("互联网信息服务算法安全自评估报告")
@@ -385,13 +350,14 @@ def _domain(facts: FilingFacts) -> str:
     domain = disclosure.restricted_domain(facts)
     if domain:
         return f"限定领域：{domain}"
-    return {"general": "通用领域"}.get(facts.value("SCOPE-10"), TODO)
+    return {"general": "通用领域"}.get(facts.value_of("scope.domain"), TODO)
 
 
 def _report_header(doc: Doc, facts: FilingFacts, catalogue: Catalogue | None) -> None:
     p, text, profile = facts.provider, disclosure.text_of(facts), facts.profile
-    users = said(facts, catalogue, "SCOPE-13")[0] if facts.answer("SCOPE-13") else TODO
-    public = facts.profile.get("public_opinion") or facts.value("SCOPE-04")
+    scale = facts.role("scope.personal_information_scale")
+    users = said(facts, catalogue, scale)[0] if facts.answer(scale) else TODO
+    public = facts.profile.get("public_opinion") or facts.value_of("scope.public_opinion")
     doc.table(
         ("项目", "内容"),
         [
@@ -402,7 +368,7 @@ def _report_header(doc: Doc, facts: FilingFacts, catalogue: Catalogue | None) ->
             ("算法应用领域", _domain(facts)),
             ("算法使用场景", text["scenarios"] or TODO),
             ("算法上线情况", LAUNCH.get(profile.get("launch_status"), TODO)),
-            ("自评估时间", facts.value("AF-07") or TODO),
+            ("自评估时间", facts.value_of("assessment.completed_on") or TODO),
             ("报告撰写时间", facts.today.isoformat()),
             ("算法基本情况", f"{algorithm_type(facts)}算法。{text['purpose'] or TODO}"),
             ("算法备案类型", f"{algorithm_type(facts)}（{_role(facts)}）"),
@@ -421,7 +387,7 @@ def _report_header(doc: Doc, facts: FilingFacts, catalogue: Catalogue | None) ->
             ),
             ("评估算法描述—软硬件设施及部署位置", TODO),
             ("评估算法描述—其他", "—"),
-            ("评估算法风险描述", "、".join(name for name, _how, _codes in RISKS)),
+            ("评估算法风险描述", "、".join(row["risk"] for row in facts.layout.rows(RISKS))),
             ("真实性声明", "本单位承诺本报告所述内容真实、准确、完整。"),
             ("算法安全负责人（签字）", f"{p.get('security_lead') or TODO}　　签字："),
             ("联系电话", _officer_phone(facts)),
@@ -432,14 +398,18 @@ def _report_header(doc: Doc, facts: FilingFacts, catalogue: Catalogue | None) ->
 
 def _flow(facts: FilingFacts) -> list[str]:
     keywords = _first(facts, "keyword_list")
-    filter_how = "关键词库、分类模型和人工复核" if facts.value("CS-01") is True else TODO
+    filter_how = (
+        "关键词库、分类模型和人工复核"
+        if facts.value_of("measures.content_filter") is True
+        else TODO
+    )
     if keywords:
         filter_how += f"（拦截关键词{keywords.get('total', 0)}个）"
-    logs = facts.value("IN-09")
+    logs = facts.value_of("incidents.log_retention_months")
     marks = [
-        m
-        for code, m in (("LB-01", "显式标识"), ("LB-09", "元数据隐式标识"))
-        if facts.value(code) is True
+        row["label"]
+        for row in facts.layout.rows("algorithm.report.flow_labels")
+        if facts.value(row["q"]) is True
     ]
     return [
         f"（1）用户输入：用户通过{disclosure.channels(facts) or TODO}提交指令（提示词）等输入信息。",
@@ -457,7 +427,7 @@ def _flow(facts: FilingFacts) -> list[str]:
 def _models_table(doc: Doc, facts: FilingFacts) -> None:
     s, p = facts.service, facts.provider
     base = s.get("foundation_model_name")
-    source = facts.value("SCOPE-03") or facts.profile.get("foundation_model_source")
+    source = facts.value_of("scope.model_source") or facts.profile.get("foundation_model_source")
     rows = []
     if source in ("self_developed", None) or not base:
         rows.append((algorithm_name(facts), "自研", p.get("name_zh") or TODO, "—", "—", "生成合成"))
@@ -477,8 +447,8 @@ def _models_table(doc: Doc, facts: FilingFacts) -> None:
         rows,
         widths=(3.5, 2.5, 3, 2.5, 3, 1.5),
     )
-    if listed := facts.value("SCOPE-14"):
-        doc.para(f"使用或调用的全部模型（SCOPE-14）：{listed}")
+    if listed := facts.value_of("scope.models_used"):
+        doc.para(f"使用或调用的全部模型（{facts.role('scope.models_used')}）：{listed}")
 
 
 def _mcr(doc: Doc, method: str, criteria: Sequence[str], summary: str, rows) -> None:
@@ -501,6 +471,7 @@ def _chapter_algorithm(doc: Doc, facts: FilingFacts, catalogue: Catalogue | None
     sampling = _first(facts, "training_sampling")
     by_type = sampling.get("size_by_type") or {}
     labels = _first(facts, "content_labels")
+    tokens, foreign = facts.role("corpus.tokens"), facts.role("corpus.foreign_open_source_share")
     doc.table(
         ("项目", "内容"),
         [
@@ -511,15 +482,15 @@ def _chapter_algorithm(doc: Doc, facts: FilingFacts, catalogue: Catalogue | None
                 label_formats(labels) if labels.get("by_format") else TODO,
             ),
             ("输入输出大小限制", TODO),
-            ("训练数据总量（词元，IS-02）", facts.value("IS-02") or TODO),
+            (f"训练数据总量（词元，{tokens}）", facts.value(tokens) or TODO),
             ("训练数据规模（按抽检表）", sampling.get("corpus_size") or TODO),
             (
                 "各来源类别规模",
                 "；".join(f"{k} {v}" for k, v in by_type.items()) if by_type else TODO,
             ),
             (
-                "境外开源语料占比（TD-05）",
-                _pct(facts.value("TD-05")) if facts.value("TD-05") is not None else TODO,
+                f"境外开源语料占比（{foreign}）",
+                _pct(facts.value(foreign)) if facts.value(foreign) is not None else TODO,
             ),
         ],
         widths=(5.5, 10.5),
@@ -545,41 +516,20 @@ def _chapter_algorithm(doc: Doc, facts: FilingFacts, catalogue: Catalogue | None
         summary,
         _analysis_checks(facts, "keyword_list"),
     )
-    _answers(
-        doc,
-        facts,
-        catalogue,
-        (
-            ("CS-01", "输入输出内容安全过滤"),
-            ("CS-05", "每次对话检测使用者输入"),
-            ("CS-12", "拒答策略"),
-            ("IN-05", "违法输入检测与用户处置"),
-            ("CS-32", "分类模型覆盖31种风险"),
-        ),
-    )
+    _answers(doc, facts, catalogue, "algorithm.report.intervention")
     doc.heading("（五）结果标识", 2)
     labels_text = (
         f"标识样例核验：共{labels.get('files_checked', 0)}个文件，{labels.get('files_passed', 0)}个通过。"
         if labels
-        else "未上传可核验的标识样例文件（LB-10）。"
+        else f"未上传可核验的标识样例文件（{facts.role('labels.samples')}）。"
     )
     doc.para(labels_text + "显式标识和隐式标识截图：（截图待附）。")
-    _answers(
-        doc,
-        facts,
-        catalogue,
-        (
-            ("LB-01", "按内容类型添加显式标识"),
-            ("LB-07", "交互界面持续显示提示"),
-            ("LB-09", "元数据隐式标识"),
-            ("LB-11", "隐式标识使用27位服务提供者编码"),
-            ("LB-12", "数字水印等内容隐式标识"),
-        ),
-    )
+    _answers(doc, facts, catalogue, "algorithm.report.labelling")
 
 
 def _chapter_service(doc: Doc, facts: FilingFacts, catalogue: Catalogue | None) -> None:
     s, text = facts.service, disclosure.text_of(facts)
+    icp = facts.role("licences.icp")
     doc.heading(REPORT_CHAPTERS[1])
     doc.heading(f"（一）{s.get('name') or TODO}", 2)
     doc.table(
@@ -591,7 +541,7 @@ def _chapter_service(doc: Doc, facts: FilingFacts, catalogue: Catalogue | None) 
             ("服务形式", disclosure.channels(facts) or TODO),
             ("入口位置（网址、应用名称）", TODO),
             ("访问量、用户数", TODO),
-            ("ICP备案或许可（LI-01）", said_line(facts, catalogue, "LI-01")),
+            (f"ICP备案或许可（{icp}）", said_line(facts, catalogue, icp)),
         ],
         widths=(5.5, 10.5),
     )
@@ -599,39 +549,9 @@ def _chapter_service(doc: Doc, facts: FilingFacts, catalogue: Catalogue | None) 
     doc.para(f"{text['scenarios']}{text['purpose']}")
 
 
-# (risk, how it shows, the questions whose answers say how it is handled)
-RISKS = (
-    (
-        "算法滥用",
-        "利用生成合成能力制作、传播违法不良信息或虚假新闻，冒用他人肖像、声音。",
-        ("CS-01", "IN-04", "IN-10", "LB-01"),
-    ),
-    (
-        "算法漏洞",
-        "提示词注入、越狱、对抗样本等绕过安全策略；开发框架和依赖组件漏洞。",
-        ("CS-12", "LC-10", "LC-11"),
-    ),
-    (
-        "算法恶意利用",
-        "被用于电信网络诈骗、编写恶意软件或获取危险物品制造方法。",
-        ("IN-05", "LC-14", "TR-09"),
-    ),
-    (
-        "违法信息的生成、存储和传播",
-        "生成内容含附录A所列安全风险，被存储或传播。",
-        ("CS-05", "IN-01", "IN-08"),
-    ),
-    (
-        "数据和用户信息泄露",
-        "训练数据、输入信息和使用记录泄露或被非法提供。",
-        ("PI-Q07", "PI-Q19", "LC-09"),
-    ),
-    (
-        "其他",
-        "生成内容缺少标识造成混淆误认；未成年人沉迷或接触不良信息。",
-        ("LB-09", "MN-01", "MN-03"),
-    ),
-)
+# Rows of §4.3 三、风险研判: the risk, how it shows, the questions whose answers say how it
+# is handled (`q`).
+RISKS = "algorithm.report.risks"
 
 
 def _measures(facts: FilingFacts, catalogue: Catalogue | None, codes: Sequence[str]) -> str:
@@ -645,7 +565,8 @@ def _chapter_risks(doc: Doc, facts: FilingFacts, catalogue: Catalogue | None) ->
         "相关措施全部落实的为“已控制”，有“否”或“不符合”答案的为“需整改”，未作答的为“待核实”。"
     )
     rows = []
-    for name, how, codes in RISKS:
+    for row in facts.layout.rows(RISKS):
+        name, how, codes = row["risk"], row["how"], row_codes(row)
         answers = [said(facts, catalogue, c)[0] for c in codes]
         if any(a in ("否", "不符合") for a in answers):
             verdict = "需整改"
@@ -660,46 +581,22 @@ def _chapter_risks(doc: Doc, facts: FilingFacts, catalogue: Catalogue | None) ->
 def _chapter_controls(doc: Doc, facts: FilingFacts, catalogue: Catalogue | None) -> None:
     doc.heading(REPORT_CHAPTERS[3])
     doc.heading("（一）风险防范机制建设", 2)
-    doc.para(f"已建立的管理制度（CS-03）：{said(facts, catalogue, 'CS-03')[0]}。")
-    _answers(
-        doc,
-        facts,
-        catalogue,
-        (("CS-02", "内容安全主体责任"), ("LC-02", "常态化监测测评"), ("LC-05", "重要更新后再评估")),
-    )
+    systems = facts.role("measures.management_systems")
+    doc.para(f"已建立的管理制度（{systems}）：{said(facts, catalogue, systems)[0]}。")
+    _answers(doc, facts, catalogue, "algorithm.report.prevention")
     doc.heading("（二）用户权益保护", 2)
     doc.para("截图：（截图待附：投诉举报入口、个人信息权利行使、关闭输入用于训练的选项）。")
-    _answers(
-        doc,
-        facts,
-        catalogue,
-        (
-            ("PI-Q03", "便捷的撤回同意方式"),
-            ("PI-Q08", "个人权利行使渠道"),
-            ("PI-Q11", "关闭输入信息用于训练"),
-            ("CP-01", "投诉举报途径"),
-            ("CP-06", "申诉入口"),
-            ("TR-03", "公开服务局限性和模型概要信息"),
-        ),
-    )
+    _answers(doc, facts, catalogue, "algorithm.report.user_rights")
     doc.heading("（三）内容生态治理", 2)
     doc.para("截图：（截图待附：内容审核后台、违规处置记录、辟谣处置）。")
-    _answers(
-        doc,
-        facts,
-        catalogue,
-        (
-            ("IN-01", "违法内容处置"),
-            ("IN-10", "辟谣机制"),
-            ("IN-12", "账号与发布功能的违法信息防范"),
-        ),
-    )
+    _answers(doc, facts, catalogue, "algorithm.report.content_ecosystem")
     doc.heading("（四）模型安全保障", 2)
     tests = facts.analysed("test_results")
     if tests:
         summary = test_results_summary(tests)[0] + "。"
     else:
-        summary = "未上传可分析的生成内容测试结果（CS-33），无法给出测试数字。"
+        results = facts.role("banks.test_results")
+        summary = f"未上传可分析的生成内容测试结果（{results}），无法给出测试数字。"
     _mcr(
         doc,
         "从生成内容测试题库随机抽取题目，采用人工抽检、关键词抽检和分类模型抽检评估生成内容安全性；"
@@ -717,7 +614,8 @@ def _chapter_controls(doc: Doc, facts: FilingFacts, catalogue: Catalogue | None)
     if sampling:
         summary = corpus_sampling_summary(sampling)[0] + "。"
     else:
-        summary = "未上传可分析的语料抽检结果（TD-11），无法给出抽检数字。"
+        results = facts.role("corpus.sampling_results")
+        summary = f"未上传可分析的语料抽检结果（{results}），无法给出抽检数字。"
     _mcr(
         doc,
         "对训练语料按来源分别开展人工抽检（随机抽样）和技术抽检（关键词与分类模型）；"
@@ -729,22 +627,12 @@ def _chapter_controls(doc: Doc, facts: FilingFacts, catalogue: Catalogue | None)
         summary,
         _analysis_checks(facts, "training_sampling"),
     )
-    _answers(
-        doc,
-        facts,
-        catalogue,
-        (
-            ("TD-14", "训练数据安全措施"),
-            ("PI-Q19", "个人信息安全保护措施"),
-            ("PI-Q06", "留存期限与删除"),
-        ),
-    )
+    _answers(doc, facts, catalogue, "algorithm.report.data_security")
 
 
 def _open_items(facts: FilingFacts) -> list[str]:
     """Measures of both algorithm documents the answers say are missing: "否" or "不符合"."""
-    groups = (STAFF, SAFEGUARDS, SELF_ASSESSMENT, MONITORING, EMERGENCY, VIOLATIONS, OTHER_SYSTEMS)
-    codes = {c for group in groups for c, _label in group} | {c for *_x, cs in RISKS for c in cs}
+    codes = set(facts.layout.section_codes(*RESPONSIBILITY_TABLES, RISKS))
     return sorted(c for c in codes if facts.value(c) is False or facts.value(c) == "not_conform")
 
 

@@ -17,6 +17,7 @@ from django.core.files.storage import default_storage
 
 from assessments.services import load_state
 from library.catalogue import Catalogue, get_catalogue
+from library.layouts import EMPTY, Layout, get_layout
 from library.routes import filing_routes
 
 # Narrative fields of an answer (clause details included) that the text checks read.
@@ -128,21 +129,31 @@ class FilingFacts:
     # The 拟公示内容 (DISCLOSURE_FIELDS), None while only the draft exists. The service holds the
     # text; a submitted version reads the text frozen into its snapshot (`_disclosure`).
     disclosure: Mapping[str, str] | None = None
+    # Which questions the documents and checks read (the document layout of the version).
+    layout: Layout = EMPTY
 
     @property
     def profile(self) -> Mapping[str, Any]:
         return self.service.get("profile") or {}
 
-    def answer(self, code: str) -> AnswerFact | None:
+    def answer(self, code: str | None) -> AnswerFact | None:
         """The answer to an applicable question, if it is answered."""
         answer = self.answers.get(code)
         if answer is None or code not in self.applicable or not answer.answered:
             return None
         return answer
 
-    def value(self, code: str) -> Any:
+    def value(self, code: str | None) -> Any:
         answer = self.answer(code)
         return None if answer is None else answer.value
+
+    def role(self, role: str) -> str | None:
+        """The code of the question that plays `role` in this version's layout, or None."""
+        return self.layout.code(role)
+
+    def value_of(self, role: str) -> Any:
+        """The answer to the question that plays `role`, None when unanswered or absent."""
+        return self.value(self.layout.code(role))
 
     def files(self, *codes: str) -> list[EvidenceFact]:
         return [e for e in self.evidence if e.question in codes]
@@ -191,6 +202,7 @@ def facts_for(assessment, *, today: dt.date | None = None, state=None) -> Filing
         domains={q.code: q.domain for q in catalogue.questions},
         today=today or dt.date.today(),
         disclosure=_disclosure(assessment),
+        layout=get_layout(assessment.questionnaire),
         assessment={
             "id": str(assessment.public_id),
             "version": assessment.version,

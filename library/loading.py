@@ -18,7 +18,7 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 
-from library import conditions
+from library import conditions, layouts
 from library.models import (
     Confidence,
     Domain,
@@ -125,6 +125,8 @@ class Library:
     provisions: list[tuple[str, dict]]  # (instrument code, provision)
     categories: list[dict]
     questionnaires: list[tuple[Path, dict]]
+    # questionnaire file name -> its document layout (library.layouts); absent: none
+    layouts: dict[str, dict] = field(default_factory=dict)
 
 
 def read_library(root: Path | None = None) -> Library:
@@ -193,15 +195,43 @@ def read_library(root: Path | None = None) -> Library:
             risk_codes.add(risk.get("code"))
 
     questionnaires = []
+    layout_files = set()
     for path in sorted((root / "questionnaires").glob("*.yaml")):
+        if layouts.is_layout_file(path):
+            layout_files.add(path)
+            continue
         data = _read_yaml(path, problems)
         if data is not None:
             _validate_questionnaire(path, data, keys, check)
             questionnaires.append((path, data))
+    document_layouts = _read_layouts(questionnaires, layout_files, problems)
 
     if problems:
         raise LoadError(problems)
-    return Library(instruments, provisions, categories, questionnaires)
+    return Library(instruments, provisions, categories, questionnaires, document_layouts)
+
+
+def _read_layouts(questionnaires, layout_files: set[Path], problems: list[str]) -> dict:
+    """The layout next to each questionnaire, checked against that version's question codes."""
+    found = {}
+    for path, data in questionnaires:
+        layout_file = layouts.layout_path(path)
+        layout_files.discard(layout_file)
+        if not layout_file.exists():
+            continue
+        codes = {q.get("code") for d in data.get("domains") or [] for q in d.get("questions") or []}
+        layout = layouts.read_layout(
+            layout_file,
+            code=data.get("code"),
+            version=data.get("version"),
+            question_codes=codes,
+            problems=problems,
+        )
+        if layout is not None:
+            found[path.name] = layout
+    for orphan in sorted(layout_files):
+        problems.append(f"{orphan.name}: a layout without its questionnaire file")
+    return found
 
 
 def _validate_questionnaire(path: Path, data: dict, keys: set[str], check: _Checker) -> None:
@@ -370,7 +400,8 @@ def load_library(root: Path | None = None, *, replace_unused: bool = False) -> L
     for path, data in lib.questionnaires:
         outcome = _load_questionnaire(path, data, replace_unused, problems)
         if outcome:
-            report.questionnaires.append(outcome)
+            layout = _store_layout(data, lib.layouts.get(path.name) or {})
+            report.questionnaires.append(outcome + layout)
     if problems:
         raise LoadError(problems)
     report.instruments = Instrument.objects.count()
@@ -525,6 +556,19 @@ def _load_questionnaire(path: Path, data: dict, replace_unused: bool, problems: 
             ]
     through.objects.bulk_create(links)
     return f"{label}: {'replaced' if existing else 'loaded'}"
+
+
+def _store_layout(data: dict, layout: dict) -> str:
+    """Store a version's document layout; "" when it was stored already. The layout says where
+    answers appear in the documents, never what they are, so a corrected layout replaces the
+    stored one (the questionnaire itself stays immutable)."""
+    digest = content_hash(layout) if layout else ""
+    questionnaire = Questionnaire.objects.get(code=data["code"], version=data["version"])
+    if questionnaire.layout_hash == digest:
+        return ""
+    questionnaire.layout, questionnaire.layout_hash = layout, digest
+    questionnaire.save(update_fields=["layout", "layout_hash"])
+    return ", layout stored" if layout else ", layout removed"
 
 
 def uncovered_assessable_keys() -> list[str]:

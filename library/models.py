@@ -170,6 +170,10 @@ class Questionnaire(Bilingual, models.Model):
     description_en = models.TextField(_("description (English)"), blank=True)
     filing_routes = models.JSONField(_("filing routes"), default=list)
     content_hash = models.CharField(_("content SHA-256"), max_length=64)
+    # The document layout (library.layouts): which questions the filing documents and checks
+    # read. Loaded from its own file next to the questionnaire's.
+    layout = models.JSONField(_("document layout"), default=dict, blank=True)
+    layout_hash = models.CharField(_("layout SHA-256"), max_length=64, blank=True)
     source_file = models.CharField(_("source file"), max_length=200)
     loaded_at = models.DateTimeField(_("loaded"), auto_now_add=True)
 

@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import itertools
+from functools import cache
+from pathlib import Path
+
+import yaml
+from django.conf import settings
 
 from accounts.models import User
+from library.layouts import Layout, layout_from_data
 from providers.codes import uscc_check_character
 from providers.models import AIService, Invitation, Membership, Provider, Role
 
 _seq = itertools.count(1)
 PASSWORD = "correct-Horse-battery-9"
+
+
+@cache
+def layout(version: int = 2) -> Layout:
+    """The real document layout of a questionnaire version, read from fixtures/ (no database),
+    for facts that tests build by hand."""
+    name = f"gai-security-self-assessment-v{version}.layout.yaml"
+    path = Path(settings.BASE_DIR) / "fixtures" / "questionnaires" / name
+    return layout_from_data(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
 def make_credit_code() -> str:

@@ -128,6 +128,7 @@ def make(*, disclosure_text=SAVED, evidence=EVIDENCE, answers=ANSWERS, **service
         answers={a.code: a for a in answers},
         applicable=frozenset(a.code for a in answers) | {"IN-05"},
         evidence=tuple(evidence),
+        layout=factories.layout(),
         routes=("algorithm_filing", "gai_filing"),
         kinds={"CS-01": "yes_no"},
         today=dt.date(2026, 12, 1),

@@ -1,0 +1,159 @@
+"""Document layouts (library.layouts): which questions the filing documents and the pre-filing
+checks read, per questionnaire version. The loader refuses a layout naming a question its version
+lacks (file and line named), loading twice changes nothing, and the code reads the layout of the
+assessment's own version."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+
+from library.layouts import get_layout, layout_from_data
+from library.loading import LoadError, load_library
+from library.models import Questionnaire
+
+pytestmark = pytest.mark.django_db
+
+CODE = "gai-security-self-assessment"
+REAL_ROOT = Path(settings.BASE_DIR) / "fixtures"
+VERSIONS = sorted(
+    int(re.search(r"-v(\d+)\.layout\.yaml$", p.name).group(1))
+    for p in (REAL_ROOT / "questionnaires").glob("*.layout.yaml")
+)
+
+
+@pytest.fixture
+def root(tmp_path) -> Path:
+    target = tmp_path / "fixtures"
+    shutil.copytree(REAL_ROOT / "library", target / "library")
+    shutil.copytree(REAL_ROOT / "questionnaires", target / "questionnaires")
+    return target
+
+
+def layout_file(root: Path, version: int) -> Path:
+    return root / "questionnaires" / f"{CODE}-v{version}.layout.yaml"
+
+
+def replace_line(path: Path, old: str, new: str) -> int:
+    """Replace the one line that holds `old`; return its (1-based) number."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    (number,) = [n for n, line in enumerate(lines) if old in line]
+    lines[number] = lines[number].replace(old, new)
+    path.write_text("".join(lines), encoding="utf-8")
+    return number + 1
+
+
+def refusal(root: Path) -> list[str]:
+    with pytest.raises(LoadError) as exc:
+        load_library(root)
+    return exc.value.problems
+
+
+def stored() -> list[tuple]:
+    return list(
+        Questionnaire.objects.order_by("pk").values_list("version", "layout", "layout_hash")
+    )
+
+
+def test_every_version_has_a_layout_that_loads():
+    assert VERSIONS == sorted(Questionnaire.objects.values_list("version", flat=True))
+    report = load_library()
+    assert all(line.endswith(": unchanged") for line in report.questionnaires)
+    for questionnaire in Questionnaire.objects.all():
+        assert questionnaire.layout_hash
+        layout = get_layout(questionnaire)
+        assert layout.rows("algorithm.responsibility.staff")
+
+
+def test_all_versions_declare_the_same_roles_and_sections():
+    """Code reads every role and section by name: each version declares each one (a role may
+    be null where a version has no such question)."""
+    data = [yaml.safe_load(layout_file(REAL_ROOT, v).read_text()) for v in VERSIONS]
+    assert all(set(d["questions"]) == set(data[0]["questions"]) for d in data)
+    assert all(set(d["sections"]) == set(data[0]["sections"]) for d in data)
+
+
+def test_a_code_the_version_lacks_is_refused_with_file_and_line(root):
+    before = stored()
+    line = replace_line(layout_file(root, 1), "{q: AN-04,", "{q: AN-99,")
+    problems = refusal(root)
+    assert problems == [
+        f"{CODE}-v1.layout.yaml, line {line}: section algorithm.responsibility.staff names "
+        "question 'AN-99', which this questionnaire version does not have"
+    ]
+    assert stored() == before
+
+
+def test_a_role_naming_a_question_of_another_version_is_refused(root):
+    """The filing-details questions (FD-…) exist in version 2 only."""
+    line = replace_line(layout_file(root, 1), "scope.domain: SCOPE-10", "scope.domain: FD-01")
+    (problem,) = refusal(root)
+    assert problem.startswith(f"{CODE}-v1.layout.yaml, line {line}: question role scope.domain")
+    assert "'FD-01'" in problem
+
+
+def test_a_code_in_a_list_is_checked_too(root):
+    line = replace_line(
+        layout_file(root, 2), "q: [CS-12, LC-10, LC-11]", "q: [CS-12, LC-10, XX-01]"
+    )
+    (problem,) = refusal(root)
+    assert problem.startswith(f"{CODE}-v2.layout.yaml, line {line}: section algorithm.report.risks")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("scope.domain: SCOPE-10", "scope.domain: 10", "expected a code or a list of codes"),
+        ("{q: AN-04,", "{question: AN-04,", "a row names its question(s) under 'q'"),
+        ("version: 1", "version: 2", "names 'gai-security-self-assessment' v2, but lies next to"),
+        ("scope.domain: SCOPE-10", "scope.provider_role: SCOPE-10", "duplicate question role"),
+    ],
+)
+def test_malformed_layouts_are_refused(root, old, new, expected):
+    replace_line(layout_file(root, 1), old, new)
+    problems = refusal(root)
+    assert any(expected in p and p.startswith(f"{CODE}-v1.layout.yaml") for p in problems), problems
+
+
+def test_a_layout_without_its_questionnaire_is_refused(root):
+    shutil.copy(layout_file(root, 1), root / "questionnaires" / f"{CODE}-v9.layout.yaml")
+    assert refusal(root) == [f"{CODE}-v9.layout.yaml: a layout without its questionnaire file"]
+
+
+def test_loading_twice_changes_nothing(root):
+    load_library(root)
+    before = stored()
+    assert all(line.endswith(": unchanged") for line in load_library(root).questionnaires)
+    assert stored() == before
+
+
+def test_a_corrected_layout_replaces_the_stored_one_and_keeps_the_questionnaire(root):
+    """The layout says where answers appear, not what was asked: it may be corrected while the
+    questionnaire version stays immutable."""
+    questionnaire = Questionnaire.objects.get(code=CODE, version=1)
+    replace_line(layout_file(root, 1), "被处置用户的申诉入口", "被处置用户申诉的入口")
+    report = load_library(root)
+    assert f"{CODE} v1: unchanged, layout stored" in report.questionnaires
+    changed = Questionnaire.objects.get(pk=questionnaire.pk)
+    assert changed.content_hash == questionnaire.content_hash
+    assert changed.layout_hash != questionnaire.layout_hash
+    labels = [
+        row["label"] for row in get_layout(changed).rows("algorithm.responsibility.violations")
+    ]
+    assert "被处置用户申诉的入口" in labels
+
+
+def test_an_empty_layout_reads_nothing_and_a_real_one_refuses_unknown_roles():
+    empty = layout_from_data({})
+    assert empty.code("scope.domain") is None and empty.rows("algorithm.report.risks") == ()
+    real = get_layout(Questionnaire.objects.get(code=CODE, version=1))
+    assert real.code("scope.domain") == "SCOPE-10"
+    with pytest.raises(KeyError):
+        real.code("scope.domian")
+    with pytest.raises(KeyError):
+        real.rows("algorithm.report.riks")
