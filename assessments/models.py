@@ -330,3 +330,53 @@ class Analysis(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.get_status_display()}"
+
+
+class QuestionnaireUpgrade(models.Model):
+    """One move of an assessment in flight to a newer questionnaire version (assessments.upgrade).
+
+    `retired` keeps, read-only, the answers and files of the questions that did not carry over
+    (removed, or changed in wording, kind, options or thresholds) exactly as they were; `moved`
+    is what undo needs to put the carried answers and files back on the old questions."""
+
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.CASCADE,
+        related_name="upgrades",
+        verbose_name=_("assessment"),
+    )
+    from_questionnaire = models.ForeignKey(
+        Questionnaire,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("from questionnaire version"),
+    )
+    to_questionnaire = models.ForeignKey(
+        Questionnaire,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("to questionnaire version"),
+    )
+    from_version = models.PositiveIntegerField(_("assessment version before"))
+    performed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("moved by"),
+    )
+    performed_at = models.DateTimeField(_("moved"), auto_now_add=True)
+    carried = models.JSONField(_("carried over"), default=list)
+    marked = models.JSONField(_("new or changed questions"), default=list)
+    retired = models.JSONField(_("answers kept from the earlier version"), default=list)
+    moved = models.JSONField(_("rows moved"), default=dict)
+    audit_event_id = models.BigIntegerField(_("audit event"), null=True)
+    undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("questionnaire upgrade")
+        verbose_name_plural = _("questionnaire upgrades")
+        ordering = ["-performed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.assessment} · v{self.from_questionnaire_id} → v{self.to_questionnaire_id}"

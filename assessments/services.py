@@ -94,6 +94,17 @@ def assessment_start(*, service: AIService, user: User) -> tuple[Assessment, boo
     return assessment, True
 
 
+def lock_assessment(pk: int) -> Assessment:
+    """The assessment row locked for this transaction, with its service, provider,
+    questionnaire and previous version. The lock is taken on the bare row first: PostgreSQL
+    re-checks a joined SELECT ... FOR UPDATE against the joined rows it read before waiting,
+    so a row whose questionnaire changed meanwhile (an upgrade) would otherwise vanish."""
+    Assessment.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True).get()
+    return Assessment.objects.select_related("service__provider", "questionnaire", "previous").get(
+        pk=pk
+    )
+
+
 # --- reading state ----------------------------------------------------------------------------
 
 
@@ -254,17 +265,27 @@ def _ensure_editable(assessment: Assessment) -> None:
         raise NotEditable(_("This assessment is submitted and can no longer be changed."))
 
 
+def _ensure_same_version(assessment: Assessment, question: QuestionItem) -> None:
+    """Refuse a save addressed to a question of another questionnaire version: the assessment
+    was moved to a newer version (or back) after the page was loaded."""
+    if get_catalogue(assessment.questionnaire).by_pk.get(question.pk) is None:
+        raise NotEditable(
+            _(
+                "This assessment now uses questionnaire version %(version)s; reload the page "
+                "and answer again."
+            )
+            % {"version": assessment.questionnaire.version}
+        )
+
+
 @transaction.atomic
 def answer_save(
     *, assessment: Assessment, question: QuestionItem, form: AnswerForm, user: User
 ) -> tuple[Answer, State]:
     """Store a validated answer form; refuse it when someone saved in between."""
-    assessment = (
-        Assessment.objects.select_for_update(of=("self",))
-        .select_related("service__provider", "service__disclosure", "questionnaire")
-        .get(pk=assessment.pk)
-    )
+    assessment = lock_assessment(assessment.pk)
     _ensure_editable(assessment)
+    _ensure_same_version(assessment, question)
     answer, _created = Answer.objects.select_for_update().get_or_create(
         assessment=assessment, question_id=question.pk
     )
@@ -311,7 +332,10 @@ def evidence_add(
 ) -> tuple[Evidence, State]:
     """`analyse=False` keeps a companion file out of the question's analyser (a model test's
     JSONL of prompts and answers beside the results workbook it backs)."""
+    # The lock every save takes, so an upgrade of the questionnaire version cannot interleave.
+    assessment = lock_assessment(assessment.pk)
     _ensure_editable(assessment)
+    _ensure_same_version(assessment, question)
     if upload.size > max_bytes:
         raise filetypes.FileRefused(
             _("The file is %(size)s MB; the limit is %(limit)s MB.")
@@ -525,11 +549,7 @@ def canonical_json(data: Any) -> bytes:
 def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
     """Freeze the assessment: answers and evidence become read-only and a canonical snapshot
     with its SHA-256 is what review and the dossier read from now on."""
-    assessment = (
-        Assessment.objects.select_for_update(of=("self",))
-        .select_related("service__provider", "service__disclosure", "questionnaire", "previous")
-        .get(pk=assessment.pk)
-    )
+    assessment = lock_assessment(assessment.pk)
     _ensure_editable(assessment)
     state = refresh_assessment(assessment)
     missing = missing_for_submission(state)

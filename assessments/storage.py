@@ -80,6 +80,9 @@ def collect_orphans(*, now: dt.datetime | None = None, dry_run: bool = False) ->
     # Dossiers and packages read evidence by its hash (evidence/ab/<sha256>), even for a row
     # whose file was stored under another name before storage was content-addressed.
     hashes = set(Evidence.objects.values_list("sha256", flat=True))
+    from assessments.upgrade import retired_hashes  # upgrade builds on storage, not the reverse
+
+    hashes |= retired_hashes()
     removed = []
     for path in _walk(ROOT):
         if path in named or path.rsplit("/", 1)[-1] in hashes:

@@ -89,7 +89,17 @@ def _returned_version(assessment):
 def _previous_answers(assessment) -> dict[int, Answer]:
     if not assessment.previous_id:
         return {}
-    return {a.question_id: a for a in Answer.objects.filter(assessment_id=assessment.previous_id)}
+    rows = Answer.objects.filter(assessment_id=assessment.previous_id)
+    if assessment.previous.questionnaire_id == assessment.questionnaire_id:
+        return {a.question_id: a for a in rows}
+    # The draft moved to a newer questionnaire version: the same question by its code.
+    before = services.get_catalogue(assessment.previous.questionnaire)
+    now = services.get_catalogue(assessment.questionnaire)
+    return {
+        now.by_code[before.by_pk[a.question_id].code].pk: a
+        for a in rows
+        if a.question_id in before.by_pk and before.by_pk[a.question_id].code in now.by_code
+    }
 
 
 @require_POST

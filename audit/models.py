@@ -55,6 +55,14 @@ class Action(models.TextChoices):
         _("Model test questions and answers viewed"),
     )
     MODEL_TEST_ATTACHED = "model_test_attached", _("Model test attached to an assessment")
+    QUESTIONNAIRE_UPGRADED = (
+        "questionnaire_upgraded",
+        _("Assessment moved to a newer questionnaire version"),
+    )
+    QUESTIONNAIRE_UPGRADE_UNDONE = (
+        "questionnaire_upgrade_undone",
+        _("Move to a newer questionnaire version undone"),
+    )
 
 
 class AuditEventQuerySet(models.QuerySet):

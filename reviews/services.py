@@ -420,10 +420,23 @@ def carry_over_verdicts(assessment: Assessment) -> int:
     """On resubmission, keep the previous version's verdicts on unchanged answers."""
     previous = assessment.previous
     changed = changed_questions(assessment)
+    # After a move to a newer questionnaire version the previous round's questions are other
+    # rows: follow them by code (a question that changed has no unchanged answer to carry).
+    same_version = previous.questionnaire_id == assessment.questionnaire_id
+    before = None if same_version else get_catalogue(previous.questionnaire)
+    now = get_catalogue(assessment.questionnaire)
+
+    def question_id(old_id: int) -> int | None:
+        if same_version:
+            return old_id
+        old = before.by_pk.get(old_id)
+        new = now.by_code.get(old.code) if old is not None else None
+        return new.pk if new is not None else None
+
     rows = [
         AnswerReview(
             assessment=assessment,
-            question_id=r.question_id,
+            question_id=question_id(r.question_id),
             verdict=r.verdict,
             comment=r.comment,
             reviewer=r.reviewer,
@@ -432,7 +445,7 @@ def carry_over_verdicts(assessment: Assessment) -> int:
             confirmed_at=r.confirmed_at,
         )
         for r in previous.answer_reviews.all()
-        if r.question_id not in changed
+        if question_id(r.question_id) is not None and question_id(r.question_id) not in changed
     ]
     AnswerReview.objects.bulk_create(rows)
     # The reviewer of the previous round has it back at once, in review, without claiming it

@@ -1,0 +1,349 @@
+"""Moving an assessment in flight to a newer questionnaire version (assessments.upgrade).
+
+The carry-over rules run on two small versions built here, so that the real version 2 can grow
+without changing what these tests mean; one test moves a real version 1 draft to the real v2.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, transaction
+
+from assessments import services
+from assessments.models import Answer, Assessment, Evidence, QuestionnaireUpgrade, Status
+from assessments.upgrade import (
+    UpgradeRefused,
+    plan_upgrade,
+    undo_upgrade,
+    undoable,
+    upgrade_assessment,
+)
+from audit.models import Action, AuditEvent
+from audit.services import verify_chain
+from library.catalogue import get_catalogue
+from library.changes import compare, fingerprint
+from library.models import Domain, Instrument, Provision, Question, Questionnaire
+from providers.models import Role
+from tests import factories
+
+CODE = "upgrade-test"
+YES_NO = {"kind": "yes_no", "expected": True}
+CHOICES = [
+    {"value": "a", "label_zh": "甲", "label_en": "A"},
+    {"value": "b", "label_zh": "乙", "label_en": "B"},
+]
+V1 = {
+    "KEEP": {**YES_NO, "text_zh": "是否有制度？", "text_en": "Is there a policy?"},
+    "GUIDE": {**YES_NO, "text_zh": "是否有日志？", "text_en": "Are there logs?"},
+    "WORD": {**YES_NO, "text_zh": "是否每年评估？", "text_en": "Is it assessed every year?"},
+    "OPTS": {"kind": "single_choice", "text_zh": "来源", "text_en": "Source", "choices": CHOICES},
+    "THR": {
+        "kind": "number",
+        "text_zh": "关键词数量",
+        "text_en": "Number of keywords",
+        "unit_zh": "条",
+        "unit_en": "items",
+        "thresholds": [{"key": "total_min", "value": 10000, "comparison": "ge", "unit": "count"}],
+    },
+    "GONE": {"kind": "text", "text_zh": "旧问题", "text_en": "Old question"},
+}
+V2 = {
+    **V1,
+    "GUIDE": {**V1["GUIDE"], "guidance_zh": "新的指引", "guidance_en": "New guidance"},
+    "WORD": {
+        **YES_NO,
+        "text_zh": "是否每季度评估？",
+        "text_en": "Is it assessed every six months?",
+    },
+    "OPTS": {
+        **V1["OPTS"],
+        "choices": [*CHOICES, {"value": "c", "label_zh": "丙", "label_en": "C"}],
+    },
+    "THR": {
+        **V1["THR"],
+        "thresholds": [{"key": "total_min", "value": 20000, "comparison": "ge", "unit": "count"}],
+    },
+    "NEW": {
+        **YES_NO,
+        "text_zh": "是否提示用户正在与人工智能互动？",
+        "text_en": "Told it is an AI?",
+    },
+}
+del V2["GONE"]
+
+
+def make_version(version: int, questions: dict, *, code: str = CODE) -> Questionnaire:
+    """A questionnaire version built in the database; cites a provision of its own, so the
+    test does not depend on the library's content either."""
+    instrument, _ = Instrument.objects.get_or_create(
+        code="UPGT",
+        defaults={
+            "title_zh": "测试办法",
+            "title_en": "Test measures",
+            "short_zh": "测试办法",
+            "short_en": "Test measures",
+            "kind": "departmental_rule",
+            "status": "in_force",
+        },
+    )
+    provision, _ = Provision.objects.get_or_create(
+        key="UPGT-1",
+        defaults={
+            "instrument": instrument,
+            "ref_zh": "第一条",
+            "ref_en": "Art. 1",
+            "summary_zh": "测试",
+            "summary_en": "Test",
+            "confidence": "T",
+        },
+    )
+    questionnaire = Questionnaire.objects.create(
+        code=code,
+        version=version,
+        title_zh="升级测试问卷",
+        title_en="Upgrade test questionnaire",
+        content_hash=f"{code}-{version}".ljust(64, "0"),
+        source_file="test.yaml",
+    )
+    domain = Domain.objects.create(
+        questionnaire=questionnaire, code="d", title_zh="领域", title_en="Domain"
+    )
+    for position, (qcode, spec) in enumerate(questions.items()):
+        question = Question.objects.create(
+            questionnaire=questionnaire,
+            domain=domain,
+            code=qcode,
+            position=position,
+            **{"guidance_zh": "指引", "guidance_en": "Guidance", **spec},
+        )
+        question.provisions.add(provision)
+    return questionnaire
+
+
+@pytest.fixture
+def versions(db):
+    return make_version(1, V1), make_version(2, V2)
+
+
+@pytest.fixture
+def draft(versions, service, editor):
+    assessment = Assessment.objects.create(
+        service=service, questionnaire=versions[0], created_by=editor
+    )
+    for code in ("KEEP", "GUIDE", "WORD", "OPTS", "THR", "GONE"):
+        factories.answer(assessment, code, editor)
+    factories.attach(assessment, "KEEP", editor, name="制度.pdf")
+    factories.attach(assessment, "WORD", editor, name="评估报告.pdf")
+    return Assessment.objects.get(pk=assessment.pk)
+
+
+def _answers(assessment) -> dict[str, tuple]:
+    catalogue = get_catalogue(assessment.questionnaire)
+    return {
+        catalogue.by_pk[a.question_id].code: (a.value, a.note, a.revision)
+        for a in Answer.objects.filter(assessment=assessment)
+        if a.is_answered
+    }
+
+
+def _files(assessment) -> dict[str, tuple]:
+    catalogue = get_catalogue(assessment.questionnaire)
+    return {
+        str(e.public_id): (catalogue.by_pk[e.question_id].code, e.name, e.sha256)
+        for e in Evidence.objects.filter(assessment=assessment)
+    }
+
+
+def test_fingerprint_sees_wording_kind_options_and_thresholds_not_guidance(versions):
+    old, new = (get_catalogue(v) for v in versions)
+    diff = compare(old, new)
+    assert diff.unchanged == ["KEEP", "GUIDE"]
+    assert [c.code for c in diff.changed] == ["WORD", "OPTS", "THR"]
+    assert [c.code for c in diff.added] == ["NEW"]
+    assert [c.code for c in diff.removed] == ["GONE"]
+    word = diff.changed[0]
+    assert [s.text for s in word.text_zh if s.op == "del"] == ["年"]
+    assert [s.text for s in word.text_zh if s.op == "ins"] == ["季度"]
+    assert [(s.op, s.text) for s in word.text_en if s.op != "same"] == [
+        ("del", "year"),
+        ("ins", "six months"),
+    ]
+    assert [c["value"] for c in diff.changed[1].choices_added] == ["c"]
+    (threshold,) = diff.changed[2].thresholds
+    assert "".join(s.text for s in threshold.zh if s.op != "ins") == "≥ 10 000条"
+    assert "".join(s.text for s in threshold.en if s.op != "del") == "≥ 20 000 items"
+    # The model row and the cached item of the same question agree.
+    row = Question.objects.get(questionnaire=versions[0], code="THR")
+    assert fingerprint(row) == fingerprint(old.by_code["THR"])
+
+
+def test_upgrade_carries_unchanged_answers_and_their_files_and_marks_the_rest(
+    draft, versions, editor
+):
+    before_answers, before_files = _answers(draft), _files(draft)
+    plan = plan_upgrade(draft, versions[1])
+    assert [q.code for q in plan.carried] == ["KEEP", "GUIDE"]
+    assert [(q.code, removed) for q, removed in plan.dropped] == [
+        ("WORD", False),
+        ("OPTS", False),
+        ("THR", False),
+        ("GONE", True),
+    ]
+    assert (plan.files_kept, plan.files_retired) == (1, 1)
+
+    moved = upgrade_assessment(assessment=draft, user=editor)
+
+    assert moved.pk == draft.pk and moved.questionnaire == versions[1]
+    assert _answers(moved) == {c: before_answers[c] for c in ("KEEP", "GUIDE")}
+    keep_file = next(i for i, f in before_files.items() if f[0] == "KEEP")
+    assert _files(moved) == {keep_file: before_files[keep_file]}
+    upgrade = QuestionnaireUpgrade.objects.get(assessment=moved)
+    assert upgrade.marked == ["NEW", "WORD", "OPTS", "THR"]
+    retired = {r["question"]: r for r in upgrade.retired}
+    assert set(retired) == {"WORD", "OPTS", "THR", "GONE"}
+    assert retired["GONE"]["removed"] and not retired["WORD"]["removed"]
+    assert retired["THR"]["answer"]["value"] == before_answers["THR"][0]
+    assert [e["name"] for e in retired["WORD"]["evidence"]] == ["评估报告.pdf"]
+    # Progress counts the new version: the four marked questions are open.
+    assert moved.applicable_count - moved.answered_count == 4
+    event = AuditEvent.objects.get(action=Action.QUESTIONNAIRE_UPGRADED)
+    assert event.assessment_id == moved.pk and event.actor_id == editor.pk
+    assert event.after["carried"] == 2 and event.after["retired"] == 4
+    assert verify_chain() is None
+
+
+def test_undo_puts_back_every_answer_and_file_until_the_next_save(draft, versions, editor):
+    before = (_answers(draft), _files(draft), draft.version, draft.self_score)
+    moved = upgrade_assessment(assessment=draft, user=editor)
+    assert undoable(moved, QuestionnaireUpgrade.objects.get())
+    back = undo_upgrade(assessment=moved, user=editor)
+    assert back.questionnaire == versions[0]
+    assert (_answers(back), _files(back), back.version, back.self_score) == before
+    assert AuditEvent.objects.filter(action=Action.QUESTIONNAIRE_UPGRADE_UNDONE).count() == 1
+    with pytest.raises(UpgradeRefused):
+        undo_upgrade(assessment=back, user=editor)  # nothing left to undo
+
+    moved = upgrade_assessment(assessment=back, user=editor)
+    factories.answer(moved, "NEW", editor)  # the next save
+    assert not undoable(moved, QuestionnaireUpgrade.objects.filter(undone_at=None).get())
+    with pytest.raises(UpgradeRefused, match="saved"):
+        undo_upgrade(assessment=moved, user=editor)
+    assert Assessment.objects.get(pk=moved.pk).questionnaire == versions[1]
+
+
+@pytest.mark.parametrize("status", [Status.SUBMITTED, Status.IN_REVIEW, Status.APPROVED])
+def test_submitted_and_decided_assessments_keep_their_version(versions, service, editor, status):
+    frozen = Assessment.objects.create(
+        service=service,
+        questionnaire=versions[0],
+        status=status,
+        snapshot={"answers": []},
+        snapshot_sha256="a" * 64,
+    )
+    with pytest.raises(UpgradeRefused, match="keeps its version"):
+        upgrade_assessment(assessment=frozen, user=editor)
+    assert Assessment.objects.get(pk=frozen.pk).questionnaire == versions[0]
+    assert not QuestionnaireUpgrade.objects.exists()
+
+
+def test_a_returned_assessment_is_revised_into_a_draft_that_moves(versions, service, editor):
+    returned = Assessment.objects.create(
+        service=service,
+        questionnaire=versions[0],
+        status=Status.CHANGES_REQUESTED,
+        snapshot={"answers": []},
+        snapshot_sha256="a" * 64,
+    )
+    keep = Question.objects.get(questionnaire=versions[0], code="KEEP")
+    Answer.objects.create(assessment=returned, question=keep, value=True, note="有")
+    draft = upgrade_assessment(assessment=returned, user=editor)
+    assert draft.pk != returned.pk and draft.previous_id == returned.pk
+    assert draft.status == Status.DRAFT and draft.questionnaire == versions[1]
+    assert _answers(draft) == {"KEEP": (True, "有", 0)}
+    assert Assessment.objects.get(pk=returned.pk).status == Status.SUPERSEDED
+
+
+def test_refused_when_already_newest_or_the_service_has_an_open_v2(versions, service, editor):
+    newest = Assessment.objects.create(service=service, questionnaire=versions[1])
+    with pytest.raises(UpgradeRefused, match="newest"):
+        upgrade_assessment(assessment=newest, user=editor)
+    old = Assessment.objects.create(service=service, questionnaire=versions[0])
+    with pytest.raises(UpgradeRefused, match="open assessment"):
+        upgrade_assessment(assessment=old, user=editor)
+
+
+def test_a_save_from_a_page_loaded_before_the_move_is_refused(draft, versions, editor):
+    stale_item = get_catalogue(versions[0]).by_code["WORD"]
+    moved = upgrade_assessment(assessment=draft, user=editor)
+    form = services.AnswerForm(factories.answer_data(stale_item), question=stale_item)
+    assert form.is_valid()
+    with pytest.raises(services.NotEditable, match="version 2"):
+        services.answer_save(assessment=moved, question=stale_item, form=form, user=editor)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_a_save_during_the_move_waits_for_it_and_is_then_refused(transactional_db):
+    v1, v2 = make_version(1, V1, code="upgrade-race"), make_version(2, V2, code="upgrade-race")
+    provider = factories.make_provider()
+    editor = factories.make_member(provider, Role.EDITOR).user
+    assessment = Assessment.objects.create(
+        service=factories.make_service(provider), questionnaire=v1, created_by=editor
+    )
+    stale_item = get_catalogue(v1).by_code["WORD"]
+    form = services.AnswerForm(factories.answer_data(stale_item), question=stale_item)
+    assert form.is_valid()
+    locked, release, outcome = threading.Event(), threading.Event(), {}
+
+    def move():
+        try:
+            with transaction.atomic():
+                upgrade_assessment(assessment=assessment, user=editor)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def save():
+        try:
+            services.answer_save(assessment=assessment, question=stale_item, form=form, user=editor)
+            outcome["saved"] = True
+        except services.NotEditable as exc:
+            outcome["refused"] = str(exc)
+        finally:
+            connection.close()
+
+    mover = threading.Thread(target=move)
+    mover.start()
+    assert locked.wait(10)
+    saver = threading.Thread(target=save)
+    saver.start()
+    saver.join(0.5)
+    assert saver.is_alive(), "the save did not wait for the move's lock"
+    release.set()
+    mover.join(10)
+    saver.join(10)
+    assert "version 2" in outcome.get("refused", "")
+    assert Assessment.objects.get(pk=assessment.pk).questionnaire == v2
+    assert not Answer.objects.filter(assessment=assessment, question__questionnaire=v1).exists()
+
+
+def test_real_version_1_draft_moves_to_version_2(service, editor):
+    v1 = Questionnaire.objects.get(code=services.DEFAULT_QUESTIONNAIRE, version=1)
+    v2 = services.latest_questionnaire()
+    assert v2.version >= 2
+    assessment = Assessment.objects.create(service=service, questionnaire=v1, created_by=editor)
+    diff = compare(get_catalogue(v1), get_catalogue(v2))
+    kept, changed = diff.unchanged[0], (diff.changed or diff.added)[0].code
+    factories.answer(assessment, kept, editor)
+    if changed in get_catalogue(v1).by_code:
+        factories.answer(assessment, changed, editor)
+    moved = upgrade_assessment(assessment=assessment, user=editor)
+    assert moved.questionnaire == v2
+    assert set(_answers(moved)) == {kept}
+    state = services.load_state(moved)
+    assert state.answers[kept].value == _answers(moved)[kept][0]
+    upgrade = QuestionnaireUpgrade.objects.get(assessment=moved)
+    assert set(upgrade.marked) == set(diff.marked)
+    assert verify_chain() is None
