@@ -100,9 +100,9 @@ def lock_assessment(pk: int) -> Assessment:
     re-checks a joined SELECT ... FOR UPDATE against the joined rows it read before waiting,
     so a row whose questionnaire changed meanwhile (an upgrade) would otherwise vanish."""
     Assessment.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True).get()
-    return Assessment.objects.select_related("service__provider", "questionnaire", "previous").get(
-        pk=pk
-    )
+    return Assessment.objects.select_related(
+        "service__provider", "service__disclosure", "questionnaire", "previous"
+    ).get(pk=pk)
 
 
 # --- reading state ----------------------------------------------------------------------------

@@ -228,7 +228,7 @@ def test_undo_puts_back_every_answer_and_file_until_the_next_save(draft, version
     moved = upgrade_assessment(assessment=back, user=editor)
     factories.answer(moved, "NEW", editor)  # the next save
     assert not undoable(moved, QuestionnaireUpgrade.objects.filter(undone_at=None).get())
-    with pytest.raises(UpgradeRefused, match="saved"):
+    with pytest.raises(UpgradeRefused, match="已保存过"):
         undo_upgrade(assessment=moved, user=editor)
     assert Assessment.objects.get(pk=moved.pk).questionnaire == versions[1]
 
@@ -242,7 +242,7 @@ def test_submitted_and_decided_assessments_keep_their_version(versions, service,
         snapshot={"answers": []},
         snapshot_sha256="a" * 64,
     )
-    with pytest.raises(UpgradeRefused, match="keeps its version"):
+    with pytest.raises(UpgradeRefused, match="保持原版本"):
         upgrade_assessment(assessment=frozen, user=editor)
     assert Assessment.objects.get(pk=frozen.pk).questionnaire == versions[0]
     assert not QuestionnaireUpgrade.objects.exists()
@@ -267,10 +267,10 @@ def test_a_returned_assessment_is_revised_into_a_draft_that_moves(versions, serv
 
 def test_refused_when_already_newest_or_the_service_has_an_open_v2(versions, service, editor):
     newest = Assessment.objects.create(service=service, questionnaire=versions[1])
-    with pytest.raises(UpgradeRefused, match="newest"):
+    with pytest.raises(UpgradeRefused, match="已使用最新版本"):
         upgrade_assessment(assessment=newest, user=editor)
     old = Assessment.objects.create(service=service, questionnaire=versions[0])
-    with pytest.raises(UpgradeRefused, match="open assessment"):
+    with pytest.raises(UpgradeRefused, match="进行中评估"):
         upgrade_assessment(assessment=old, user=editor)
 
 
@@ -279,7 +279,7 @@ def test_a_save_from_a_page_loaded_before_the_move_is_refused(draft, versions, e
     moved = upgrade_assessment(assessment=draft, user=editor)
     form = services.AnswerForm(factories.answer_data(stale_item), question=stale_item)
     assert form.is_valid()
-    with pytest.raises(services.NotEditable, match="version 2"):
+    with pytest.raises(services.NotEditable, match="问卷版本2"):
         services.answer_save(assessment=moved, question=stale_item, form=form, user=editor)
 
 
@@ -324,7 +324,7 @@ def test_a_save_during_the_move_waits_for_it_and_is_then_refused(transactional_d
     release.set()
     mover.join(10)
     saver.join(10)
-    assert "version 2" in outcome.get("refused", "")
+    assert "问卷版本2" in outcome.get("refused", "")
     assert Assessment.objects.get(pk=assessment.pk).questionnaire == v2
     assert not Answer.objects.filter(assessment=assessment, question__questionnaire=v1).exists()
 
