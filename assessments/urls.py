@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from assessments import views
+from assessments import portfolio_views, views
 
 app_name = "assessments"
 
@@ -18,5 +18,7 @@ assessment_urls = [
 ]
 
 urlpatterns = [
+    path("portfolio/", portfolio_views.portfolio_page, name="portfolio"),
+    path("portfolio/export.xlsx", portfolio_views.portfolio_export, name="portfolio_export"),
     path("<uuid:assessment>/", include(assessment_urls)),
 ]

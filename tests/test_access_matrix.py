@@ -255,6 +255,10 @@ def _case(world, name):
         "accounts:password_reset_complete": ("get", {}, {pp: 200 for pp in PERSONAS}),
         "providers:list": ("get", {}, _all(200)),
         "providers:create": ("get", {}, _all(200)),
+        # Everyone signed in has a portfolio: the services of their own providers only
+        # (test_the_portfolio_shows_only_the_personas_own_services below).
+        "assessments:portfolio": ("get", {}, _all(200)),
+        "assessments:portfolio_export": ("get", {}, _all(200)),
         "providers:detail": ("get", {"provider": p}, MEMBER_READ),
         "providers:edit": ("get", {"provider": p}, OWNER_ONLY),
         "providers:service_create": ("get", {"provider": p}, MEMBER_WRITE),
@@ -404,6 +408,36 @@ def test_each_persona_gets_the_expected_status_everywhere(world, personas, clien
                 f"{method.upper()} {name}: {response.status_code} != {expected[persona]}"
             )
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("persona", PERSONAS[1:])
+def test_the_portfolio_shows_only_the_personas_own_services(world, personas, client_for, persona):
+    """The portfolio and its export answer 200 to everyone: what they hold is the tenant
+    boundary. Members see the provider's two services, the outsider only its own provider's
+    (none here), the reviewer nothing; a provider filter naming someone else's provider finds
+    nothing either."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from providers.models import AIService
+
+    client = client_for(personas[persona])
+    own = persona in ("owner", "editor", "viewer")
+    names = set(
+        AIService.objects.filter(provider__public_id=world["provider"]).values_list(
+            "name", flat=True
+        )
+    )
+    assert len(names) == 2
+    page = client.get(reverse("assessments:portfolio")).content.decode()
+    assert all((name in page) == own for name in names), persona
+    book = load_workbook(BytesIO(client.get(reverse("assessments:portfolio_export")).content))
+    exported = {row[2] for row in book.active.iter_rows(min_row=2, values_only=True)}
+    assert exported == (names if own else set())
+    if not own:
+        foreign = client.get(reverse("assessments:portfolio"), {"provider": world["provider"]})
+        assert not any(name in foreign.content.decode() for name in names)
 
 
 # --- the REST API (/api/v1/) ---------------------------------------------------------------
