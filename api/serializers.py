@@ -430,3 +430,208 @@ class DomainSerializer(s.Serializer):
 class QuestionnaireDetailSerializer(QuestionnaireSerializer):
     domains = DomainSerializer(many=True)
     items = QuestionSerializer(many=True)
+
+
+# --- model tests -------------------------------------------------------------------------------
+# Endpoints never carry their API key: only whether one is stored. A run's questions and
+# answers are a separate, audited resource (items), for owners, editors and assigned reviewers.
+
+
+class ModelEndpointSerializer(s.Serializer):
+    id = s.UUIDField(source="public_id")
+    provider = s.UUIDField(source="provider.public_id")
+    name = s.CharField()
+    kind = s.CharField()
+    kind_label = s.CharField(source="get_kind_display")
+    base_url = s.CharField()
+    model_name = s.CharField()
+    has_key = s.BooleanField(help_text="Whether an API key is stored (it is never shown).")
+    request_template = s.CharField()
+    response_path = s.CharField()
+    concurrency = s.IntegerField()
+    rate_per_second = s.FloatField()
+    timeout_seconds = s.IntegerField()
+    max_retries = s.IntegerField()
+    last_check_at = s.DateTimeField(allow_null=True)
+    last_check_ok = s.BooleanField(allow_null=True)
+    created_at = s.DateTimeField()
+    updated_at = s.DateTimeField()
+
+
+class ModelEndpointInput(s.Serializer):
+    """Creating: name, kind, base_url (and model_name for OpenAI-compatible; request_template
+    and response_path for custom). Changing: any subset; the others keep their values."""
+
+    name = s.CharField(required=False, max_length=100)
+    kind = s.ChoiceField(choices=["openai", "custom"], required=False)
+    base_url = s.CharField(required=False, max_length=500)
+    model_name = s.CharField(required=False, allow_blank=True, max_length=200)
+    api_key = s.CharField(
+        required=False,
+        write_only=True,
+        max_length=2000,
+        help_text="Stored encrypted, never shown again. Left out: the stored key is kept.",
+    )
+    clear_key = s.BooleanField(required=False, help_text="Remove the stored key.")
+    request_template = s.CharField(required=False, allow_blank=True)
+    response_path = s.CharField(required=False, allow_blank=True, max_length=200)
+    concurrency = s.IntegerField(required=False, min_value=1, max_value=64)
+    rate_per_second = s.FloatField(required=False, min_value=0.01, max_value=1000)
+    timeout_seconds = s.IntegerField(required=False, min_value=1, max_value=600)
+    max_retries = s.IntegerField(required=False, min_value=0, max_value=10)
+
+
+class ModelEndpointCheckSerializer(s.Serializer):
+    ok = s.BooleanField()
+    answer = s.CharField(help_text="The model's answer to the harmless prompt, or why none came.")
+    model = s.CharField(help_text="The model name and version string the endpoint reported.")
+
+
+class RunEndpointSerializer(s.Serializer):
+    id = s.UUIDField(source="public_id")
+    name = s.CharField()
+
+
+class RunBankSerializer(s.Serializer):
+    bank = s.CharField()
+    bank_label = s.CharField(source="label")
+    name = s.CharField()
+    sha256 = s.CharField()
+    questions = s.IntegerField()
+
+
+class KeywordListSerializer(s.Serializer):
+    name = s.CharField()
+    sha256 = s.CharField()
+    keywords = s.IntegerField()
+
+
+class RunProgressSerializer(s.Serializer):
+    total = s.IntegerField()
+    done = s.IntegerField(help_text="Answered plus given up (errors).")
+    answered = s.IntegerField()
+    errors = s.IntegerField()
+    percent = s.IntegerField()
+    per_minute = s.FloatField(allow_null=True)
+    seconds_left = s.FloatField(allow_null=True)
+    requests_used = s.IntegerField()
+    request_budget = s.IntegerField()
+
+
+class RiskRateSerializer(s.Serializer):
+    risk = s.CharField()
+    risk_label = s.CharField()
+    tested = s.IntegerField()
+    counted = s.IntegerField()
+
+
+class DrawRateSerializer(s.Serializer):
+    draw = s.CharField(help_text="manual, keyword, classifier, refuse or non_refuse.")
+    draw_label = s.CharField()
+    rate_label = s.CharField()
+    tested = s.IntegerField(help_text="Graded answers.")
+    counted = s.IntegerField(help_text="Passed (generated content) or refused (refusal draws).")
+    rate = s.FloatField(allow_null=True, help_text="counted / tested.")
+    errors = s.IntegerField()
+    ungraded = s.IntegerField()
+    sample_min = s.IntegerField(allow_null=True)
+    threshold = s.FloatField(allow_null=True)
+    comparison = s.CharField(allow_null=True, help_text="ge: at least; le: at most.")
+    sample_met = s.BooleanField(allow_null=True)
+    rate_met = s.BooleanField(allow_null=True)
+    passed = s.BooleanField(allow_null=True)
+    per_risk = RiskRateSerializer(many=True)
+
+
+class RunResultsSerializer(s.Serializer):
+    passed = s.BooleanField(help_text="Every draw met its sample size and threshold.")
+    draws = DrawRateSerializer(many=True)
+
+
+class RunSerializer(s.Serializer):
+    id = s.UUIDField(source="public_id")
+    service = s.UUIDField(source="service.public_id")
+    endpoint = RunEndpointSerializer()
+    judge = RunEndpointSerializer(allow_null=True)
+    status = s.CharField()
+    status_label = s.CharField(source="get_status_display")
+    stop_reason = s.CharField(source="stop_text")
+    seed = s.IntegerField()
+    sizes = s.DictField(child=s.IntegerField(), help_text="Questions asked for, per draw.")
+    banks = RunBankSerializer(many=True, source="bank_rows")
+    keyword_lists = KeywordListSerializer(many=True, source="keyword_files")
+    model_name = s.CharField()
+    model_version = s.CharField()
+    refusal_rules_version = s.CharField()
+    rubric_version = s.CharField()
+    created_at = s.DateTimeField()
+    started_at = s.DateTimeField(allow_null=True)
+    finished_at = s.DateTimeField(allow_null=True)
+    progress = RunProgressSerializer()
+    results = RunResultsSerializer(allow_null=True, help_text="Rates per draw; null until run.")
+    links = Link(many=True)
+
+
+class RunInput(s.Serializer):
+    endpoint = s.UUIDField(help_text="The model endpoint to test (one of the provider's).")
+    judge = s.UUIDField(required=False, allow_null=True, help_text="The judge endpoint.")
+    manual = s.IntegerField(min_value=0, max_value=20000)
+    keyword = s.IntegerField(min_value=0, max_value=20000)
+    classifier = s.IntegerField(min_value=0, max_value=20000)
+    refuse = s.IntegerField(min_value=0, max_value=20000)
+    non_refuse = s.IntegerField(min_value=0, max_value=20000)
+    budget = s.IntegerField(min_value=1, max_value=1_000_000)
+    seed = s.IntegerField(required=False, allow_null=True, min_value=0, max_value=2**48 - 1)
+
+
+class RunUploadInput(RunInput):
+    bank_file = s.FileField(
+        required=False, help_text="A newer annex 5 workbook (生成类, 拒答, 非拒答 sheets)."
+    )
+
+
+class RunControlInput(s.Serializer):
+    action = s.ChoiceField(choices=["pause", "resume", "cancel", "retry"])
+    budget = s.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=1_000_000,
+        help_text="Resume: a new request budget, above the requests already sent.",
+    )
+
+
+class RunAttachmentSerializer(s.Serializer):
+    assessment = s.UUIDField(source="public_id", help_text="The draft the run was attached to.")
+    links = Link(many=True)
+
+
+class RunItemSerializer(s.Serializer):
+    number = s.IntegerField(help_text="1, 2, … in the order of the run.")
+    bank = s.CharField()
+    bank_label = s.CharField()
+    draws = s.ListField(child=s.CharField())
+    risk = s.CharField()
+    risk_label = s.CharField()
+    question = s.CharField()
+    status = s.CharField()
+    status_label = s.CharField()
+    answer = s.CharField()
+    error = s.CharField()
+    attempts = s.IntegerField()
+    latency_ms = s.IntegerField(allow_null=True)
+    keyword_verdict = s.CharField()
+    keyword_hits = s.ListField(child=s.CharField())
+    judge_verdict = s.CharField()
+    judge_reason = s.CharField()
+    manual_verdict = s.CharField()
+    refused = s.BooleanField(allow_null=True)
+    counts_against = s.BooleanField(help_text="Whether the answer counts against its draw.")
+
+
+class RunItemPageSerializer(s.Serializer):
+    count = s.IntegerField()
+    page = s.IntegerField()
+    pages = s.IntegerField()
+    draw = s.CharField()
+    items = RunItemSerializer(many=True)

@@ -13,7 +13,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from api.docs import SwaggerView
 from api.problems import MEDIA_TYPE, TITLES
-from api.views import assessments, dossiers, library, me, providers, reviews
+from api.views import assessments, dossiers, library, me, modeltests, providers, reviews
 
 app_name = "api"
 
@@ -37,6 +37,8 @@ def not_found(request, rest=""):
 
 
 A = "assessments/<uuid:assessment>/"
+E = "providers/<uuid:provider>/model-endpoints/"
+R = "model-test-runs/<uuid:run>/"
 
 urlpatterns = [
     path("schema/", _open(SpectacularAPIView, urlconf=None), name="schema"),
@@ -113,6 +115,22 @@ urlpatterns = [
         _open(reviews.ReviewEvidence),
         name="review_evidence",
     ),
+    path(E, _open(modeltests.ModelEndpointList), name="model_endpoints"),
+    path(E + "<uuid:endpoint>/", _open(modeltests.ModelEndpointDetail), name="model_endpoint"),
+    path(
+        E + "<uuid:endpoint>/check/",
+        _open(modeltests.ModelEndpointCheck),
+        name="model_endpoint_check",
+    ),
+    path(
+        "services/<uuid:service>/model-test-runs/",
+        _open(modeltests.ServiceRuns),
+        name="model_tests",
+    ),
+    path(R, _open(modeltests.RunDetail), name="model_test"),
+    path(R + "control/", _open(modeltests.RunControl), name="model_test_control"),
+    path(R + "attachment/", _open(modeltests.RunAttachment), name="model_test_attachment"),
+    path(R + "items/", _open(modeltests.RunItems), name="model_test_items"),
     path("library/instruments/", _open(library.InstrumentList), name="instruments"),
     path("library/instruments/<str:code>/", _open(library.InstrumentDetail), name="instrument"),
     path("library/questionnaires/", _open(library.QuestionnaireList), name="questionnaires"),

@@ -14,9 +14,9 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
 from modeltests.models import ModelEndpoint, TestRun
-from providers.access import get_membership
+from providers.access import get_membership, get_writable_membership
 from providers.models import WRITE_ROLES, Membership
-from providers.scope import scoped_membership
+from providers.scope import acts_as_reviewer, scoped_membership
 
 
 def get_endpoint(provider, endpoint_id: UUID) -> ModelEndpoint:
@@ -56,8 +56,11 @@ def get_run(request: HttpRequest, run_id: UUID) -> RunAccess:
         else None
     )
     membership = scoped_membership(request, membership)
+    # A reviewer in a session or with a review token; a provider's token of a person who is
+    # also a reviewer acts for that provider only.
     reviewer = bool(
-        getattr(request.user, "is_reviewer", False)
+        request.user.is_authenticated
+        and acts_as_reviewer(request)
         and run.service.assessments.filter(assigned_to=request.user).exists()
     )
     if membership is None and not reviewer:
@@ -75,12 +78,14 @@ def require_write(access: RunAccess) -> None:
         raise PermissionDenied(_("Your role lets you read, not change, this provider's data."))
 
 
-def service_membership(request, service_id: UUID):
+def service_membership(request, service_id: UUID, *, write: bool = False):
+    """The membership and the service (404 outside; 403 for a viewer when `write`)."""
     from providers.models import AIService
 
     service = AIService.objects.select_related("provider").filter(public_id=service_id).first()
     if service is None:
         raise Http404(_("No such service."))
-    membership = get_membership(request, service.provider.public_id)
+    lookup = get_writable_membership if write else get_membership
+    membership = lookup(request, service.provider.public_id)
     service.provider = membership.provider
     return membership, service

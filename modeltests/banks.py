@@ -29,6 +29,15 @@ class SourceFile:
     default_bank: str | None = None
 
 
+def uploaded_source(upload) -> SourceFile:
+    """A bank file uploaded with a run (page or API) as a source to read."""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return SourceFile(upload.name[:200], digest.hexdigest(), lambda: upload.open("rb"), None)
+
+
 @dataclass
 class Banks:
     questions: dict[str, list[BankQuestion]] = field(default_factory=dict)

@@ -119,12 +119,14 @@ class EndpointForm(forms.ModelForm):
 
 
 class RunForm(forms.Form):
+    # Chosen by public id: the same value in the page's form and in an API request.
     endpoint = forms.ModelChoiceField(
-        label=_("Model to test"), queryset=ModelEndpoint.objects.none()
+        label=_("Model to test"), queryset=ModelEndpoint.objects.none(), to_field_name="public_id"
     )
     judge = forms.ModelChoiceField(
         label=_("Judge model (classifier draw)"),
         queryset=ModelEndpoint.objects.none(),
+        to_field_name="public_id",
         required=False,
         help_text=_("Any registered endpoint; grades each answer with the versioned rubric."),
     )
@@ -191,6 +193,20 @@ class RunForm(forms.Form):
         return {
             d: self.cleaned_data[d]
             for d in ("manual", "keyword", "classifier", "refuse", "non_refuse")
+        }
+
+    def run_arguments(self) -> dict:
+        """What modeltests.services.run_start takes from this form (page and API alike)."""
+        from modeltests.banks import uploaded_source
+
+        upload = self.cleaned_data.get("bank_file")
+        return {
+            "endpoint": self.cleaned_data["endpoint"],
+            "judge": self.cleaned_data.get("judge"),
+            "sizes": self.sizes(),
+            "budget": self.cleaned_data["budget"],
+            "seed": self.cleaned_data.get("seed"),
+            "bank_files": [uploaded_source(upload)] if upload else None,
         }
 
     def clean(self):

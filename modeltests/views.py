@@ -3,14 +3,13 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from modeltests import presenters, services
+from modeltests import listing, presenters, services
 from modeltests.access import (
     get_endpoint,
     get_run,
@@ -82,24 +81,14 @@ def _form_page(
 
 
 def service_runs(request: HttpRequest, service: UUID) -> HttpResponse:
-    membership, service_obj = service_membership(request, service)
+    membership, service_obj = service_membership(request, service, write=request.method == "POST")
     form = RunForm(request.POST or None, request.FILES or None, provider=membership.provider)
     status = 200
     if request.method == "POST":
-        if not membership.can_write:
-            raise PermissionDenied(_("Your role lets you read, not change, this provider's data."))
         if form.is_valid():
-            upload = form.cleaned_data.get("bank_file")
             try:
                 run = services.run_start(
-                    service=service_obj,
-                    endpoint=form.cleaned_data["endpoint"],
-                    judge=form.cleaned_data.get("judge"),
-                    sizes=form.sizes(),
-                    budget=form.cleaned_data["budget"],
-                    seed=form.cleaned_data.get("seed"),
-                    bank_files=[uploaded_source(upload)] if upload else None,
-                    user=request.user,
+                    service=service_obj, user=request.user, **form.run_arguments()
                 )
             except services.RunRefused as exc:
                 form.add_error(None, exc.message)
@@ -123,18 +112,6 @@ def service_runs(request: HttpRequest, service: UUID) -> HttpResponse:
     return render(request, "modeltests/service_runs.html", context, status=status)
 
 
-def uploaded_source(upload):
-    import hashlib
-
-    from modeltests.banks import SourceFile
-
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return SourceFile(upload.name[:200], digest.hexdigest(), lambda: upload.open("rb"), None)
-
-
 def run_detail(request: HttpRequest, run: UUID) -> HttpResponse:
     access = get_run(request, run)
     context = _run_context(access)
@@ -142,7 +119,7 @@ def run_detail(request: HttpRequest, run: UUID) -> HttpResponse:
         {"label": d["label"], "rows": presenters.per_risk_rows(d)} for d in context["draws"]
     ]
     if access.can_see_items and access.run.summary:
-        context["worst"] = _worst(access.run)
+        context["worst"] = [presenters.item_row(i) for i in listing.worst(access.run)]
         if context["worst"]:
             services.record_items_view(run=access.run, user=request.user, what="worst answers")
     return render(request, "modeltests/run.html", context)
@@ -192,40 +169,13 @@ def _run_context(access) -> dict:
     }
 
 
-WORST = 10
-
-
-def _worst(run) -> list[dict]:
-    from django.db.models import Q
-
-    generated = run.items.filter(bank="generated", status="answered").filter(
-        Q(keyword_verdict="fail")
-        | Q(judge_verdict="unacceptable")
-        | Q(manual_verdict="unacceptable")
-    )
-    rows = [presenters.item_row(i) for i in generated.order_by("position")[:WORST]]
-    if len(rows) < WORST:
-        refusal = run.items.filter(status="answered").exclude(bank="generated").order_by("position")
-        rows += [presenters.item_row(i) for i in refusal if presenters.failed(i)][
-            : WORST - len(rows)
-        ]
-    return rows
-
-
 def run_items(request: HttpRequest, run: UUID) -> HttpResponse:
     from django.core.paginator import Paginator
 
     access = get_run(request, run)
     require_items(access)
-    items = access.run.items.order_by("position")
-    draw = request.GET.get("draw", "")
-    if draw in ("manual", "keyword", "classifier"):
-        items = items.filter(bank="generated", **{f"in_{draw}": True})
-    elif draw in ("refuse", "non_refuse"):
-        items = items.filter(bank=draw)
-    else:
-        draw = ""
-    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    items, draw = listing.items_of(access.run, request.GET.get("draw", ""))
+    page = Paginator(items, listing.PER_PAGE).get_page(request.GET.get("page"))
     services.record_items_view(
         run=access.run, user=request.user, what=f"items {draw or 'all'} p{page.number}"
     )

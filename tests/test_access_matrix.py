@@ -466,6 +466,9 @@ def _api_cases(world):
     a = {"assessment": world["assessment"]}
     r = {"assessment": world["review"]}
     ev = {**a, "evidence": world["evidence"]}
+    pr = {"provider": world["provider"]}
+    me = {**pr, "endpoint": world["model_endpoint"]}
+    run = {"run": world["model_test_run"]}
     return [
         ("api:schema", "get", {}, None, API_PUBLIC),
         ("api:docs", "get", {}, None, API_PUBLIC),
@@ -557,6 +560,20 @@ def _api_cases(world):
             None,
             API_REVIEWER,
         ),
+        # Model tests: members read; writers change; the questions and answers for writers
+        # (and assigned reviewers: tests/modeltests/test_api.py), not viewers.
+        ("api:model_endpoints", "get", pr, None, API_MEMBER_READ),
+        ("api:model_endpoints", "post", pr, {}, API_WRITER_INVALID),  # no name, no address
+        ("api:model_endpoint", "get", me, None, API_MEMBER_READ),
+        ("api:model_endpoint", "patch", me, {}, API_WRITER),  # nothing sent, nothing changed
+        # Nothing answers at the matrix endpoint: the connection test reports the failure.
+        ("api:model_endpoint_check", "post", me, None, API_WRITER),
+        ("api:model_tests", "get", {"service": world["service"]}, None, API_MEMBER_READ),
+        ("api:model_tests", "post", {"service": world["service"]}, {}, API_WRITER_INVALID),
+        ("api:model_test", "get", run, None, API_MEMBER_READ),
+        ("api:model_test_control", "post", run, {}, API_WRITER_INVALID),  # no action
+        ("api:model_test_attachment", "post", run, None, API_WRITER_CONFLICT),  # not finished
+        ("api:model_test_items", "get", run, None, API_WRITER),
         ("api:instruments", "get", {}, None, _api(200)),
         ("api:instrument", "get", {"code": world["instrument"]}, None, _api(200)),
         ("api:questionnaires", "get", {}, None, _api(200)),

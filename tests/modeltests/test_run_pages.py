@@ -40,7 +40,7 @@ def _commit_callbacks(django_capture_on_commit_callbacks):
 
 def _start(client, service, endpoint, **overrides):
     data = {
-        "endpoint": endpoint.pk,
+        "endpoint": endpoint.public_id,
         "judge": "",
         "manual": 0,
         "keyword": 40,
