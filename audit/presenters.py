@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.apps import apps
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -58,6 +59,8 @@ def _value(key: str, value, question=None) -> str:
         return "、".join(_value(key, v, question) for v in value) or "—"
     if isinstance(value, dict):
         return "; ".join(f"{_label(k)}: {_value(k, v)}" for k, v in value.items())
+    if key == "questionnaire" and isinstance(value, str):
+        return _questionnaire(value)
     if question is not None and key == "value":
         from assessments.models import Answer
         from assessments.presenters import answer_display
@@ -69,11 +72,34 @@ def _value(key: str, value, question=None) -> str:
     return str(value)
 
 
+def _questionnaire(value: str) -> str:
+    """ "gai-security-self-assessment v2" as recorded → the questionnaire's title and version."""
+    from library.models import Questionnaire
+
+    code, _sep, version = value.rpartition(" v")
+    found = (
+        Questionnaire.objects.filter(code=code, version=version).first()
+        if version.isdigit()
+        else None
+    )
+    if found is None:
+        return value
+    return questionnaire_name(found)
+
+
+def questionnaire_name(questionnaire) -> str:
+    """The questionnaire as people name it: its title and version, never its code."""
+    return _("%(title)s, version %(version)s") % {
+        "title": questionnaire.tr("title"),
+        "version": questionnaire.version,
+    }
+
+
 def _label(key: str) -> str:
     if key in EXTRA_LABELS:
         return str(EXTRA_LABELS[key])
     name = _fields()[0].get(key)
-    return str(name) if name else key
+    return capfirst(str(name)) if name else key
 
 
 def changes(event: AuditEvent, catalogue=None) -> list[Change]:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from filing.checks import NOT_AUTOMATED, CheckResult, Link, Report, run_checks
+from filing.checks.citations import check_names, citation
 from filing.facts import FilingFacts, facts_for
 from filing.models import FilingPackage, PackageRoute
 from filing.packages import blocks_route, routes_of
@@ -19,6 +20,7 @@ from filing.services import FINAL_STATUSES
 class Row:
     result: CheckResult
     links: list[tuple[str, str]]  # (text, url)
+    citation: str = ""  # the source as people cite it (filing.checks.citations)
 
 
 def provider_urls(assessment, facts: FilingFacts) -> Callable[[Link], str]:
@@ -65,10 +67,16 @@ def checks_context(assessment, *, reviewer: bool = False, facts: FilingFacts | N
     facts = facts or facts_for(assessment)
     report: Report = run_checks(facts)
     url = (reviewer_urls if reviewer else provider_urls)(assessment, facts)
+    names = check_names()
     groups = []
     for group in report.by_area():
         rows = [
-            Row(r, [(_link_label(link), url(link)) for link in r.links]) for r in group["results"]
+            Row(
+                r,
+                [(_link_label(link), url(link)) for link in r.links],
+                citation(r.source, names),
+            )
+            for r in group["results"]
         ]
         groups.append({**group, "rows": rows})
     return {

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from library import conditions
-from library.i18n import text_language
+from library.i18n import reader_text, text_language
 from library.models import Provision, Question, Questionnaire
 from library.scope import effective_answers
 
@@ -101,7 +101,7 @@ class DomainItem:
 
     @property
     def description(self) -> str:
-        return self.description_en if _lang() == "en" else self.description_zh
+        return reader_text(self.description_en if _lang() == "en" else self.description_zh)
 
 
 @dataclass(frozen=True, eq=False)

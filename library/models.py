@@ -8,7 +8,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from library.i18n import text_language
+from library.i18n import reader_text, text_language
 
 
 class Bilingual:
@@ -17,7 +17,7 @@ class Bilingual:
     def tr(self, field: str) -> str:
         lang = text_language()
         value = getattr(self, f"{field}_{lang}", "")
-        return value or getattr(self, f"{field}_zh", "")
+        return reader_text(value or getattr(self, f"{field}_zh", ""))
 
 
 class InstrumentKind(models.TextChoices):

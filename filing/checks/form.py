@@ -274,7 +274,23 @@ def service_modes(facts: FilingFacts) -> Verdict | None:
             "under TR-04.",
             q("TR-04"),
         )
-    return ok(f"服务方式：{'、'.join(channels)}", f"Service modes: {', '.join(channels)}")
+    zh, en = _channel_names(channels)
+    return ok(f"服务方式：{'、'.join(zh)}", f"Service modes: {', '.join(en)}")
+
+
+def _channel_names(channels: list[str]) -> tuple[list[str], list[str]]:
+    """The channels by their labels in both languages (网页、App), never their codes."""
+    from django.utils import translation
+
+    from providers.models import Channel
+
+    names = {}
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            names[language] = [
+                str(Channel(c).label) if c in Channel.values else c for c in channels
+            ]
+    return names["zh-hans"], names["en"]
 
 
 @check(
