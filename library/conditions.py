@@ -24,6 +24,7 @@ PROFILE_FIELDS: dict[str, tuple[str, tuple[Any, ...] | None]] = {
     "has_algorithm_filing": ("bool", None),
     "has_gai_filing": ("bool", None),
     "launch_status": ("choice", ("planned", "testing", "launched", "suspended")),
+    "emotional_interaction": ("bool", None),
 }
 OPERATORS = ("equals", "in", "contains", "answered")
 

@@ -43,8 +43,18 @@ ANALYSERS = {
     "content_labels",
 }
 COMPARISONS = {"ge", "le", "gt", "lt", "eq"}
-UNITS = {"count", "ratio", "percent", "days", "months", "years", "seconds", "clicks"}
-ROUTES = {"gai_filing", "gai_registration", "algorithm_filing", "none", "undetermined"}
+UNITS = {"count", "ratio", "percent", "days", "months", "years", "hours", "seconds", "clicks"}
+# what a threshold's number may be in its unit (a count is whole, a ratio between 0 and 1 ...)
+WHOLE_UNITS = {"count", "clicks"}
+UNIT_BOUNDS = {"ratio": (0, 1), "percent": (0, 100)}
+ROUTES = {
+    "gai_filing",
+    "gai_registration",
+    "algorithm_filing",
+    "anthropomorphic_assessment",
+    "none",
+    "undetermined",
+}
 CHOICE_KINDS = {QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE}
 
 
@@ -69,10 +79,43 @@ def default_root() -> Path:
     return Path(settings.BASE_DIR) / "fixtures"
 
 
+class LineDict(dict):
+    """A YAML mapping that remembers the line it starts on, so a problem can say where it is.
+    It serialises exactly like a dict (content hashes and JSON fields are unchanged)."""
+
+    line: int | None = None
+
+
+class _LineLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode):
+    data = LineDict()
+    data.line = node.start_mark.line + 1
+    yield data
+    data.update(loader.construct_mapping(node))
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+
+
+class Where(str):
+    """The name of an item in a problem message ("v2.yaml: question HA-01"), with the line of
+    the YAML mapping it comes from."""
+
+    line: int | None = None
+
+    def __new__(cls, text: str, item: Any = None) -> Where:
+        obj = super().__new__(cls, text)
+        obj.line = getattr(item, "line", None)
+        return obj
+
+
 def _read_yaml(path: Path, problems: list[str]) -> Any:
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=_LineLoader)
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
         problems.append(f"{path.name}: cannot be read as YAML: {exc}")
         return None
@@ -84,12 +127,16 @@ class _Checker:
     def __init__(self, problems: list[str]):
         self.problems = problems
 
+    def add(self, where: str, message: str) -> None:
+        line = getattr(where, "line", None)
+        self.problems.append(f"{where}: {message}" + (f" (line {line})" if line else ""))
+
     def need(self, where: str, item: dict, *names: str) -> bool:
         ok = True
         for name in names:
             value = item.get(name)
             if value is None or (isinstance(value, str) and not value.strip()):
-                self.problems.append(f"{where}: missing '{name}'")
+                self.add(where, f"missing '{name}'")
                 ok = False
         return ok
 
@@ -97,23 +144,24 @@ class _Checker:
         for stem in stems:
             zh, en = item.get(f"{stem}_zh"), item.get(f"{stem}_en")
             if required and not zh:
-                self.problems.append(f"{where}: missing translation '{stem}_zh'")
+                self.add(where, f"missing translation '{stem}_zh'")
             if (required or zh) and not en:
-                self.problems.append(f"{where}: missing translation '{stem}_en'")
+                self.add(where, f"missing translation '{stem}_en'")
             if en and not zh:
-                self.problems.append(f"{where}: missing translation '{stem}_zh'")
+                self.add(where, f"missing translation '{stem}_zh'")
 
     def choice(self, where: str, item: dict, name: str, allowed) -> None:
         if item.get(name) not in allowed:
-            self.problems.append(
-                f"{where}: '{name}' is {item.get(name)!r}, expected one of "
-                + ", ".join(sorted(str(a) for a in allowed))
+            self.add(
+                where,
+                f"'{name}' is {item.get(name)!r}, expected one of "
+                + ", ".join(sorted(str(a) for a in allowed)),
             )
 
     def date(self, where: str, item: dict, name: str) -> None:
         value = item.get(name)
         if value is not None and not isinstance(value, dt.date):
-            self.problems.append(f"{where}: '{name}' must be a date like 2025-09-01")
+            self.add(where, f"'{name}' must be a date like 2025-09-01")
 
 
 # --- reading and validation ------------------------------------------------------------------
@@ -139,8 +187,9 @@ def read_library(root: Path | None = None) -> Library:
     data = _read_yaml(lib_dir / "instruments.yaml", problems) or {}
     instruments = data.get("instruments") or []
     codes: set[str] = set()
+    prefixes: dict[str, str] = {}  # instrument code -> prefix of its provisions' keys
     for i, inst in enumerate(instruments):
-        where = f"instruments.yaml: instrument {inst.get('code') or i + 1}"
+        where = Where(f"instruments.yaml: instrument {inst.get('code') or i + 1}", inst)
         check.need(where, inst, "code", "kind", "status")
         check.bilingual(where, inst, "title", "short")
         check.bilingual(where, inst, "issuer", "notes", required=False)
@@ -149,49 +198,55 @@ def read_library(root: Path | None = None) -> Library:
         check.date(where, inst, "published")
         check.date(where, inst, "effective")
         if inst.get("code") in codes:
-            problems.append(f"{where}: duplicate code")
+            check.add(where, "duplicate code")
         codes.add(inst.get("code"))
+        prefixes[inst.get("code")] = inst.get("key_prefix") or inst.get("code")
     for inst in instruments:
-        where = f"instruments.yaml: instrument {inst.get('code')}"
+        where = Where(f"instruments.yaml: instrument {inst.get('code')}", inst)
         successor = inst.get("superseded_by")
         if inst.get("status") == InstrumentStatus.SUPERSEDED and not successor:
-            problems.append(f"{where}: a superseded instrument names its successor (superseded_by)")
+            check.add(where, "a superseded instrument names its successor (superseded_by)")
         if successor and successor not in codes:
-            problems.append(f"{where}: superseded_by names unknown instrument '{successor}'")
+            check.add(where, f"superseded_by names unknown instrument '{successor}'")
 
     provisions: list[tuple[str, dict]] = []
     keys: set[str] = set()
+    prov_files: dict[str, str] = {}
     for path in sorted((lib_dir / "provisions").glob("*.yaml")):
         data = _read_yaml(path, problems) or {}
         inst_code = data.get("instrument")
         if inst_code not in codes:
             problems.append(f"{path.name}: unknown instrument '{inst_code}'")
         for i, prov in enumerate(data.get("provisions") or []):
-            where = f"{path.name}: provision {prov.get('key') or i + 1}"
+            where = Where(f"{path.name}: provision {prov.get('key') or i + 1}", prov)
             check.need(where, prov, "key", "confidence")
             check.bilingual(where, prov, "ref", "summary")
             check.bilingual(where, prov, "threshold", "gbt45654", required=False)
             check.choice(where, prov, "confidence", Confidence.values)
             if not isinstance(prov.get("assessable"), bool):
-                problems.append(f"{where}: 'assessable' must be true or false")
+                check.add(where, "'assessable' must be true or false")
+            prefix = prefixes.get(inst_code)
+            if prefix and not str(prov.get("key") or "").startswith(f"{prefix}-"):
+                check.add(where, f"the key of a {inst_code} provision starts with '{prefix}-'")
             if prov.get("key") in keys:
-                problems.append(f"{where}: duplicate key")
+                check.add(where, "duplicate key")
             keys.add(prov.get("key"))
             provisions.append((inst_code, prov))
+            prov_files[prov.get("key")] = path.name
 
     data = _read_yaml(lib_dir / "risks.yaml", problems) or {}
     categories = data.get("categories") or []
     risk_codes: set[str] = set()
     for cat in categories:
-        where = f"risks.yaml: category {cat.get('code')}"
+        where = Where(f"risks.yaml: category {cat.get('code')}", cat)
         check.need(where, cat, "code")
         check.bilingual(where, cat, "name")
         for risk in cat.get("risks") or []:
-            rwhere = f"risks.yaml: risk {risk.get('code')}"
+            rwhere = Where(f"risks.yaml: risk {risk.get('code')}", risk)
             check.need(rwhere, risk, "code")
             check.bilingual(rwhere, risk, "name")
             if risk.get("code") in risk_codes:
-                problems.append(f"{rwhere}: duplicate code")
+                check.add(rwhere, "duplicate code")
             risk_codes.add(risk.get("code"))
 
     questionnaires = []
@@ -205,6 +260,7 @@ def read_library(root: Path | None = None) -> Library:
             _validate_questionnaire(path, data, keys, check)
             questionnaires.append((path, data))
     document_layouts = _read_layouts(questionnaires, layout_files, problems)
+    _check_coverage(questionnaires, provisions, prov_files, check)
 
     if problems:
         raise LoadError(problems)
@@ -235,146 +291,180 @@ def _read_layouts(questionnaires, layout_files: set[Path], problems: list[str]) 
 
 
 def _validate_questionnaire(path: Path, data: dict, keys: set[str], check: _Checker) -> None:
-    problems = check.problems
     name = path.name
     check.need(name, data, "code", "version")
     check.bilingual(name, data, "title")
     check.bilingual(name, data, "description", required=False)
     if not isinstance(data.get("version"), int) or data.get("version", 0) < 1:
-        problems.append(f"{name}: 'version' must be a whole number from 1")
+        check.add(name, "'version' must be a whole number from 1")
     domain_codes: set[str] = set()
     question_codes: set[str] = set()
     gates: set[str] = set()
     for d_index, domain in enumerate(data.get("domains") or []):
-        dwhere = f"{name}: domain {domain.get('code') or d_index + 1}"
+        dwhere = Where(f"{name}: domain {domain.get('code') or d_index + 1}", domain)
         check.need(dwhere, domain, "code")
         check.bilingual(dwhere, domain, "title")
         check.bilingual(dwhere, domain, "description", required=False)
         if domain.get("code") in domain_codes:
-            problems.append(f"{dwhere}: duplicate domain code")
+            check.add(dwhere, "duplicate domain code")
         domain_codes.add(domain.get("code"))
         questions = domain.get("questions") or []
         if not questions:
-            problems.append(f"{dwhere}: a domain needs at least one question")
+            check.add(dwhere, "a domain needs at least one question")
         for q_index, question in enumerate(questions):
             qcode = question.get("code") or f"#{q_index + 1}"
-            where = f"{name}: question {qcode}"
+            where = Where(f"{name}: question {qcode}", question)
             if qcode in question_codes:
-                problems.append(f"{where}: duplicate question code")
+                check.add(where, "duplicate question code")
             question_codes.add(qcode)
             _validate_question(where, question, keys, gates, check)
             if question.get("gate"):
                 gates.add(qcode)
     if not domain_codes:
-        problems.append(f"{name}: a questionnaire needs at least one domain")
+        check.add(name, "a questionnaire needs at least one domain")
     for r_index, route in enumerate(data.get("filing_routes") or []):
-        where = f"{name}: filing route {route.get('code') or r_index + 1}"
+        where = Where(f"{name}: filing route {route.get('code') or r_index + 1}", route)
         check.choice(where, route, "code", ROUTES)
         check.bilingual(where, route, "title", "reason")
         for key in route.get("cites") or []:
             if key not in keys:
-                problems.append(f"{where}: cites unknown provision '{key}'")
+                check.add(where, f"cites unknown provision '{key}'")
         # `none` too: "no filing required" is shown only when its own condition holds
-        _check_condition(where, route.get("applies_if"), gates, problems, required=True)
+        _check_condition(where, route.get("applies_if"), gates, check, required=True)
 
 
-def _check_condition(where, condition, gates, problems, *, required=False) -> None:
+def _check_coverage(questionnaires, provisions, prov_files, check: _Checker) -> None:
+    """Every assessable provision is asked about by the newest version of each questionnaire
+    (older versions stay as they were loaded); a version that leaves one out is refused."""
+    newest: dict[str, tuple[Path, dict]] = {}
+    for path, data in questionnaires:
+        code, version = data.get("code"), data.get("version")
+        if isinstance(version, int) and version > (
+            newest.get(code, (None, {}))[1].get("version") or 0
+        ):
+            newest[code] = (path, data)
+    for path, data in newest.values():
+        cited = {
+            key
+            for domain in data.get("domains") or []
+            for q in domain.get("questions") or []
+            for key in q.get("cites") or []
+        }
+        for _inst, prov in provisions:
+            if prov.get("assessable") is True and prov.get("key") not in cited:
+                where = Where(f"{prov_files[prov['key']]}: provision {prov['key']}", prov)
+                check.add(
+                    where,
+                    f"assessable, but no question of {path.name} (the newest version) cites "
+                    "it: cite it there or mark it 'assessable: false'",
+                )
+
+
+def _check_condition(where, condition, gates, check, *, required=False) -> None:
     if condition is None:
         if required:
-            problems.append(f"{where}: missing 'applies_if'")
+            check.add(where, "missing 'applies_if'")
         return
     try:
         conditions.validate(condition, known_answers=gates, where="applies_if")
     except conditions.ConditionError as exc:
-        problems.append(f"{where}: {exc}")
+        check.add(where, f"{exc}")
 
 
 def _validate_question(where: str, q: dict, keys: set[str], gates: set[str], check) -> None:
-    problems = check.problems
     check.need(where, q, "code", "kind")
     check.bilingual(where, q, "text", "guidance")
     check.bilingual(where, q, "unit", required=False)
     check.choice(where, q, "kind", QuestionKind.values)
     cites = q.get("cites") or []
     if not cites:
-        problems.append(f"{where}: cites no provision")
+        check.add(where, "cites no provision")
     for key in cites:
         if key not in keys:
-            problems.append(f"{where}: cites unknown provision '{key}'")
+            check.add(where, f"cites unknown provision '{key}'")
     weight = q.get("weight", 1)
     if not isinstance(weight, int) or not 0 <= weight <= 10:
-        problems.append(f"{where}: 'weight' must be a whole number from 0 to 10")
+        check.add(where, "'weight' must be a whole number from 0 to 10")
     for flag in ("red_line", "advisory", "required", "evidence_required", "gate"):
         if flag in q and not isinstance(q[flag], bool):
-            problems.append(f"{where}: '{flag}' must be true or false")
+            check.add(where, f"'{flag}' must be true or false")
     if q.get("red_line") and q.get("advisory"):
-        problems.append(f"{where}: a question cannot be both red_line and advisory")
-    _check_condition(where, q.get("applies_if"), gates, problems)
+        check.add(where, "a question cannot be both red_line and advisory")
+    _check_condition(where, q.get("applies_if"), gates, check)
     kind = q.get("kind")
     if kind == QuestionKind.YES_NO and not isinstance(q.get("expected", True), bool):
-        problems.append(f"{where}: 'expected' of a yes_no question is true or false")
+        check.add(where, "'expected' of a yes_no question is true or false")
     if kind in CHOICE_KINDS:
         choices = q.get("choices") or []
         if len(choices) < 2:
-            problems.append(f"{where}: a choice question needs at least two choices")
+            check.add(where, "a choice question needs at least two choices")
         values = set()
         for choice in choices:
-            cwhere = f"{where}: choice {choice.get('value')}"
+            cwhere = Where(f"{where}: choice {choice.get('value')}", choice)
             check.need(cwhere, choice, "value")
             check.bilingual(cwhere, choice, "label")
             score = choice.get("score")
             if score is not None and not (isinstance(score, int | float) and 0 <= score <= 1):
-                problems.append(f"{cwhere}: 'score' must be between 0 and 1")
+                check.add(cwhere, "'score' must be between 0 and 1")
             if choice.get("value") in values:
-                problems.append(f"{cwhere}: duplicate choice value")
+                check.add(cwhere, "duplicate choice value")
             values.add(choice.get("value"))
     elif q.get("choices"):
-        problems.append(f"{where}: only choice questions have choices")
+        check.add(where, "only choice questions have choices")
     seen = set()
     for t in q.get("thresholds") or []:
-        twhere = f"{where}: threshold {t.get('key')}"
+        twhere = Where(f"{where}: threshold {t.get('key')}", t)
         check.need(twhere, t, "key", "value", "comparison")
         check.choice(twhere, t, "comparison", COMPARISONS)
-        if "unit" in t:
-            check.choice(twhere, t, "unit", UNITS)
-        if not isinstance(t.get("value"), int | float) or isinstance(t.get("value"), bool):
-            problems.append(f"{twhere}: 'value' must be a number")
+        check.choice(twhere, t, "unit", UNITS)
+        value, unit = t.get("value"), t.get("unit")
+        if not _is_num(value):
+            check.add(twhere, "'value' must be a number")
+        elif value < 0:
+            check.add(twhere, "'value' cannot be negative")
+        elif unit in WHOLE_UNITS and value != int(value):
+            check.add(twhere, f"'value' in {unit} is a whole number")
+        elif unit in UNIT_BOUNDS and not UNIT_BOUNDS[unit][0] <= value <= UNIT_BOUNDS[unit][1]:
+            low, high = UNIT_BOUNDS[unit]
+            check.add(twhere, f"'value' in {unit} lies between {low} and {high}")
+        if "advisory" in t and not isinstance(t["advisory"], bool):
+            check.add(twhere, "'advisory' must be true or false")
         if t.get("key") in seen:
-            problems.append(f"{twhere}: duplicate threshold key")
+            check.add(twhere, "duplicate threshold key")
         seen.add(t.get("key"))
         for key in t.get("cites") or []:
             if key not in keys:
-                problems.append(f"{twhere}: cites unknown provision '{key}'")
+                check.add(twhere, f"cites unknown provision '{key}'")
     if q.get("analyser") and q["analyser"] not in ANALYSERS:
-        problems.append(f"{where}: unknown analyser '{q['analyser']}'")
+        check.add(where, f"unknown analyser '{q['analyser']}'")
     if "na_allowed" in q and (kind != QuestionKind.CLAUSE or not isinstance(q["na_allowed"], bool)):
-        problems.append(f"{where}: 'na_allowed' is true or false, on clause questions only")
+        check.add(where, "'na_allowed' is true or false, on clause questions only")
     if "range" in q:
-        _check_range(where, q, problems)
+        _check_range(where, q, check)
 
 
 def _is_num(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _check_range(where: str, q: dict, problems: list[str]) -> None:
+def _check_range(where: str, q: dict, check: _Checker) -> None:
     """range: {min, max, integer} of a number question; thresholds must lie inside it."""
     rng = q["range"]
     if q.get("kind") != QuestionKind.NUMBER:
-        problems.append(f"{where}: only number questions have a 'range'")
+        check.add(where, "only number questions have a 'range'")
         return
     if not isinstance(rng, dict) or set(rng) - {"min", "max", "integer"}:
-        problems.append(f"{where}: 'range' takes min, max and integer")
+        check.add(where, "'range' takes min, max and integer")
         return
     low, high = rng.get("min"), rng.get("max")
     if not _is_num(low) or not _is_num(high) or low > high:
-        problems.append(f"{where}: 'range' needs numbers min <= max")
+        check.add(where, "'range' needs numbers min <= max")
         return
     if not isinstance(rng.get("integer", False), bool):
-        problems.append(f"{where}: range 'integer' is true or false")
+        check.add(where, "range 'integer' is true or false")
     for t in q.get("thresholds") or []:
         if _is_num(t.get("value")) and not low <= t["value"] <= high:
-            problems.append(f"{where}: threshold {t.get('key')} lies outside the range")
+            check.add(where, f"threshold {t.get('key')} lies outside the range")
 
 
 def content_hash(data: dict) -> str:

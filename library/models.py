@@ -29,6 +29,7 @@ class InstrumentKind(models.TextChoices):
     RECOMMENDED_STANDARD = "recommended_standard", _("Recommended national standard")
     TECHNICAL_DOCUMENT = "technical_document", _("Technical document")
     PRACTICE_GUIDE = "practice_guide", _("Practice guide")
+    GROUP_STANDARD = "group_standard", _("Group standard (voluntary)")
 
 
 class InstrumentStatus(models.TextChoices):
@@ -40,6 +41,7 @@ class InstrumentStatus(models.TextChoices):
 class Confidence(models.TextChoices):
     TEXT = "T", _("Checked against the official text")
     TRANSLATION = "T-tr", _("Checked against a faithful translation")
+    REPRINT = "T-r", _("Official wording read in a verbatim reprint")
     SECONDARY = "S", _("Secondary sources")
     UNCONFIRMED = "UNCONFIRMED", _("Unconfirmed")
 

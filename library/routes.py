@@ -26,6 +26,7 @@ PROFILE_LABELS = {
     "has_algorithm_filing": gettext_lazy("has an algorithm filing number"),
     "has_gai_filing": gettext_lazy("has a generative-AI filing number"),
     "launch_status": gettext_lazy("launch status"),
+    "emotional_interaction": gettext_lazy("offers sustained emotional interaction"),
 }
 
 

@@ -42,10 +42,12 @@ PREFILLS = (
     Prefill("SCOPE-01", "audience", _audience),
     Prefill("SCOPE-03", "foundation_model_source", _model_source),
     Prefill("SCOPE-04", "public_opinion", _flag),
+    # version 2: anthropomorphic services (a version without SCOPE-15 never reads the value)
+    Prefill("SCOPE-15", "emotional_interaction", _flag),
 )
 BY_QUESTION = {p.question: p for p in PREFILLS}
 # Questions at which contradictions() may report something.
-CHECKED = ("SCOPE-01", "SCOPE-03", "SCOPE-04", "SCOPE-05")
+CHECKED = ("SCOPE-01", "SCOPE-03", "SCOPE-04", "SCOPE-05", "SCOPE-15")
 
 
 def _missing(value: Any) -> bool:
@@ -142,6 +144,22 @@ def contradictions(profile: Mapping[str, Any], answers: Mapping[str, Any]) -> li
                             "The service profile and this answer disagree on whether the "
                             "service has public-opinion attributes or social-mobilisation "
                             "capability."
+                        )
+                    ),
+                )
+            )
+    companion = answers.get("SCOPE-15")
+    if isinstance(companion, bool) and isinstance(profile.get("emotional_interaction"), bool):
+        if companion != profile["emotional_interaction"]:
+            found.append(
+                Contradiction(
+                    "SCOPE-15",
+                    str(
+                        _(
+                            "The service profile and this answer disagree on whether the "
+                            "service offers sustained emotional interaction. The answer decides "
+                            "whether the anthropomorphic-services questions and their assessment "
+                            "report apply: correct whichever is wrong."
                         )
                     ),
                 )

@@ -10,7 +10,8 @@ urlpatterns = [
     path("risks/", views.risk_list, name="risks"),
     path("templates/<str:kind>.<str:fmt>", views.analyser_template, name="analyser_template"),
     path("instruments/<str:code>/", views.instrument_detail, name="instrument"),
-    path("provisions/<str:key>/", views.provision_detail, name="provision"),
+    # keys such as HAI-20/21 hold a slash
+    path("provisions/<path:key>/", views.provision_detail, name="provision"),
     path(
         "questionnaires/<slug:code>/v<int:version>/",
         views.questionnaire_detail,

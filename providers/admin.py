@@ -37,6 +37,7 @@ class AIServiceAdmin(admin.ModelAdmin):
         "foundation_model_source",
         "public_opinion",
         "minors_allowed",
+        "emotional_interaction",
     ]
     search_fields = ["name", "provider__name_zh", "gai_filing_number", "algorithm_filing_number"]
     list_select_related = ["provider"]

@@ -26,6 +26,7 @@ SERVICE_FIELDS = {
     "audience",
     "public_opinion",
     "minors_allowed",
+    "emotional_interaction",
     "foundation_model_source",
     "foundation_model_name",
     "foundation_model_filing_number",

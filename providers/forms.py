@@ -72,6 +72,7 @@ class AIServiceForm(PlainTextMixin, forms.ModelForm):
             "audience",
             "public_opinion",
             "minors_allowed",
+            "emotional_interaction",
             "foundation_model_source",
             "foundation_model_name",
             "foundation_model_filing_number",
@@ -101,6 +102,7 @@ class AIServiceForm(PlainTextMixin, forms.ModelForm):
                 "audience",
                 "public_opinion",
                 "minors_allowed",
+                "emotional_interaction",
             ),
             Fieldset(
                 _("Model"),

@@ -155,6 +155,16 @@ class AIService(models.Model):
         _("public-opinion attribute or social-mobilisation capability"), default=False
     )
     minors_allowed = models.BooleanField(_("minors may use the service"), default=False)
+    # Anthropomorphic Services Measures Art. 2: the new questionnaire domain applies only then
+    emotional_interaction = models.BooleanField(
+        _("offers sustained emotional interaction (anthropomorphic companion)"),
+        default=False,
+        help_text=_(
+            "The service simulates a person's personality and communication style for ongoing "
+            "emotional interaction, e.g. companion chat or virtual characters. Customer support, "
+            "Q&A, work assistance and education without it do not count."
+        ),
+    )
     foundation_model_source = models.CharField(
         _("foundation model"),
         max_length=20,
@@ -275,6 +285,7 @@ class AIService(models.Model):
             "has_algorithm_filing": bool(self.algorithm_filing_number),
             "has_gai_filing": bool(self.gai_filing_number),
             "launch_status": self.launch_status,
+            "emotional_interaction": self.emotional_interaction,
         }
 
 

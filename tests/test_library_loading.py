@@ -40,6 +40,7 @@ NEWEST = 2
 V1_CONTENT_HASH = "cd45ed03de3895d7c8de1f24c8a4d6f93e17e61c3377ead87668cf0171ef5659"
 ALL_UNCHANGED = [f"{CODE} v{n}: unchanged" for n in range(1, NEWEST + 1)]
 REAL_ROOT = Path(settings.BASE_DIR) / "fixtures"
+INSTRUMENTS = 24  # 15 of the first library + 9 from shared/reference/new-rules-2026.md
 COUNTS_LINE = re.compile(
     r"Library: (\d+) instruments, (\d+) provisions \((\d+) assessable\), (\d+) risks, "
     r"(\d+) questions\."
@@ -115,7 +116,7 @@ def test_real_fixtures_load_and_cover_every_assessable_provision():
         f"{len(report.uncovered)} assessable provisions no question cites: "
         + ", ".join(report.uncovered)
     )
-    assert report.instruments == 15
+    assert report.instruments == INSTRUMENTS
     assert report.risks == 31
     assert report.provisions >= 300
     assert report.assessable_provisions >= 250
@@ -123,7 +124,7 @@ def test_real_fixtures_load_and_cover_every_assessable_provision():
     assert report.questions >= 150
     assert report.questionnaires == ALL_UNCHANGED
     assert RiskCategory.objects.count() == 5
-    assert Instrument.objects.count() == 15
+    assert Instrument.objects.count() == INSTRUMENTS
     assert Risk.objects.count() == 31
     # every category has risks; codes are those of Appendix A (A.1 ... A.5)
     assert sorted(RiskCategory.objects.values_list("code", flat=True)) == [
@@ -142,10 +143,15 @@ def test_every_instrument_has_provisions():
 
 
 def test_provision_keys_start_with_their_instrument_code():
+    """Or with the instrument's `key_prefix`, where the reference's keys use another prefix
+    (MIN- of T/CSAC 023, STD-5 of GB/T 47863)."""
+    instruments = read(REAL_ROOT / "library" / "instruments.yaml")["instruments"]
+    prefix = {i["code"]: i.get("key_prefix") or i["code"] for i in instruments}
+    assert {c: p for c, p in prefix.items() if p != c} == {"CSAC": "MIN", "GBT47863": "STD"}
     wrong = [
         p.key
         for p in Provision.objects.select_related("instrument")
-        if not p.key.startswith(p.instrument.code + "-")
+        if not p.key.startswith(prefix[p.instrument.code] + "-")
     ]
     assert wrong == []
 
@@ -185,9 +191,9 @@ def test_red_line_questions_are_scored_and_required():
     assert list(red.filter(Q(required=False) | Q(weight=0)).values_list("code", flat=True)) == []
 
 
-def test_uncovered_assessable_provision_is_reported(root):
+def test_uncovered_assessable_provision_is_refused(root):
     """The coverage check is not vacuous: drop the only question citing a provision from a new
-    version and the loader names that provision."""
+    version and the loader refuses it, naming the provision, its file and line."""
     newest = Questionnaire.objects.get(code=CODE, version=NEWEST)
     sole = next(
         p
@@ -202,11 +208,160 @@ def test_uncovered_assessable_provision_is_reported(root):
     for domain in data["domains"]:
         domain["questions"] = [q for q in domain["questions"] if q["code"] != code]
     write(path, data)
-    report = load_library(root)
-    assert sole.key in report.uncovered
-    output = run_command("--root", str(root))
-    assert "Assessable provisions no question cites:" in output
-    assert sole.key in output
+    before = dump_db()
+    message = load_error(root)
+    assert re.search(
+        rf"\w+\.yaml: provision {re.escape(sole.key)}: assessable, but no question of "
+        rf"{CODE}-v{NEWEST + 1}\.yaml \(the newest version\) cites it.* \(line \d+\)",
+        message,
+    ), message
+    assert dump_db() == before
+    with pytest.raises(CommandError, match=re.escape(sole.key)):
+        run_command("--root", str(root))
+
+
+# --- the 2025-2026 rules (shared/reference/new-rules-2026.md) -------------------------------
+
+# Every item key the library takes from new-rules-2026.md: instrument, confidence, assessable.
+NEW_RULES_KEYS = {
+    **{
+        key: ("HAI", "S", True)
+        for key in (
+            "HAI-2 HAI-8 HAI-9 HAI-10 HAI-11 HAI-12 HAI-13 HAI-14.1 HAI-14.2 HAI-14.3 HAI-14.4 "
+            "HAI-15 HAI-16 HAI-17 HAI-18.1 HAI-18.2 HAI-18.3 HAI-19 HAI-20/21 HAI-22 HAI-23 "
+            "HAI-24/25 HAI-26"
+        ).split()
+    },
+    "HAI-27": ("HAI", "S", False),  # the provincial CAC's annual review
+    "HAI-30": ("HAI", "S", False),  # penalties
+    "CSL-20": ("CSL", "T-r", False),  # a state duty
+    "CSL-42.2": ("CSL", "T-r", False),  # bridging article to the PIPL
+    "CSL-61.1": ("CSL", "T-r", True),
+    "CSL-61.2": ("CSL", "S", False),
+    "CSL-61.3": ("CSL", "UNCONFIRMED", False),
+    "CSL-64": ("CSL", "T-r", False),
+    "CSL-content": ("CSL", "S", False),
+    "NIR-2": ("NIR", "T-r", True),
+    "NIR-4": ("NIR", "T-r", True),
+    "NIR-4a": ("NIR", "T-r", True),
+    "NIR-4b": ("NIR", "T-r", False),  # a duty of the authorities
+    "NIR-sum": ("NIR", "S", True),
+    **{f"ERG-{n}": ("ERG", "S", True) for n in range(1, 6)},
+    "ERG-6": ("ERG", "UNCONFIRMED", True),
+    "MIN-1": ("CSAC", "S", True),
+    "MIN-A": ("CSAC", "S", True),
+    "CLS-types": ("CLS", "S", False),
+    "CLS-9": ("CLS", "S", True),
+    "CLS-display": ("CLS", "S", True),
+    "CLS-minor-products": ("CLS", "S", True),
+    "AGF-1": ("AGF", "S", False),
+    "AGF-3": ("AGF", "S", True),
+    "AGF-4": ("AGF", "S", True),
+    "AGF-5": ("AGF", "S", True),
+    "AGF-6": ("AGF", "UNCONFIRMED", False),
+    "STD-5": ("GBT47863", "S", True),
+    "FIL-1": ("FIL", "S", False),
+    "FIL-2": ("FIL", "S", True),
+}
+IN_FORCE = {
+    "HAI": "2026-07-15",
+    "CSL": "2026-01-01",
+    "NIR": "2025-11-01",
+    "CLS": "2026-03-01",
+    "CSAC": "2025-12-01",
+    "GBT47863": "2026-11-01",
+}
+ADVISORY_INSTRUMENTS = {"ERG", "CSAC", "AGF", "GBT47863"}  # practice guide, standards, framework
+
+
+def test_new_rules_keys_are_in_the_library_with_their_confidence():
+    found = {
+        p.key: (p.instrument.code, p.confidence, p.assessable)
+        for p in Provision.objects.filter(key__in=NEW_RULES_KEYS).select_related("instrument")
+    }
+    assert found == NEW_RULES_KEYS
+    effective = dict(Instrument.objects.values_list("code", "effective"))
+    assert {code: str(effective[code]) for code in IN_FORCE} == IN_FORCE
+    kinds = dict(Instrument.objects.values_list("code", "kind"))
+    assert {kinds[c] for c in ADVISORY_INSTRUMENTS} <= {
+        "practice_guide",
+        "group_standard",
+        "recommended_standard",
+        "technical_document",
+    }
+
+
+def test_new_rules_coverage_in_version_2():
+    """THE COVERAGE TEST, for the new keys: every assessable one is cited by a version 2
+    question; version 1 cites none of them (it stays as loaded)."""
+    v1, v2 = (Questionnaire.objects.get(code=CODE, version=n) for n in (1, 2))
+    cited = {
+        n: set(
+            Provision.objects.filter(questions__questionnaire=q, key__in=NEW_RULES_KEYS)
+            .values_list("key", flat=True)
+            .distinct()
+        )
+        for n, q in ((1, v1), (2, v2))
+    }
+    assessable = {k for k, (_i, _c, a) in NEW_RULES_KEYS.items() if a}
+    assert assessable - cited[2] == set()
+    assert cited[1] == set()
+
+
+def test_questions_on_secondary_or_unconfirmed_new_rules_are_advisory():
+    """[S]/[U] items never change a verdict: a v2 question citing new-rules provisions and no
+    officially worded one ([T], [T-tr], [T-r]) is advisory, never a red line, never required."""
+    v2 = Questionnaire.objects.get(code=CODE, version=2)
+    firm = {Confidence.TEXT, Confidence.TRANSLATION, Confidence.REPRINT}
+    questions = v2.questions.filter(provisions__key__in=NEW_RULES_KEYS, gate=False).distinct()
+    assert questions.count() >= 35
+    for q in questions.prefetch_related("provisions"):
+        if not {p.confidence for p in q.provisions.all()} & firm:
+            assert q.advisory and not q.red_line and not q.required, q.code
+    # the officially worded incident-reporting duties are binding and scored
+    binding = {"IN-14", "IN-15", "IN-16", "IN-18"}
+    assert set(questions.filter(advisory=False).values_list("code", flat=True)) == binding
+    assert not questions.filter(code__in=binding, weight=0).exists()
+
+
+def _threshold(questionnaire, code):
+    (t,) = questionnaire.questions.get(code=code).thresholds
+    return t["key"], t["comparison"], t["value"], t["unit"], bool(t.get("advisory"))
+
+
+def test_new_rules_thresholds_are_exact_and_typed():
+    v2 = Questionnaire.objects.get(code=CODE, version=2)
+    assert {
+        code: _threshold(v2, code)
+        for code in ("HA-08", "HA-16", "HA-21", "HA-22", "IN-15", "IN-16", "IN-17")
+    } == {
+        "HA-08": ("guardian_consent_age_min", "ge", 14, "years", False),
+        "HA-16": ("usage_reminder_hours_max", "le", 2, "hours", False),
+        "HA-21": ("reassessment_registered_users_max", "le", 1_000_000, "count", False),
+        "HA-22": ("reassessment_monthly_active_users_max", "le", 100_000, "count", False),
+        "IN-15": ("incident_report_hours_max", "le", 4, "hours", False),
+        "IN-16": ("cii_incident_report_hours_max", "le", 1, "hours", False),
+        "IN-17": ("incident_summary_days_max", "le", 30, "days", False),
+    }
+    # each threshold lies inside the range the form accepts
+    for code in ("HA-08", "HA-16", "HA-21", "HA-22", "IN-15", "IN-16", "IN-17"):
+        q = v2.questions.get(code=code)
+        assert q.answer_range["min"] <= q.thresholds[0]["value"] <= q.answer_range["max"]
+
+
+def test_anthropomorphic_domain_applies_only_with_sustained_emotional_interaction():
+    from library.conditions import evaluate
+
+    v2 = Questionnaire.objects.get(code=CODE, version=2)
+    domain = v2.domains.get(code="anthropomorphic")
+    assert domain.questions.count() == 24
+    scope15 = v2.questions.get(code="SCOPE-15")
+    assert scope15.gate and scope15.weight == 0 and scope15.domain.code == "scope"
+    for q in domain.questions.all():
+        for companion, expected in ((True, True), (False, False), (None, False)):
+            answers = {"SCOPE-01": True, "SCOPE-15": companion}
+            assert evaluate(q.applies_if, profile={}, answers=answers) is expected, q.code
+        assert not evaluate(q.applies_if, profile={}, answers={"SCOPE-01": False, "SCOPE-15": True})
 
 
 # --- idempotence --------------------------------------------------------------------------
@@ -484,6 +639,74 @@ INVALID = [
 ]
 
 
+def _q2(code, change):
+    def apply(root):
+        edit_questionnaire(root, lambda data: change(questions_of(data)[code]), V2)
+
+    return apply
+
+
+def _wrong_prefix(root):
+    path = root / "library" / "provisions" / "HAI.yaml"
+    data = read(path)
+    data["provisions"][-1]["key"] = "HAX-30"
+    write(path, data)
+
+
+def _threshold_set(**values):
+    def change(q):
+        q["thresholds"][0].update(values)
+
+    return change
+
+
+def _threshold_drop(name):
+    def change(q):
+        del q["thresholds"][0][name]
+
+    return change
+
+
+INVALID += [
+    pytest.param(
+        _q2("HA-16", _threshold_drop("unit")),
+        f"{V2}: question HA-16: threshold usage_reminder_hours_max: 'unit' is None, expected one of",
+        id="threshold-without-unit",
+    ),
+    pytest.param(
+        _q2("HA-21", _threshold_set(value=1000000.5)),
+        f"{V2}: question HA-21: threshold reassessment_registered_users_max: 'value' in count is "
+        "a whole number",
+        id="fractional-count",
+    ),
+    pytest.param(
+        _q2("HA-16", _threshold_set(value=-2)),
+        f"{V2}: question HA-16: threshold usage_reminder_hours_max: 'value' cannot be negative",
+        id="negative-threshold",
+    ),
+    pytest.param(
+        _q2("HA-16", _threshold_set(unit="fortnights")),
+        f"{V2}: question HA-16: threshold usage_reminder_hours_max: 'unit' is 'fortnights'",
+        id="unknown-unit",
+    ),
+    pytest.param(
+        _q2("HA-01", _set(applies_if={"field": "profile.emotional_interaction", "equals": "yes"})),
+        f"{V2}: question HA-01: applies_if: 'profile.emotional_interaction' is true or false",
+        id="condition-bool-field",
+    ),
+    pytest.param(
+        _q2("HA-01", _unknown_cite),
+        f"{V2}: question HA-01: cites unknown provision 'GAI-999'",
+        id="v2-unknown-provision",
+    ),
+    pytest.param(
+        _wrong_prefix,
+        "HAI.yaml: provision HAX-30: the key of a HAI provision starts with 'HAI-'",
+        id="key-prefix",
+    ),
+]
+
+
 @pytest.mark.parametrize(("breakage", "expected"), INVALID)
 def test_invalid_yaml_is_refused_with_file_item_and_reason(root, breakage, expected):
     breakage(root)
@@ -500,6 +723,16 @@ def test_yaml_syntax_error_says_where(root):
     assert re.search(r"line \d+", str(exc.value))
 
 
+def test_problems_name_the_line(root):
+    """A problem in version 2 names the file and the line the question starts on, in the file
+    as written (here re-serialised, so the line is looked up in the written text)."""
+    edit_questionnaire(root, lambda data: _unknown_cite(questions_of(data)["HA-06"]), V2)
+    text = (root / "questionnaires" / V2).read_text(encoding="utf-8").splitlines()
+    line = next(i for i, row in enumerate(text, 1) if row.strip() == "- code: HA-06")
+    message = load_error(root)
+    assert f"{V2}: question HA-06: cites unknown provision 'GAI-999' (line {line})" in message
+
+
 def test_all_problems_of_a_file_are_reported_together(root):
     def change(data):
         questions = questions_of(data)
@@ -510,7 +743,7 @@ def test_all_problems_of_a_file_are_reported_together(root):
     _duplicate_provision_key(root)
     with pytest.raises(LoadError) as exc:
         load_library(root)
-    problems = exc.value.problems
+    problems = [re.sub(r" \(line \d+\)$", "", p) for p in exc.value.problems]
     assert f"{V1}: question CS-01: cites unknown provision 'GAI-999'" in problems
     assert any(p.startswith(f"{V1}: question CS-05: 'kind' is 'essay'") for p in problems)
     assert f"GAI.yaml: provision {_first_gai_key()}: duplicate key" in problems
@@ -524,7 +757,7 @@ def test_command_prints_the_counts():
     match = COUNTS_LINE.search(output)
     assert match, output
     instruments, provisions, assessable, risks, questions = map(int, match.groups())
-    assert instruments == 15 == Instrument.objects.count()
+    assert instruments == INSTRUMENTS == Instrument.objects.count()
     assert risks == 31
     assert provisions == Provision.objects.count() >= 300
     assert assessable == Provision.objects.filter(assessable=True).count()

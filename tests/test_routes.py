@@ -28,6 +28,8 @@ CALLER = {
     "foundation_model_filed": True,
 }
 DEFAULT = {"audience": "public_cn"}  # the profile's default audience, nothing else said
+COMPANION = {**PUBLIC_OWN, "emotional_interaction": True}  # a companion-chat app, own model
+HAI = "anthropomorphic_assessment"
 
 CASES = [
     # (id, profile, answers, expected route codes, undetermined questions)
@@ -153,6 +155,51 @@ CASES = [
         ("SCOPE-03",),
     ),
     (
+        "companion chat with its own model: the assessment report to the provincial CAC too",
+        COMPANION,
+        {"SCOPE-01": True, "SCOPE-02": "provider_interface", "SCOPE-03": "self_developed"},
+        ["gai_filing", "algorithm_filing", HAI],
+        (),
+    ),
+    (
+        "companion app calling a filed model, SCOPE-15 answered yes against the profile",
+        CALLER,
+        {
+            "SCOPE-01": True,
+            "SCOPE-02": "provider_interface",
+            "SCOPE-03": "call_filed_only",
+            "SCOPE-15": True,
+        },
+        ["gai_registration", HAI],
+        (),
+    ),
+    (
+        "companion in the profile, but SCOPE-15 = no (a customer-support bot): the answer decides",
+        COMPANION,
+        {
+            "SCOPE-01": True,
+            "SCOPE-02": "provider_both",
+            "SCOPE-03": "self_developed",
+            "SCOPE-15": False,
+        },
+        ["gai_filing", "algorithm_filing"],
+        (),
+    ),
+    (
+        "technical supporter of a companion service: the provider reports the assessment",
+        COMPANION,
+        {"SCOPE-01": True, "SCOPE-02": "technical_supporter", "SCOPE-15": True},
+        ["algorithm_filing"],
+        (),
+    ),
+    (
+        "internal companion prototype, SCOPE-01 = no",
+        COMPANION,
+        {"SCOPE-01": False, "SCOPE-15": True},
+        ["none"],
+        (),
+    ),
+    (
         "self-developed model in the profile prefills SCOPE-03 and SCOPE-04",
         PUBLIC_OWN,
         {"SCOPE-02": "provider_both"},
@@ -242,10 +289,45 @@ def test_scope_13_band_includes_ten_million(questionnaire):
         ({"public_opinion": True}, {"SCOPE-04": False}, ["SCOPE-04"]),
         ({}, {"SCOPE-03": "call_filed_only", "SCOPE-05": True}, ["SCOPE-05"]),
         ({}, {"SCOPE-03": "fine_tuned", "SCOPE-05": True}, []),
+        ({"emotional_interaction": True}, {"SCOPE-15": False}, ["SCOPE-15"]),
+        ({"emotional_interaction": False}, {"SCOPE-15": True}, ["SCOPE-15"]),
+        ({"emotional_interaction": True}, {"SCOPE-15": True}, []),
     ],
 )
 def test_contradictions_between_profile_and_answers(profile, answers, flagged):
     assert [c.question for c in scope.contradictions(profile, answers)] == flagged
+
+
+def test_scope_15_is_prefilled_from_the_emotional_interaction_flag():
+    assert scope.effective_answers({"emotional_interaction": True}, {})["SCOPE-15"] is True
+    assert scope.effective_answers({"emotional_interaction": False}, {})["SCOPE-15"] is False
+    assert scope.prefilled_value("SCOPE-15", {"emotional_interaction": True}, None) is True
+    assert scope.prefilled_value("SCOPE-15", {"emotional_interaction": True}, False) is None
+
+
+def test_the_anthropomorphic_route_names_the_provincial_cac_and_the_thresholds(questionnaire):
+    answers = {"SCOPE-01": True, "SCOPE-02": "provider_interface", "SCOPE-03": "self_developed"}
+    with translation.override("zh-hans"):
+        route = next(
+            r
+            for r in filing_routes(questionnaire, profile=COMPANION, answers=answers)
+            if r.code == HAI
+        )
+    assert "省级网信部门" in route.title and "100万" in route.reason and "10万" in route.reason
+    assert route.cites[0] == "HAI-22"
+    with translation.override("en"):
+        route = next(
+            r
+            for r in filing_routes(questionnaire, profile=COMPANION, answers=answers)
+            if r.code == HAI
+        )
+    assert "provincial CAC" in route.title
+    assert "1,000,000 registered users" in route.reason and "100,000 monthly" in route.reason
+    # version 1 knows nothing of it: assessments on v1 keep their routes
+    from library.models import Questionnaire
+
+    v1 = Questionnaire.objects.get(code=questionnaire.code, version=1)
+    assert HAI not in {r.code for r in filing_routes(v1, profile=COMPANION, answers=answers)}
 
 
 def test_prefill_comes_from_the_profile_and_yields_to_an_answer():

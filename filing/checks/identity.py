@@ -14,6 +14,10 @@ ROUTE_NAMES = {
     "gai_filing": ("生成式人工智能（大模型）上线备案", "generative-AI (large-model) filing"),
     "gai_registration": ("生成式人工智能服务登记", "generative-AI registration"),
     "algorithm_filing": ("算法备案", "algorithm filing"),
+    "anthropomorphic_assessment": (
+        "拟人化互动服务安全评估报告（报省级网信部门）",
+        "anthropomorphic-service security assessment report to the provincial CAC",
+    ),
     "none": ("无需备案", "no filing"),
 }
 ROLES = {"technical_supporter": ("服务技术支持者", "technical supporter")}
