@@ -12,15 +12,30 @@ from assessments.models import Assessment, Evidence
 from providers.models import Membership
 from providers.scope import scoped_membership
 
+# Large JSON columns that a write through the services never reads from the view's copy (the
+# services lock and read the row again): decoding them cost more than the autosave's own work.
+HEAVY_FIELDS = (
+    "self_score",
+    "reviewed_score",
+    "snapshot",
+    "filing_routes",
+    "previous__self_score",
+    "previous__reviewed_score",
+    "previous__snapshot",
+    "previous__filing_routes",
+)
 
-def get_assessment(request: HttpRequest, assessment_id: UUID) -> tuple[Assessment, Membership]:
-    assessment = (
-        Assessment.objects.select_related(
-            "service__provider", "service__disclosure", "questionnaire", "previous"
-        )
-        .filter(public_id=assessment_id)
-        .first()
+
+def get_assessment(
+    request: HttpRequest, assessment_id: UUID, *, light: bool = False
+) -> tuple[Assessment, Membership]:
+    """`light`: without the HEAVY_FIELDS (read on access, one query each, if ever needed)."""
+    found = Assessment.objects.select_related(
+        "service__provider", "service__disclosure", "questionnaire", "previous"
     )
+    if light:
+        found = found.defer(*HEAVY_FIELDS)
+    assessment = found.filter(public_id=assessment_id).first()
     membership = None
     if assessment is not None:
         membership = Membership.objects.filter(
@@ -33,8 +48,8 @@ def get_assessment(request: HttpRequest, assessment_id: UUID) -> tuple[Assessmen
     return assessment, membership
 
 
-def get_writable_assessment(request: HttpRequest, assessment_id: UUID):
-    assessment, membership = get_assessment(request, assessment_id)
+def get_writable_assessment(request: HttpRequest, assessment_id: UUID, *, light: bool = False):
+    assessment, membership = get_assessment(request, assessment_id, light=light)
     if not membership.can_write:
         raise PermissionDenied(_("Your role lets you read, not change, this assessment."))
     return assessment, membership

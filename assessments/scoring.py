@@ -95,8 +95,12 @@ __all__ = [
     "ScoreResult",
     "Threshold",
     "Verdict",
+    "DomainPart",
+    "combine",
     "declared_mismatch",
+    "input_key",
     "score_assessment",
+    "score_domain",
     "score_pair",
 ]
 
@@ -558,42 +562,69 @@ def _index(items: Iterable[Any], what: str) -> dict[str, Any]:
     return out
 
 
-def score_assessment(
+@dataclass(frozen=True)
+class DomainPart:
+    """What one domain's questions add to a score: its figures and its entries of every list,
+    in question order. A domain's part depends only on its questions, their answers and
+    reviews, so a caller may keep the parts of domains whose inputs did not change
+    (assessments.scores does, per process) and `combine` gives the same result as scoring
+    everything again."""
+
+    code: str
+    earned: Fraction
+    possible: Fraction
+    questions: int
+    applicable: int
+    answered: int
+    unanswered_count: int
+    failed: tuple[str, ...]
+    results: tuple[QuestionResult, ...]
+    red_lines: tuple[RedLine, ...]
+    open_items: tuple[OpenItem, ...]
+    unanswered: tuple[str, ...]
+    advisory_gaps: tuple[str, ...]
+    unreviewed: tuple[str, ...]
+    clause_states: tuple[bool | None, ...]
+
+
+def input_key(q: QuestionSpec, answer: AnswerInput | None) -> tuple:
+    """Everything of `answer` that scoring reads for question `q`, hashable: two answers with
+    the same key score the same. Texts, dates and files count only as answered or not, so a
+    key holds no long text."""
+    if answer is None:
+        return (q.code,)
+    value = answer.value if answer.applicable else None
+    frozen = _is_answered(value) if not q.gradable else _freeze(value)
+    return (q.code, answer.applicable, frozen, answer.partial)
+
+
+def _freeze(value: Any) -> Any:
+    # The type is part of the key: True == 1 and 1 == 1.0, but scoring tells them apart.
+    if isinstance(value, list | tuple):
+        return ("seq", tuple(_freeze(v) for v in value))
+    try:
+        hash(value)
+    except TypeError:
+        return (type(value).__name__, repr(value))
+    return (type(value).__name__, value)
+
+
+def score_domain(
+    code: str,
     questions: Sequence[QuestionSpec],
-    domains: Sequence[DomainSpec],
-    answers: Iterable[AnswerInput],
-    reviews: Iterable[ReviewVerdict] | None = None,
-    *,
-    not_ready_below: float | None = None,
-) -> ScoreResult:
-    """Score one assessment; with `reviews` (even empty) the result is the reviewed score.
-
-    See the module docstring for the rules. Raises ValueError on inconsistent input (unknown or
-    duplicate codes, an answer of the wrong type, a choice value without a score).
-    """
-    domain_index = _index(domains, "domain")
-    question_index = _index(questions, "question")
-    for q in questions:
-        if q.domain not in domain_index:
-            raise ValueError(f"{q.code}: unknown domain {q.domain!r}")
-    answer_index = _index(answers, "answer")
-    review_index = _index(reviews or (), "review")
-    for code in (*answer_index, *review_index):
-        if code not in question_index:
-            raise ValueError(f"answer or review for unknown question {code!r}")
-    basis = Basis.SELF if reviews is None else Basis.REVIEWED
-
-    per_domain: dict[str, dict[str, Any]] = {
-        d.code: {
-            "earned": Fraction(0),
-            "possible": Fraction(0),
-            "questions": 0,
-            "applicable": 0,
-            "answered": 0,
-            "unanswered": 0,
-            "failed": [],
-        }
-        for d in domains
+    answer_index: Mapping[str, AnswerInput],
+    review_index: Mapping[str, ReviewVerdict],
+    basis: str,
+) -> DomainPart:
+    """The part of domain `code` (`questions` are that domain's, in order)."""
+    acc: dict[str, Any] = {
+        "earned": Fraction(0),
+        "possible": Fraction(0),
+        "questions": 0,
+        "applicable": 0,
+        "answered": 0,
+        "unanswered": 0,
+        "failed": [],
     }
     results: list[QuestionResult] = []
     red_lines: list[RedLine] = []
@@ -602,11 +633,8 @@ def score_assessment(
     advisory_gaps: list[str] = []
     unreviewed: list[str] = []
     clause_states: list[bool | None] = []  # True conforms, False does not, None N/A
-    total_earned = Fraction(0)
-    total_possible = Fraction(0)
 
     for q in questions:
-        acc = per_domain[q.domain]
         acc["questions"] += 1
         answer = answer_index.get(q.code)
         applicable = answer is None or answer.applicable
@@ -650,8 +678,6 @@ def score_assessment(
             assert fraction is not None
             acc["earned"] += q.weight * fraction
             acc["possible"] += _frac(q.weight)
-            total_earned += q.weight * fraction
-            total_possible += _frac(q.weight)
         if status == "unanswered" and (q.scored or q.required or q.red_line):
             acc["unanswered"] += 1
             unanswered.append(q.code)
@@ -711,6 +737,100 @@ def score_assessment(
                 clause_states.append(False)  # no 全部符合 on an unverified red-line N/A
             else:
                 clause_states.append(None if fraction is None else fraction == 1)
+
+    return DomainPart(
+        code=code,
+        earned=acc["earned"],
+        possible=acc["possible"],
+        questions=acc["questions"],
+        applicable=acc["applicable"],
+        answered=acc["answered"],
+        unanswered_count=acc["unanswered"],
+        failed=tuple(acc["failed"]),
+        results=tuple(results),
+        red_lines=tuple(red_lines),
+        open_items=tuple(open_items),
+        unanswered=tuple(unanswered),
+        advisory_gaps=tuple(advisory_gaps),
+        unreviewed=tuple(unreviewed),
+        clause_states=tuple(clause_states),
+    )
+
+
+def score_assessment(
+    questions: Sequence[QuestionSpec],
+    domains: Sequence[DomainSpec],
+    answers: Iterable[AnswerInput],
+    reviews: Iterable[ReviewVerdict] | None = None,
+    *,
+    not_ready_below: float | None = None,
+) -> ScoreResult:
+    """Score one assessment; with `reviews` (even empty) the result is the reviewed score.
+
+    See the module docstring for the rules. Raises ValueError on inconsistent input (unknown or
+    duplicate codes, an answer of the wrong type, a choice value without a score).
+    """
+    domain_index = _index(domains, "domain")
+    question_index = _index(questions, "question")
+    for q in questions:
+        if q.domain not in domain_index:
+            raise ValueError(f"{q.code}: unknown domain {q.domain!r}")
+    answer_index = _index(answers, "answer")
+    review_index = _index(reviews or (), "review")
+    for code in (*answer_index, *review_index):
+        if code not in question_index:
+            raise ValueError(f"answer or review for unknown question {code!r}")
+    basis = Basis.SELF if reviews is None else Basis.REVIEWED
+
+    by_domain: dict[str, list[QuestionSpec]] = {d.code: [] for d in domains}
+    for q in questions:
+        by_domain[q.domain].append(q)
+    parts = [
+        score_domain(d.code, by_domain[d.code], answer_index, review_index, basis) for d in domains
+    ]
+    grouped = [q.code for d in domains for q in by_domain[d.code]]
+    order = None if grouped == [q.code for q in questions] else list(question_index)
+    return combine(basis, domains, parts, not_ready_below=not_ready_below, order=order)
+
+
+def combine(
+    basis: str,
+    domains: Sequence[DomainSpec],
+    parts: Sequence[DomainPart],
+    *,
+    not_ready_below: float | None = None,
+    order: Sequence[str] | None = None,
+) -> ScoreResult:
+    """The score of an assessment from the parts of its domains (in the order of `domains`).
+    Lists follow the domains' order, or `order` (question codes) when questions were given in
+    another order than domain by domain."""
+    results = [r for p in parts for r in p.results]
+    red_lines = [r for p in parts for r in p.red_lines]
+    open_items = [o for p in parts for o in p.open_items]
+    unanswered = [c for p in parts for c in p.unanswered]
+    advisory_gaps = [c for p in parts for c in p.advisory_gaps]
+    unreviewed = [c for p in parts for c in p.unreviewed]
+    if order is not None:
+        position = {code: i for i, code in enumerate(order)}
+        for items in (results, red_lines, open_items):
+            items.sort(key=lambda item: position[item.code])
+        for codes in (unanswered, advisory_gaps, unreviewed):
+            codes.sort(key=position.__getitem__)
+    clause_states = [s for p in parts for s in p.clause_states]
+    total_earned = sum((p.earned for p in parts), Fraction(0))
+    total_possible = sum((p.possible for p in parts), Fraction(0))
+    per_domain = {
+        p.code: {
+            "earned": p.earned,
+            "possible": p.possible,
+            "questions": p.questions,
+            "applicable": p.applicable,
+            "answered": p.answered,
+            "unanswered": p.unanswered_count,
+            "failed": p.failed,
+        }
+        for p in parts
+    }
 
     domain_scores = tuple(
         DomainScore(

@@ -94,15 +94,23 @@ def assessment_start(*, service: AIService, user: User) -> tuple[Assessment, boo
     return assessment, True
 
 
-def lock_assessment(pk: int) -> Assessment:
+LARGE_COLUMNS = ("snapshot", "self_score", "reviewed_score", "filing_routes")
+
+
+def lock_assessment(pk: int, *, defer: tuple[str, ...] = ()) -> Assessment:
     """The assessment row locked for this transaction, with its service, provider,
     questionnaire and previous version. The lock is taken on the bare row first: PostgreSQL
     re-checks a joined SELECT ... FOR UPDATE against the joined rows it read before waiting,
-    so a row whose questionnaire changed meanwhile (an upgrade) would otherwise vanish."""
+    so a row whose questionnaire changed meanwhile (an upgrade) would otherwise vanish.
+    `defer`: columns the caller does not read (loaded on access if it does after all)."""
     Assessment.objects.select_for_update().filter(pk=pk).values_list("pk", flat=True).get()
-    return Assessment.objects.select_related(
-        "service__provider", "service__disclosure", "questionnaire", "previous"
-    ).get(pk=pk)
+    return (
+        Assessment.objects.select_related(
+            "service__provider", "service__disclosure", "questionnaire", "previous"
+        )
+        .defer(*defer)
+        .get(pk=pk)
+    )
 
 
 # --- reading state ----------------------------------------------------------------------------
@@ -138,8 +146,17 @@ def load_state(assessment: Assessment) -> State:
     evidence: dict[str, list[Evidence]] = {}
     for item in assessment.evidence.select_related("analysis"):
         evidence.setdefault(catalogue.by_pk[item.question_id].code, []).append(item)
+    return derive_state(catalogue, assessment.service.profile(), answers, evidence)
+
+
+def derive_state(
+    catalogue: Catalogue,
+    profile: dict[str, Any],
+    answers: dict[str, Answer],
+    evidence: dict[str, list[Evidence]],
+) -> State:
+    """Applicability and completeness from the answers and files (no query)."""
     values = {code: a.value for code, a in answers.items()}
-    profile = assessment.service.profile()
     applicable = catalogue.applicable(profile, values)
     incomplete = {
         code: clause_gaps(a, catalogue.by_code[code])
@@ -283,7 +300,11 @@ def answer_save(
     *, assessment: Assessment, question: QuestionItem, form: AnswerForm, user: User
 ) -> tuple[Answer, State]:
     """Store a validated answer form; refuse it when someone saved in between."""
-    assessment = lock_assessment(assessment.pk)
+    # Without about 40 KB of score JSON that is rewritten below, and the previous version's.
+    assessment = lock_assessment(
+        assessment.pk,
+        defer=("self_score", "reviewed_score", *(f"previous__{f}" for f in LARGE_COLUMNS)),
+    )
     _ensure_editable(assessment)
     _ensure_same_version(assessment, question)
     answer, _created = Answer.objects.select_for_update().get_or_create(
@@ -300,6 +321,11 @@ def answer_save(
     answer.revision += 1
     answer.updated_by = user
     answer.save()
+    if before is None or before["value"] != answer.value:
+        reanalyse_after_answer_change(assessment, question.code)
+    state = refresh_assessment(assessment)
+    # Last: the audit chain's lock is held from here to the commit and serialises every
+    # audited write of the portal, so nothing slow may run after it (audit.services).
     record(
         Action.ANSWER_CHANGED,
         actor=user,
@@ -309,9 +335,6 @@ def answer_save(
         before=before,
         after={"value": answer.value, "note": answer.note},
     )
-    if before is None or before["value"] != answer.value:
-        reanalyse_after_answer_change(assessment, question.code)
-    state = refresh_assessment(assessment)
     return answer, state
 
 

@@ -104,7 +104,7 @@ def _previous_answers(assessment) -> dict[int, Answer]:
 
 @require_POST
 def save_answer(request: HttpRequest, assessment: UUID, question: str) -> HttpResponse:
-    obj, _membership = get_writable_assessment(request, assessment)
+    obj, _membership = get_writable_assessment(request, assessment, light=True)
     catalogue = services.get_catalogue(obj.questionnaire)
     item = catalogue.by_code.get(question)
     if item is None:

@@ -1,22 +1,29 @@
-"""Benchmark: the assessment page and the autosave endpoint under gunicorn with PostgreSQL.
+"""Benchmark: the assessment page, the review page and the autosave under gunicorn with
+PostgreSQL, beside the login page of the same server as the floor of the stack.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench \
-        .venv/bin/python bench/bench_assessment_page.py [--requests 200] [--concurrency 4]
+        .venv/bin/python bench/bench_assessment_page.py [--requests 200] [--saves 100]
 
-Creates (and afterwards drops) the database named in DATABASE_URL, loads the full
-questionnaire, answers half of it, starts gunicorn on 127.0.0.1 with 2 workers, then measures
-sequential latency (median, p95) and throughput with N concurrent clients. Traffic stays on the
+Creates (drops first) the database named in DATABASE_URL: the full questionnaire, eight
+providers with a half-answered draft each, and one full submission in review with a verdict on
+every answer. Starts gunicorn on 127.0.0.1 (2 sync workers, DEBUG=false), then measures, in
+one run:
+
+- the login page and the assessment page (domain 内容安全): sequential latency, then
+  requests/s with 4 concurrent clients; the ratios page/login;
+- the review page of the full submission (same domain): sequential latency;
+- the autosave: sequential latency on one assessment, then 8 clients on 8 assessments at once
+  (each saving text answers of its own assessment): latency and saves/s.
+
+The load average is printed with the figures (the machine may be shared). Traffic stays on the
 loopback interface; every loop is bounded.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
-import os
 import re
 import statistics
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -24,114 +31,11 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-PORT = 8123
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import benchdata
+
+PORT = 8107
 BASE = f"http://127.0.0.1:{PORT}"
-SECRET_KEY = "bench-" + "b" * 60
-
-
-def setup_database(url: str) -> tuple[str, str, str, int]:
-    """Fresh database with the library, a provider, an editor and a half-answered assessment."""
-    import psycopg
-
-    name = urllib.parse.urlsplit(url).path.lstrip("/")
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    os.environ["CELERY_BROKER_URL"] = "memory://"  # no analyses run during set-up
-    os.environ["SECRET_KEY"] = SECRET_KEY  # the session must be readable by gunicorn
-    import django
-
-    django.setup()
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("load_questionnaires", verbosity=0)
-    from assessments import services
-    from providers.models import Role
-    from tests import factories
-
-    provider = factories.make_provider()
-    service = factories.make_service(
-        provider, channels=["web", "api"], modalities=["text", "image"]
-    )
-    user = factories.make_member(provider, Role.EDITOR).user
-    assessment, _ = services.assessment_start(service=service, user=user)
-    factories.fill_required(assessment, user)
-    # Half of the answers removed again, so the page shows a realistic mix.
-    ids = list(assessment.answers.values_list("pk", flat=True))
-    assessment.answers.filter(pk__in=ids[::2]).delete()
-    services.refresh_assessment(assessment)
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    state = services.load_state(assessment)
-    text_question = next(
-        q for q in state.catalogue.questions if q.kind == "text" and q.code in state.applicable
-    )
-    answer = assessment.answers.filter(question_id=text_question.pk).first()
-    revision = answer.revision if answer else 0
-    return session.session_key, str(assessment.public_id), text_question.code, revision
-
-
-def start_gunicorn(env: dict) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "portal.wsgi",
-            "-b",
-            f"127.0.0.1:{PORT}",
-            "-w",
-            "2",
-            "--no-control-socket",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(BASE + "/healthz", timeout=1)
-            return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("gunicorn did not start")
-
-
-def opener(session_key: str):
-    """A client that carries the session cookie and, once seen, the CSRF cookie."""
-    jar = http.cookiejar.CookieJar()
-    jar.set_cookie(
-        http.cookiejar.Cookie(
-            0,
-            "sessionid",
-            session_key,
-            None,
-            False,
-            "127.0.0.1",
-            False,
-            False,
-            "/",
-            True,
-            False,
-            None,
-            False,
-            None,
-            None,
-            {},
-        )
-    )
-    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
 
 
 def timed(fn, n: int) -> list[float]:
@@ -143,85 +47,142 @@ def timed(fn, n: int) -> list[float]:
     return out
 
 
-def summary(name: str, samples: list[float], rps: float) -> str:
-    samples = sorted(samples)
-    p95 = samples[int(0.95 * (len(samples) - 1))]
+def burst(fn, total: int, clients: int) -> tuple[float, list[float]]:
+    """Requests/s of `total` calls spread over `clients` threads, and each call's latency."""
+
+    def one(_):
+        start = time.perf_counter()
+        fn()
+        return time.perf_counter() - start
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        latencies = list(pool.map(one, range(total)))
+    return total / (time.perf_counter() - start), latencies
+
+
+def row(name: str, samples: list[float], rps: float | None = None) -> str:
+    ms = lambda p: f"{benchdata.percentile(samples, p) * 1000:.1f}"  # noqa: E731
+    rate = f"{rps:.1f}" if rps is not None else ""
     return (
-        f"| {name} | {len(samples)} | {statistics.median(samples) * 1000:.1f} ms | "
-        f"{p95 * 1000:.1f} ms | {rps:.1f} |"
+        f"| {name} | {len(samples)} | {statistics.median(samples) * 1000:.1f} | {ms(0.95)} | "
+        f"{ms(0.99)} | {rate} |"
     )
+
+
+class Editor:
+    """A signed-in editor who autosaves text answers of one assessment, in turn."""
+
+    def __init__(self, person: dict):
+        self.client = benchdata.opener(person["session"])
+        self.base = f"{BASE}/assessments/{person['assessment']}/"
+        self.page = f"{self.base}?domain={benchdata.PAGE_DOMAIN}"
+        response = self.client.open(self.page)
+        html = response.read().decode()
+        if response.url != self.page or 'id="questions"' not in html:
+            raise SystemExit(f"not the assessment page: {response.url}")
+        token = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
+        self.client.addheaders.append(("X-CSRFToken", token))
+        self.client.addheaders.append(("Referer", BASE + "/"))
+        self.codes = person["text_questions"]
+        self.revisions = dict(person["revisions"])
+        self.turn = 0
+
+    def get_page(self) -> None:
+        self.client.open(self.page).read()
+
+    def save(self) -> None:
+        code = self.codes[self.turn % len(self.codes)]
+        self.turn += 1
+        body = urllib.parse.urlencode(
+            {"revision": self.revisions[code], "value": f"答案 {self.revisions[code]}"}
+        )
+        request = urllib.request.Request(
+            f"{self.base}answers/{code}/", data=body.encode(), method="POST"
+        )
+        with self.client.open(request) as response:
+            if response.status != 200:
+                raise SystemExit(f"autosave answered {response.status}")
+            response.read()
+        self.revisions[code] += 1
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--saves", type=int, default=100, help="per client in the 8-client run")
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--writers", type=int, default=8)
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        raise SystemExit(
-            "Set DATABASE_URL to a PostgreSQL database to create, e.g. .../portal_bench"
-        )
-    session_key, assessment_id, question, start_revision = setup_database(url)
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": SECRET_KEY,
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "CELERY_BROKER_URL": "memory://",
-    }
-    process = start_gunicorn(env)
+    url = benchdata.require_postgres()
+    benchdata.recreate_database(url)
+    benchdata.setup_django()
+    benchdata.migrate_and_load()
+    drafts = benchdata.half_answered(args.writers)
+    review = benchdata.in_review(1)[0]
+    process = benchdata.start_gunicorn(PORT, benchdata.server_env())
     try:
-        client = opener(session_key)
-        page_url = f"{BASE}/assessments/{assessment_id}/?domain=content_safety"
-        response = client.open(page_url)
-        html = response.read().decode()
-        if response.url != page_url or 'id="questions"' not in html:
-            raise SystemExit(f"not the assessment page: {response.url}")
-        token = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
-        client.addheaders.append(("X-CSRFToken", token))
-        answer_url = f"{BASE}/assessments/{assessment_id}/answers/{question}/"
-        revision = [start_revision]
-
-        def get_page():
-            client.open(page_url).read()
-
-        def save():
-            body = urllib.parse.urlencode({"revision": revision[0], "value": f"答案 {revision[0]}"})
-            request = urllib.request.Request(
-                answer_url, data=body.encode(), method="POST", headers={"Referer": BASE + "/"}
-            )
-            with client.open(request) as response:
-                if response.status != 200:
-                    raise SystemExit(f"autosave answered {response.status}")
-            revision[0] += 1
-
+        load_start = benchdata.load_average()
         n = args.requests
-        get_page()
-        page = timed(get_page, n)
-        saves = timed(save, n)
+        login = benchdata.opener(None)
 
-        def burst(fn, total):
-            start = time.perf_counter()
-            with ThreadPoolExecutor(args.concurrency) as pool:
-                list(pool.map(lambda _: fn(), range(total)))
-            return total / (time.perf_counter() - start)
+        def get_login():
+            login.open(f"{BASE}/accounts/login/").read()
 
-        page_rps = burst(get_page, n)
-        print(
-            f"Full questionnaire, domain 'content_safety', gunicorn 2 workers, PostgreSQL, "
-            f"{args.concurrency} concurrent clients for throughput"
-        )
-        print("| endpoint | requests | median | p95 | requests/s |")
-        print("|---|---|---|---|---|")
-        print(summary("assessment page (GET)", page, page_rps))
-        print(summary("autosave (POST, sequential)", saves, len(saves) / sum(saves)))
+        editors = [Editor(d) for d in drafts]
+        reviewer = benchdata.opener(review["session"])
+        review_url = f"{BASE}/reviews/{review['assessment']}/?domain={benchdata.PAGE_DOMAIN}"
+
+        def get_review():
+            reviewer.open(review_url).read()
+
+        for warm in (get_login, editors[0].get_page, get_review, editors[0].save):
+            for _ in range(4):  # both workers: catalogue, templates, fragments
+                warm()
+        login_seq = timed(get_login, n)
+        login_rps, login_lat = burst(get_login, n, args.concurrency)
+        page_seq = timed(editors[0].get_page, n)
+        page_rps, page_lat = burst(editors[0].get_page, n, args.concurrency)
+        review_seq = timed(get_review, max(20, n // 4))
+        save_seq = timed(editors[0].save, n)
+
+        def writer(editor):
+            return timed(editor.save, args.saves)
+
+        start = time.perf_counter()
+        with ThreadPoolExecutor(len(editors)) as pool:
+            per_writer = list(pool.map(writer, editors))
+        saves_rps = sum(len(s) for s in per_writer) / (time.perf_counter() - start)
+        save_conc = [x for s in per_writer for x in s]
+        load_end = benchdata.load_average()
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        benchdata.stop(process)
+
+    print(
+        f"Full questionnaire, domain '{benchdata.PAGE_DOMAIN}', gunicorn 2 sync workers, "
+        f"PostgreSQL, DEBUG=false; load average at start {load_start}, at the end {load_end}"
+    )
+    print()
+    print("| endpoint | requests | median ms | p95 ms | p99 ms | requests/s |")
+    print("|---|---:|---:|---:|---:|---:|")
+    print(row("login page (GET, sequential)", login_seq))
+    print(row(f"login page (GET, {args.concurrency} clients)", login_lat, login_rps))
+    print(row("assessment page (GET, sequential)", page_seq))
+    print(row(f"assessment page (GET, {args.concurrency} clients)", page_lat, page_rps))
+    print(row("review page, full submission (GET, sequential)", review_seq))
+    print(row("autosave (POST, sequential)", save_seq, len(save_seq) / sum(save_seq)))
+    print(
+        row(
+            f"autosave (POST, {len(editors)} clients on {len(editors)} assessments)",
+            save_conc,
+            saves_rps,
+        )
+    )
+    print()
+    print(
+        f"assessment page / login page: median {statistics.median(page_seq) / statistics.median(login_seq):.1f}x, "
+        f"requests/s {page_rps / login_rps:.2f}x ({page_rps:.1f} against {login_rps:.1f})"
+    )
 
 
 if __name__ == "__main__":

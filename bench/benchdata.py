@@ -75,10 +75,10 @@ def session_for(user) -> str:
     return session.session_key
 
 
-def half_answered(n: int = 1) -> list[dict]:
-    """`n` providers, each with an editor and a draft of the full questionnaire for a public
-    text-and-image service on web and API: every applicable required question answered, then
-    every second answer removed again, so the page shows a realistic mix."""
+def half_answered(n: int = 1, *, editors: int = 1) -> list[dict]:
+    """`n` providers, each with `editors` editors and a draft of the full questionnaire for a
+    public text-and-image service on web and API: every applicable required question answered,
+    then every second answer removed again, so the page shows a realistic mix."""
     from assessments import services
     from providers.models import Role
     from tests import factories
@@ -89,7 +89,8 @@ def half_answered(n: int = 1) -> list[dict]:
         service = factories.make_service(
             provider, channels=["web", "api"], modalities=["text", "image"]
         )
-        user = factories.make_member(provider, Role.EDITOR).user
+        users = [factories.make_member(provider, Role.EDITOR).user for _ in range(editors)]
+        user = users[0]
         assessment, _created = services.assessment_start(service=service, user=user)
         factories.fill_required(assessment, user)
         ids = list(assessment.answers.values_list("pk", flat=True))
@@ -108,20 +109,23 @@ def half_answered(n: int = 1) -> list[dict]:
             {
                 "user": user,
                 "session": session_for(user),
+                "sessions": [session_for(u) for u in users],
                 "assessment": str(assessment.public_id),
                 "assessment_pk": assessment.pk,
                 "text_question": text_codes[0],
                 "text_questions": text_codes,
                 "revisions": revisions,
+                "initial_revisions": dict(revisions),
             }
         )
     return out
 
 
-def in_review(n: int = 1, *, reviewed: bool = True) -> list[dict]:
-    """`n` full submissions (every required answer, annex files analysed, long justifications),
-    each in review with a reviewer of its own; with `reviewed`, every answered applicable
-    question has a verdict (a few sent back with a comment), so the review page shows all."""
+def in_review(n: int = 1, *, reviewed: bool = True, realistic: bool = True) -> list[dict]:
+    """`n` full submissions, each in review with a reviewer of its own. `realistic`: annex
+    files analysed and long justifications (dossiers.testing), else every required answer with
+    the sample values. With `reviewed`, every answered applicable question has a verdict (a few
+    sent back with a comment), so the review page shows them all."""
     from assessments import services
     from assessments.models import Assessment
     from dossiers.testing import make_assessment
@@ -138,7 +142,11 @@ def in_review(n: int = 1, *, reviewed: bool = True) -> list[dict]:
         )
         user = factories.make_member(provider, Role.EDITOR).user
         reviewer = factories.make_user(email=f"reviewer{i}@bench.example.cn", is_reviewer=True)
-        assessment = make_assessment(service, user)
+        if realistic:
+            assessment = make_assessment(service, user)
+        else:
+            assessment, _created = services.assessment_start(service=service, user=user)
+            factories.fill_required(assessment, user)
         services.assessment_submit(assessment=assessment, user=user)
         Assessment.objects.filter(pk=assessment.pk).update(status="in_review", assigned_to=reviewer)
         assessment = Assessment.objects.get(pk=assessment.pk)
@@ -166,7 +174,7 @@ def in_review(n: int = 1, *, reviewed: bool = True) -> list[dict]:
                 "session": session_for(reviewer),
                 "assessment": str(assessment.public_id),
                 "assessment_pk": assessment.pk,
-                "questions": [q.code for q in answered],
+                "questions": [q.code for q in answered if not q.red_line],
             }
         )
     return out

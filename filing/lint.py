@@ -7,6 +7,7 @@ Secret patterns: the common key formats, passwords written as "密码：…", an
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -75,9 +76,25 @@ def absolute_terms(text: str) -> Iterator[Hit]:
 
 
 def secrets(text: str) -> Iterator[Hit]:
-    for name, pattern in SECRET_PATTERNS:
-        for m in pattern.finditer(text):
-            yield Hit(name, mask(m.group(0)))
+    # The pre-filing checks scan every answer and text file again whenever one answer changes
+    # (filing.summary on each autosave); the hits of a text depend on the text alone, so each
+    # distinct text is scanned once per process. Keyed by a digest: the memo keeps no texts.
+    key = hashlib.blake2b(text.encode(), digest_size=16).digest()
+    hits = _secret_memo.get(key)
+    if hits is None:
+        hits = tuple(
+            Hit(name, mask(m.group(0)))
+            for name, pattern in SECRET_PATTERNS
+            for m in pattern.finditer(text)
+        )
+        if len(_secret_memo) >= SECRET_MEMO_SIZE:
+            _secret_memo.clear()
+        _secret_memo[key] = hits
+    return iter(hits)
+
+
+SECRET_MEMO_SIZE = 8192
+_secret_memo: dict[bytes, tuple[Hit, ...]] = {}
 
 
 def mask(secret: str) -> str:

@@ -247,10 +247,10 @@ def test_autosave_does_a_bounded_number_of_queries(
     editor_client.post(url, {"revision": 0, "value": "第一版"})
     # session, user, assessment, membership; savepoint, lock the bare assessment row, read it
     # with its joins (services.lock_assessment: a joined row lock loses a row an upgrade
-    # moved), lock answer, update answer; audit: chain lock, last hash, insert; all answers,
-    # evidence, update progress and score, release savepoint. The chain lock is a PostgreSQL
-    # advisory lock; on SQLite (the embedded default) reading the last hash is the lock, one
-    # query fewer.
+    # moved), lock answer, update answer; all answers, evidence, update progress and score;
+    # audit (last, so the chain's lock is held the shortest time): chain lock, last hash,
+    # insert; release savepoint. The chain lock is a PostgreSQL advisory lock; on SQLite (the
+    # embedded default) reading the last hash is the lock, one query fewer.
     with django_assert_num_queries(16 if connection.vendor == "postgresql" else 15):
         editor_client.post(url, {"revision": 1, "value": "第二版"})
 
