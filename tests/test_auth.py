@@ -97,3 +97,87 @@ def test_behind_the_proxy_lockout_is_per_account_and_client_address(client, behi
     from axes.models import AccessAttempt
 
     assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["203.0.113.66"]
+
+
+# --- the language of Django's and django-axes' own messages ---------------------------------
+
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def _client_in(language):
+    from django.conf import settings
+
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["Ab1-short", "password123", "3141592653589", "zhangsan.wei.cn"],
+    ids=["too-short", "common", "numeric", "like-the-e-mail"],
+)
+def test_password_rules_are_explained_in_chinese_on_chinese_pages(password):
+    """Django 5.2.19's too-short message has a msgid its zh_Hans catalogue lacks; ours has it."""
+    user = factories.make_user(email="zhangsan.wei@example.cn")
+    client = _client_in("zh-hans")
+    client.force_login(user)
+    response = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": factories.PASSWORD,
+            "new_password1": password,
+            "new_password2": password,
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors["new_password2"]
+    assert errors
+    for message in errors:
+        assert not LATIN_WORD.search(message), message
+    english = _client_in("en")
+    english.force_login(user)
+    response = english.post(
+        reverse("accounts:password_change"),
+        {"old_password": factories.PASSWORD, "new_password1": password, "new_password2": password},
+    )
+    assert all(LATIN_WORD.search(m) for m in response.context["form"].errors["new_password2"])
+
+
+def test_the_lockout_speaks_chinese(settings):
+    from axes.helpers import get_lockout_message
+    from django.utils import translation
+
+    factories.make_user(email="a@example.cn")
+    client = _client_in("zh-hans")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _login(client, "a@example.cn", "wrong")
+    response = _login(client, "a@example.cn", factories.PASSWORD)
+    assert response.status_code == 429
+    body = response.content.decode()
+    assert "登录失败次数过多" in body
+    assert "Account locked" not in body and "Too many" not in body
+    with translation.override("zh-hans"):
+        assert not LATIN_WORD.search(str(get_lockout_message()))
+    with translation.override("en"):
+        assert "Account locked" in str(get_lockout_message())
+
+
+def test_the_lockout_records_read_in_chinese_in_the_admin(admin_user):
+    """django-axes has no zh_Hans catalogue; its tables and fields are named in ours."""
+    from axes.models import AccessAttempt
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        names = [str(AccessAttempt._meta.verbose_name_plural)] + [
+            str(f.verbose_name)
+            for f in AccessAttempt._meta.get_fields()
+            if hasattr(f, "verbose_name")
+        ]
+    # Protocol names stay as they are: ID, IP, GET, POST, HTTP Accept, User Agent, SHA-256.
+    kept = re.compile(r"\b(ID|IP|GET|POST|HTTP Accept|User Agent|SHA)\b")
+    assert not [n for n in names if LATIN_WORD.search(kept.sub("", n))], names
+    client = _client_in("zh-hans")
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
+    assert "登录尝试" in page and "Access attempts" not in page
