@@ -30,6 +30,12 @@ class DecisionForm(forms.Form):
 
 class AssignForm(forms.Form):
     reviewer = forms.ModelChoiceField(
-        label=_("Reviewer"), queryset=User.objects.filter(is_reviewer=True, is_active=True)
+        label=_("Reviewer"),
+        queryset=User.objects.filter(is_reviewer=True, is_active=True),
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
-    due_date = forms.DateField(label=_("Due date"), required=False, widget=IsoDateInput())
+    due_date = forms.DateField(
+        label=_("Due date"),
+        required=False,
+        widget=IsoDateInput(attrs={"class": "form-control form-control-sm"}),
+    )

@@ -169,6 +169,13 @@ def test_the_review_loop(pages, live_server, world):
     review_page.evaluate("window.scrollTo(0, 0)")
     expect(review_page.locator(".decision-bar")).to_be_in_viewport()
     shoot(review_page, "review-decision-bar-zh")
+    english = pages.new(language="en", base_url=live_server.url)
+    login(english, live_server, reviewer.email, PASSWORD)
+    english.goto(review_page.url)
+    expect(english.locator(".decision-bar")).to_be_in_viewport()
+    expect(english.locator(".decision-bar [data-count=checks]")).to_contain_text("block")
+    shoot(english, "review-decision-bar-en")
+    english.context.close()
     # The submission still lacks filing material: the bar counts the blocking checks, the
     # routes list them, and approving needs the confirmation.
     expect(review_page.locator(".decision-bar [data-count=checks]")).to_contain_text("阻止备案")
@@ -231,6 +238,15 @@ def test_an_administrator_assigns_a_reviewer_with_a_due_date(pages, live_server,
     page.locator("#f-q").fill("循环助手")
     page.locator(".queue-filters button").click()
     expect(page.locator(".queue-row")).to_have_count(1)
+    # The routes come from the submission's scope answers, shown by their labels; the route
+    # filter keeps or drops the row.
+    expect(page.locator(".queue-row .queue-routes")).to_contain_text("算法备案")
+    page.locator("#f-route").select_option("gai_registration")
+    page.locator(".queue-filters button").click()
+    expect(page.locator(".queue-row")).to_have_count(0)
+    page.locator("#f-route").select_option("algorithm_filing")
+    page.locator(".queue-filters button").click()
+    expect(page.locator(".queue-row")).to_have_count(1)
     shoot(page, "review-queue-admin-zh")
     page.get_by_role("link", name=assessment.service.provider.name_zh).click()
     expect(page.locator("form[action$='/claim/']")).to_have_count(0)  # admins assign
@@ -242,3 +258,18 @@ def test_an_administrator_assigns_a_reviewer_with_a_due_date(pages, live_server,
     assert (assessment.status, assessment.assigned_to) == (Status.IN_REVIEW, reviewer)
     assert assessment.due_date.isoformat() == "2027-01-15"
     expect(page.locator(".page-title")).to_contain_text("2027-01-15")
+    shoot(page, "review-assigned-zh")
+    english = pages.new(language="en", base_url=live_server.url)
+    login(english, live_server, admin.email, PASSWORD)
+    english.get_by_role("link", name="Review area").click()
+    # The longest header (English, an administrator's five menu entries) fits on one line
+    # inside the page's width at 1280 px.
+    assert english.locator(".navbar").bounding_box()["height"] < 70
+    menu = english.locator(".navbar .dropdown").bounding_box()
+    main = english.locator("main").bounding_box()
+    assert menu["x"] + menu["width"] <= main["x"] + main["width"]
+    expect(english.locator(".queue-row")).to_contain_text("Algorithm filing")
+    shoot(english, "review-queue-admin-en")
+    english.get_by_role("link", name=assessment.service.provider.name_zh).click()
+    expect(english.locator("form[action$='/assign/']")).to_be_visible()
+    shoot(english, "review-assign-en", "form[action$='/assign/']")
