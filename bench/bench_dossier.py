@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -49,14 +50,18 @@ def child_build(dossier_id: int) -> dict:
     _setup_django()
     from dossiers.models import Dossier
     from dossiers.services import dossier_build
+    from dossiers.tasks import warm_up
 
-    started = time.perf_counter()
+    warm_up()  # as every worker process does when it starts
+
+    started, cpu = time.perf_counter(), time.process_time()
     assert dossier_build(dossier_id, worker="bench")
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     d = Dossier.objects.get(pk=dossier_id)
     assert d.status == "ready", (d.error_code, d.error_detail)
     return {
         "seconds": seconds,
+        "cpu": cpu,
         "peak_mb": _peak_mb(),
         "pages": d.page_count,
         "render": d.render_seconds,
@@ -66,15 +71,106 @@ def child_build(dossier_id: int) -> dict:
     }
 
 
+# Where the time of a build goes: exclusive (own) time of every profiled function, summed by
+# the part of the pipeline its module belongs to. First match wins.
+PROFILE_PARTS = (
+    ("signing (pyHanko, cryptography)", ("pyhanko", "asn1crypto", "cryptography", "oscrypto")),
+    ("PDF tags (PDF/UA structure tree)", ("weasyprint/pdf/tags",)),
+    ("fonts: subsetting and embedding", ("weasyprint/pdf/fonts", "fontTools", "hb_subset")),
+    ("PDF drawing and writing", ("weasyprint/draw", "weasyprint/pdf", "pydyf", "zlib")),
+    ("CSS: parsing, selector matching, cascade", ("weasyprint/css", "cssselect2", "tinycss2")),
+    ("text shaping and line breaking (Pango)", ("weasyprint/text", "pango", "_cffi")),
+    ("layout (blocks, tables, floats, pages)", ("weasyprint/layout", "weasyprint/formatting")),
+    ("HTML parsing and box tree", ("weasyprint/html", "tinyhtml5", "html5lib", "weasyprint/")),
+    ("our HTML (Django templates, context)", ("django/template", "dossiers/", "templatetags")),
+    ("database, manifest, package, hashing", ("django/", "psycopg", "zipfile", "hashlib")),
+)
+
+
+def _part(filename: str, name: str) -> str:
+    where = f"{filename}:{name}"
+    return next((label for label, keys in PROFILE_PARTS if any(k in where for k in keys)), "other")
+
+
+def summarise_profile(path: str) -> list[tuple[str, float]]:
+    """Own time per part; a built-in (C) function's time goes to the parts of its callers."""
+    import pstats
+
+    totals: dict[str, float] = {}
+    for (filename, _line, name), (_cc, _nc, own, _cum, callers) in (
+        pstats.Stats(path).stats.items()  # type: ignore[attr-defined]
+    ):
+        shares = [(_part(filename, name), own)]
+        if filename == "~" and callers:
+            shares = [(_part(c[0], c[2]), timing[2]) for c, timing in callers.items()]
+        for part, seconds in shares:
+            totals[part] = totals.get(part, 0.0) + seconds
+    return sorted(totals.items(), key=lambda item: -item[1])
+
+
+def child_profile(dossier_id: int, out: str) -> dict:
+    """The build under cProfile, after the imports a long-running worker has done already."""
+    import cProfile
+
+    _setup_django()
+    from dossiers.services import dossier_build
+    from dossiers.tasks import warm_up
+
+    warm_up()
+
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    assert dossier_build(dossier_id, worker="bench")
+    profiler.disable()
+    seconds = time.perf_counter() - started
+    profiler.dump_stats(out)
+    from dossiers.models import Dossier
+
+    pages = Dossier.objects.get(pk=dossier_id).page_count
+    return {"seconds": seconds, "pages": pages, "parts": summarise_profile(out)}
+
+
+def child_steps(html_path: str) -> dict:
+    """Wall time of WeasyPrint's steps (its progress log) in our `html_to_pdf`, unprofiled."""
+    import logging
+
+    _setup_django()
+    import weasyprint  # noqa: F401
+
+    from dossiers.pdf import html_to_pdf
+
+    marks: list[tuple[str, float]] = []
+
+    class Marks(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            # "Step 5 - Creating layout - Page 3": per step, pages summed.
+            step = record.getMessage().split(" - ")[1]
+            marks.append((step, time.perf_counter()))
+
+    logger = logging.getLogger("weasyprint.progress")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(Marks())
+    html = Path(html_path).read_text(encoding="utf-8")
+    started = time.perf_counter()
+    rendered = html_to_pdf(html)
+    ended = time.perf_counter()
+    steps: dict[str, float] = {}
+    for (label, at), (_next, until) in zip(marks, [*marks[1:], ("end", ended)], strict=True):
+        steps[label] = steps.get(label, 0.0) + until - at
+    return {"seconds": ended - started, "pages": rendered.pages, "steps": steps}
+
+
 def child_weasyprint(html_path: str) -> dict:
     from weasyprint import HTML
 
     html = Path(html_path).read_text(encoding="utf-8")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     document = HTML(string=html, base_url=(ROOT / "static").as_uri() + "/").render()
     document.write_pdf()
     return {
         "seconds": time.perf_counter() - started,
+        "cpu": time.process_time() - cpu,
         "peak_mb": _peak_mb(),
         "pages": len(document.pages),
     }
@@ -183,11 +279,22 @@ def main() -> None:
         metavar="N",
         help="every text field of every answer of the first domain N characters long",
     )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="build each edition once under cProfile (stats to FILE-EDITION.prof, its HTML to "
+        "FILE-EDITION.html) and print where the time goes instead of the timing table",
+    )
     parser.add_argument("--child", nargs="+")
     args = parser.parse_args()
     if args.child:
-        kind, value = args.child
-        result = child_build(int(value)) if kind == "build" else child_weasyprint(value)
+        kind, value, *rest = args.child
+        if kind == "profile":
+            result = child_profile(int(value), rest[0])
+        elif kind == "steps":
+            result = child_steps(value)
+        else:
+            result = child_build(int(value)) if kind == "build" else child_weasyprint(value)
         print(json.dumps(result))
         return
     url = os.environ.get("DATABASE_URL", "")
@@ -210,23 +317,50 @@ def main() -> None:
         ids = setup(url, workdir, editions, args.long_answers)
         from dossiers.models import Dossier
 
+        if args.profile:
+            for edition in editions:
+                Dossier.objects.filter(pk=ids[edition]).update(status="queued", progress=0)
+                out = f"{args.profile}-{edition}.prof"
+                shutil.copy(workdir / f"{edition}.html", f"{args.profile}-{edition}.html")
+                result = run_child(["profile", str(ids[edition]), out], env)
+                total = sum(seconds for _part, seconds in result["parts"])
+                print(f"\n{edition}: {result['pages']} pages, {total:.1f} s profiled ({out})\n")
+                print("| part | s | share |\n|---|---:|---:|")
+                for part, seconds in result["parts"]:
+                    print(f"| {part} | {seconds:.2f} | {seconds / total:.0%} |")
+                steps = run_child(["steps", str(workdir / f"{edition}.html")], env)
+                print(f"\n{edition}: `html_to_pdf` unprofiled {steps['seconds']:.1f} s\n")
+                print("| WeasyPrint step | s | share |\n|---|---:|---:|")
+                for step, seconds in steps["steps"].items():
+                    print(f"| {step} | {seconds:.2f} | {seconds / steps['seconds']:.0%} |")
+            _drop(url)
+            return
         print(
-            "| edition | pages | ours s | render s | sign s | WeasyPrint alone s | ratio |"
-            " ours peak MB | WeasyPrint peak MB | PDF MB | package MB |"
+            "| edition | pages | ours s | ours CPU s | pages per CPU s | render s | sign s |"
+            " WeasyPrint alone s | alone CPU s | ratio (CPU) | ours peak MB |"
+            " WeasyPrint peak MB | PDF MB | package MB | load average |"
         )
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
         for edition in editions:
             for _run in range(args.runs):
+                load = os.getloadavg()[0]
                 Dossier.objects.filter(pk=ids[edition]).update(status="queued", progress=0)
                 ours = run_child(["build", str(ids[edition])], env)
                 alone = run_child(["weasy", str(workdir / f"{edition}.html")], env)
                 print(
-                    f"| {edition} | {ours['pages']} | {ours['seconds']:.1f} | "
-                    f"{ours['render']:.1f} | {ours['sign']:.2f} | {alone['seconds']:.1f} | "
-                    f"{ours['seconds'] / alone['seconds']:.2f} | {ours['peak_mb']:.0f} | "
-                    f"{alone['peak_mb']:.0f} | {ours['pdf_mb']:.1f} | {ours['package_mb']:.1f} |",
+                    f"| {edition} | {ours['pages']} | {ours['seconds']:.1f} | {ours['cpu']:.1f} | "
+                    f"{ours['pages'] / ours['cpu']:.1f} | {ours['render']:.1f} | "
+                    f"{ours['sign']:.2f} | {alone['seconds']:.1f} | {alone['cpu']:.1f} | "
+                    f"{ours['seconds'] / alone['seconds']:.2f} "
+                    f"({ours['cpu'] / alone['cpu']:.2f}) | {ours['peak_mb']:.0f} | "
+                    f"{alone['peak_mb']:.0f} | {ours['pdf_mb']:.1f} | {ours['package_mb']:.1f} | "
+                    f"{load:.1f}–{os.getloadavg()[0]:.1f} |",
                     flush=True,
                 )
+    _drop(url)
+
+
+def _drop(url: str) -> None:
     import psycopg
     from django.db import connections
 

@@ -13,6 +13,7 @@ import os
 
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_init
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
@@ -22,6 +23,24 @@ from dossiers.errors import DossierError, TransientError
 logger = logging.getLogger(__name__)
 TRANSIENT = (TransientError, OperationalError, InterfaceError, ConnectionError)
 MAX_RETRIES = 4
+
+
+def warm_up() -> None:
+    """Load once what every dossier needs: WeasyPrint (about half a second of CPU to import)
+    and the URL configuration (the verification link's reverse() imports every view module,
+    about as long). Otherwise the first dossier of every worker process pays for both."""
+    import weasyprint  # noqa: F401
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018  (the property imports the URLconf)
+
+
+@worker_init.connect
+def _warm_up(**_kwargs) -> None:
+    # In the main process before the pool forks: the children inherit the loaded modules (and
+    # share their memory). worker_process_init would count against the pool's 4 s start-up
+    # limit, which a loaded machine can exceed.
+    warm_up()
 
 
 class DossierTask(Task):

@@ -542,3 +542,15 @@ def test_ten_thousand_character_answers_render_in_a_fraction_of_the_time_limit(
     verdict = check(appended)
     assert time.perf_counter() - started < 2
     assert verdict.reasons == ["Content was appended to the file after it was signed."]
+
+
+def test_bilingual_text_is_escaped_once():
+    """An apostrophe in the English half printed as “&#x27;” in the PDF (escaped twice)."""
+    from django.template import Context, Template
+
+    template = Template(
+        "{% load i18n dossier_pdf %}{% both %}{% translate 'Yes' %} {{ text }}{% endboth %}"
+    )
+    out = template.render(Context({"edition": "bilingual", "text": "the user's <b>"}))
+    assert "&amp;" not in out
+    assert out.count("the user&#x27;s &lt;b&gt;") == 2

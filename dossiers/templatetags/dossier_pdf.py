@@ -10,6 +10,7 @@ from __future__ import annotations
 from django import template
 from django.utils import translation
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -22,10 +23,12 @@ class BothNode(template.Node):
     def render(self, context) -> str:
         if context.get("edition") != "bilingual":
             return self.nodelist.render(context)
+        # The rendered nodelist is escaped already; strip() drops its SafeString mark, and
+        # format_html below would escape it twice (an apostrophe printed as &#x27;).
         with translation.override("zh-hans"):
-            zh = self.nodelist.render(context).strip()
+            zh = mark_safe(self.nodelist.render(context).strip())
         with translation.override("en"):
-            en = self.nodelist.render(context).strip()
+            en = mark_safe(self.nodelist.render(context).strip())
         if zh == en:
             return zh
         if self.css == "plain":  # inside a CSS string: no markup
