@@ -32,8 +32,11 @@ from providers.models import AIService, Provider
 
 UNDETERMINED = "undetermined"
 NO_FILING = "none"
+# Every route code the library loader accepts (library.loading.ROUTES; a test keeps the two
+# equal), by the short label lists and filters show.
 ROUTE_LABELS = {
     **dict(PackageRoute.choices),
+    "anthropomorphic_assessment": _("Anthropomorphic-service security assessment"),
     UNDETERMINED: _("Route undetermined"),
     NO_FILING: _("No filing required"),
 }

@@ -89,10 +89,12 @@ def test_stored_routes_and_blocking_checks_follow_every_change(service, owner):
 
 
 @pytest.mark.django_db
-def test_route_labels_cover_the_questionnaire_routes():
+def test_route_labels_cover_every_route_the_library_accepts():
+    from library.loading import ROUTES
+
+    assert set(summary.ROUTE_LABELS) == ROUTES
     questionnaire = services.latest_questionnaire()
-    codes = {route["code"] for route in questionnaire.filing_routes}
-    assert codes <= set(summary.ROUTE_LABELS)
+    assert {route["code"] for route in questionnaire.filing_routes} <= ROUTES
     assert summary.route_codes({"none": [], "algorithm_filing": [], "gai_filing": []}) == [
         "gai_filing",
         "algorithm_filing",
