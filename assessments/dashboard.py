@@ -38,7 +38,7 @@ def _attention(service: AIService, current: Assessment | None) -> list[str]:
     if current.status == Status.CHANGES_REQUESTED:
         notes.append(_("A reviewer asked for changes."))
     elif current.status == Status.DRAFT:
-        missing = current.applicable_count - current.answered_count
+        missing = current.remaining_count
         if missing:
             notes.append(
                 ngettext("%(n)d answer to go.", "%(n)d answers to go.", missing) % {"n": missing}

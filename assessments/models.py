@@ -181,6 +181,12 @@ class Assessment(models.Model):
         )
 
     @property
+    def remaining_count(self) -> int:
+        """Answers and files still missing before submission: the length of
+        services.missing_for_submission when the assessment was last refreshed."""
+        return max(self.applicable_count - self.answered_count, 0)
+
+    @property
     def percent_done(self) -> int:
         if not self.applicable_count:
             return 0

@@ -234,16 +234,20 @@ def _is_complete(q: QuestionItem, answer, evidence, incomplete) -> bool:
 
 
 def progress_of(state: State) -> dict[str, list[int]]:
-    """Per domain: [complete answers, applicable questions that must be answered]. Optional
-    questions do not count, so a domain reaches its total when nothing required is missing."""
+    """Per domain: [complete, to complete] over the applicable questions that must be complete
+    before submission. What is left in a domain is exactly its part of missing_for_submission,
+    so applicable_count - answered_count (stored by refresh_assessment) is the one remaining
+    count every page shows: provider page, submit button, submit page, results, API."""
+    missing = {q.code for q, _reason in missing_for_submission(state)}
     progress = {}
     for domain in state.catalogue.domains:
         codes = [
             q.code
             for q in domain.questions
-            if q.code in state.applicable and (q.required or q.evidence_required)
+            if q.code in state.applicable
+            and (q.required or q.evidence_required or q.code in missing)
         ]
-        done = sum(1 for c in codes if state.complete[c])
+        done = sum(1 for c in codes if c not in missing)
         progress[domain.code] = [done, len(codes)]
     return progress
 

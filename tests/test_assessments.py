@@ -465,3 +465,67 @@ def test_one_remaining_count_on_the_button_and_the_submit_page(
     assert "viewer-note" not in html
     viewer_page = viewer_client.get(reverse("assessments:submit", args=[assessment.public_id]))
     assert "viewer-note" in viewer_page.content.decode()
+
+
+def _remaining_on_every_page(client, assessment) -> dict[str, int]:
+    """The remaining count as each page shows it (English pages, to read the numbers)."""
+    import re
+
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    provider = assessment.service.provider
+    pages = {
+        "provider page": (
+            reverse("providers:detail", kwargs={"provider": provider.public_id}),
+            r"(\d+) answers? to go",
+        ),
+        "submit button": (
+            assessment.get_absolute_url(),
+            r"data-missing-count[^>]*>(\d+)<",
+        ),
+        "submit page": (
+            _url(assessment, "submit"),
+            r"(\d+) answers? (?:is|are) still missing before you can submit",
+        ),
+        "results": (
+            _url(assessment, "results"),
+            r"(\d+) answers? (?:is|are) still missing</a> before submission",
+        ),
+    }
+    found = {}
+    for name, (url, pattern) in pages.items():
+        html = client.get(url).content.decode()
+        match = re.search(pattern, html)
+        assert match, f"{name} shows no remaining count"
+        found[name] = int(match[1])
+    return found
+
+
+def test_one_remaining_count_on_every_page_as_questions_appear_and_go(
+    service, editor, editor_client
+):
+    """Provider page, submit button, submit page and results show one number, the length of
+    missing_for_submission, also after a scope answer shows a conditional question and after
+    it hides it again; the stored progress agrees."""
+    assessment, _ = services.assessment_start(service=service, user=editor)
+    for code, value in (("SCOPE-01", "yes"), ("SCOPE-06", "yes"), ("SCOPE-13", "under_1m")):
+        factories.answer(assessment, code, editor, value=value)
+    # Answered, but its file is missing: still to do, on every page.
+    factories.answer(assessment, "CS-01", editor, value="yes")
+
+    def counts():
+        assessment.refresh_from_db()
+        missing = services.missing_for_submission(services.load_state(assessment))
+        shown = _remaining_on_every_page(editor_client, assessment)
+        assert set(shown.values()) == {len(missing)}, shown
+        assert assessment.remaining_count == len(missing)
+        return len(missing), {q.code for q, _ in missing}
+
+    before, codes = counts()
+    assert "PI-Q24" not in codes and "CS-01" in codes
+    factories.answer(assessment, "SCOPE-13", editor, value="over_10m")  # shows PI-Q24
+    shown, codes = counts()
+    assert "PI-Q24" in codes and shown > before
+    factories.answer(assessment, "SCOPE-13", editor, value="under_1m")  # hides it again
+    assert counts()[0] == before
