@@ -50,6 +50,12 @@ def test_stored_routes_and_blocking_checks_follow_every_change(service, owner):
     seen.append(_assert_exact(draft))
     assert seen[-1] != seen[0]
 
+    # One answer saved as the page saves it (the autosave).
+    assert "anthropomorphic_assessment" in seen[-1][0]  # sustained emotional interaction
+    factories.answer(draft, "SCOPE-15", owner, value="no")
+    seen.append(_assert_exact(draft))
+    assert "anthropomorphic_assessment" not in seen[-1][0]
+
     evidence = factories.attach(draft, "CS-18", owner)  # the keyword list, analysed
     seen.append(_assert_exact(draft))
     services.evidence_delete(evidence=evidence, user=owner)
