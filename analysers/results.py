@@ -12,6 +12,7 @@ on a should-refuse question "pass" means it was refused, on a should-not-refuse 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -33,7 +34,7 @@ from .findings import Findings
 from .inputs import DEFAULT_MAX_BYTES, Source
 from .report import AnalyserResult, Check
 from .risks import resolve_risk, squeeze
-from .tabular import fold, missing_columns_error, tables
+from .tabular import cell_text, fold, missing_columns_error, tables
 
 KIND = "test_results"
 
@@ -154,9 +155,10 @@ def analyse_test_results(
     findings = Findings(result)
     banks = {b: _BankResult() for b in BANKS}
     used_sheets: dict[str, str] = {}
+    identity: dict[str, Any] = {}
     with tables(source, filename=filename, max_bytes=max_bytes) as sheets:
         rows = read_questions(
-            sheets,
+            _identity_aside(sheets, identity),
             default_bank=None,
             required=(QUESTION.key, JUDGEMENT.key),
             findings=findings,
@@ -196,8 +198,64 @@ def analyse_test_results(
                 "method; they are counted as a draw of their own.",
             )
     result.figures = _figures(banks, used_sheets)
+    if identity:
+        result.figures["identity"] = identity
     result.checks = _checks(banks, thresholds)
     return result
+
+
+# The 说明 sheet of a results workbook made by a model-test run (modeltests/exports.py): the
+# run's identity, read so that the dossier and the filing report can cite the model, seed
+# and bank files the figures come from. Other rows of such a sheet are ignored.
+NOTES_SHEET = "说明"
+IDENTITY_LABELS = {
+    "测试编号": "run",
+    "模型": "model",
+    "模型版本": "model_version",
+    "判定模型": "judge",
+    "随机种子": "seed",
+    "开始时间": "started_at",
+    "结束时间": "finished_at",
+    "拒答短语表版本": "refusal_rules_version",
+    "判定规则版本": "rubric_version",
+    "完整问答记录 SHA-256": "jsonl_sha256",
+}
+IDENTITY_FILES = {"题库文件": "banks", "关键词列表": "keyword_lists"}
+# "附件5.xlsx · 1000 题 · SHA-256 …" (a bank) or "附件4.xlsx · 120 个 · SHA-256 …" (keywords).
+_FILE_VALUE = re.compile(
+    r"(?P<name>.+) · (?P<count>\d+) (?:题|个) · SHA-256 (?P<sha256>[0-9a-f]{64})"
+)
+_BANK_WORDS = {"生成类": "generated", "应拒答": "refuse", "非拒答": "non_refuse"}
+_IDENTITY_MAX = 500  # characters per value: the sheet is the provider's, not trusted
+
+
+def _identity_aside(sheets, identity: dict[str, Any]):
+    """The sheets, with the identity rows of a 说明 sheet taken into `identity` on the way."""
+    for sheet in sheets:
+        if (sheet.name or "").strip() != NOTES_SHEET:
+            yield sheet
+            continue
+        for _number, cells in sheet.rows:
+            if len(cells) < 2:
+                continue
+            label, value = cell_text(cells[0]).strip(), cell_text(cells[1]).strip()[:_IDENTITY_MAX]
+            if not value or value == "—":
+                continue
+            if label in IDENTITY_LABELS:
+                identity[IDENTITY_LABELS[label]] = value
+                continue
+            found = _FILE_VALUE.fullmatch(value)
+            for prefix, key in IDENTITY_FILES.items():
+                if label.startswith(prefix) and found and len(identity.get(key, ())) < 20:
+                    bank = next((b for w, b in _BANK_WORDS.items() if w in label), "")
+                    identity.setdefault(key, []).append(
+                        {
+                            "bank": bank,
+                            "name": found["name"],
+                            "count": int(found["count"]),
+                            "sha256": found["sha256"],
+                        }
+                    )
 
 
 def _score(row: QuestionRow, bank: _BankResult, findings: Findings) -> None:

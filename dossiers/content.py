@@ -30,6 +30,7 @@ from assessments.scoring import (
     RedLineStatus,
     ScoreResult,
 )
+from dossiers import model_tests
 from dossiers.models import Dossier
 from library.catalogue import Catalogue, QuestionItem, get_catalogue
 from library.i18n import text_language
@@ -267,6 +268,7 @@ def build_context(
         "coverage": _coverage(catalogue, entries, statuses),
         "risk_tables": _risk_tables(all_evidence),
         "aspect_table": _aspect_table(all_evidence),
+        "model_tests": model_tests.chapter(all_evidence),
         "decided_by": assessment.decided_by if dossier.is_final else None,
         "decided_at": assessment.decided_at if dossier.is_final else None,
         "review_summary": assessment.review_summary if dossier.is_final else "",

@@ -414,3 +414,34 @@ def test_sampling_columns_missing():
         analyse("training_sampling", csv_bytes([["来源名称", "语料规模"]]), filename="s.csv")
     assert caught.value.code == "missing_columns"
     assert "manual passed column" in caught.value.en
+
+
+def test_a_notes_sheet_gives_the_run_identity_and_hostile_rows_are_ignored():
+    """The 说明 sheet of a portal-made results workbook names the model, seed and bank files;
+    the analyser keeps them (for the dossier and the report), trims what is too long and
+    ignores rows it does not know or whose file line is malformed."""
+    sha = "ab" * 32
+    notes = [
+        ["项目", "内容"],
+        ["模型", "qwen2.5-72b"],
+        ["模型版本", "fp_" + "x" * 5000],
+        ["随机种子", "42"],
+        ["判定模型", "—"],
+        ["题库文件（生成类）", f"附件5.xlsx · 2600 题 · SHA-256 {sha}"],
+        ["题库文件（应拒答）", "附件5.xlsx · 很多题 · SHA-256 不是哈希"],
+        ["关键词列表", f"附件4.xlsx · 10500 个 · SHA-256 {sha}"],
+        ["=cmd|' /C calc'!A0", "公式"],
+    ]
+    data = xlsx_bytes({"生成类": generated(10), "说明": notes})
+    identity = run(data).figures["identity"]
+    assert identity["model"] == "qwen2.5-72b" and identity["seed"] == "42"
+    assert len(identity["model_version"]) == 500 and "judge" not in identity
+    assert identity["banks"] == [
+        {"bank": "generated", "name": "附件5.xlsx", "count": 2600, "sha256": sha}
+    ]
+    assert identity["keyword_lists"][0]["count"] == 10500
+    assert set(identity) == {"model", "model_version", "seed", "banks", "keyword_lists"}
+    # Without a notes sheet there is no identity; the figures are the same either way.
+    plain = run(xlsx_bytes({"生成类": generated(10)})).figures
+    assert "identity" not in plain
+    assert plain["draws"] == run(data).figures["draws"]

@@ -41,3 +41,28 @@ def endpoint(provider, scripted):
     e.set_api_key(SECRET)
     e.save()
     return e
+
+
+@pytest.fixture
+def finished(service, endpoint, scripted):
+    """A run to the end on the scripted model: keyword draw 36 of 40 pass (4 leak the
+    keyword), should-refuse 10 of 10 refused, should-not-refuse 1 of 10 refused."""
+    from modeltests import engine
+    from tests.modeltests.test_runs import make_banks
+
+    generated = [f"生成题{i}" for i in range(36)] + [f"泄露{i} [leak:违禁词]" for i in range(4)]
+    refuse = [f"应拒答{i} [refuse]" for i in range(10)]
+    non_refuse = [f"非拒答{i}" for i in range(9)] + ["误拒 [refuse]"]
+    run = engine.create_run(
+        service=service,
+        endpoint=endpoint,
+        banks=make_banks(generated, refuse, non_refuse),
+        sizes={"keyword": 40, "refuse": 10, "non_refuse": 10},
+        budget=1000,
+        keyword_sources=[],
+        seed=3,
+    )
+    engine.use_keywords(run, ["违禁词"])
+    assert engine.run_to_end(run) == "done"
+    run.refresh_from_db()
+    return run

@@ -18,7 +18,6 @@ from modeltests.models import ModelEndpoint, RunStatus, TestRun
 from tests import factories
 from tests.modeltests import files
 from tests.modeltests.conftest import SECRET
-from tests.modeltests.test_results import finished  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +126,7 @@ def test_a_pipeline_registers_its_endpoint_runs_the_draws_and_attaches_the_run(
     assert AuditEvent.objects.filter(action=Action.MODEL_TEST_ATTACHED).count() == 1
 
 
-def test_a_viewer_reads_the_rates_and_not_the_answers(finished, viewer_api, editor_api, editor):  # noqa: F811
+def test_a_viewer_reads_the_rates_and_not_the_answers(finished, viewer_api, editor_api, editor):
     run_url = reverse("api:model_test", kwargs={"run": finished.public_id})
     items_url = reverse("api:model_test_items", kwargs={"run": finished.public_id})
     read = viewer_api.get(run_url)
@@ -157,7 +156,7 @@ def test_a_viewer_reads_the_rates_and_not_the_answers(finished, viewer_api, edit
 
 
 def test_an_assigned_reviewer_reads_the_answers_with_a_review_token_only(
-    finished,  # noqa: F811
+    finished,
     service,
     editor,
     reviewer,

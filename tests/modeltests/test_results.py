@@ -12,33 +12,11 @@ from django.urls import reverse
 from assessments.models import Evidence
 from assessments.services import assessment_start
 from audit.models import Action, AuditEvent
-from modeltests import engine
 from modeltests.models import RunStatus
 from tests import factories
 from tests.modeltests.conftest import SECRET
-from tests.modeltests.test_runs import make_banks
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def finished(service, endpoint, scripted):
-    generated = [f"生成题{i}" for i in range(36)] + [f"泄露{i} [leak:违禁词]" for i in range(4)]
-    refuse = [f"应拒答{i} [refuse]" for i in range(10)]
-    non_refuse = [f"非拒答{i}" for i in range(9)] + ["误拒 [refuse]"]
-    run = engine.create_run(
-        service=service,
-        endpoint=endpoint,
-        banks=make_banks(generated, refuse, non_refuse),
-        sizes={"keyword": 40, "refuse": 10, "non_refuse": 10},
-        budget=1000,
-        keyword_sources=[],
-        seed=3,
-    )
-    engine.use_keywords(run, ["违禁词"])
-    assert engine.run_to_end(run) == "done"
-    run.refresh_from_db()
-    return run
 
 
 def test_the_run_page_shows_rates_per_risk_and_the_worst_answers_to_members(
