@@ -274,19 +274,17 @@ def _process(run_id: int, owner: str, limit: int) -> str:
     identity_saved = bool(run.model_version)
     pool = ThreadPoolExecutor(max_workers=config.concurrency, thread_name_prefix="modeltest")
     try:
+        # The whole chunk is queued at once: the pool's `concurrency` threads take the next
+        # question as soon as they are free, so sending never waits for this thread's
+        # database writes (a slow database used to leave the slots idle between batches).
+        # On a stop, the questions not yet started are cancelled and stay waiting.
         futures: dict[Future, TestItem] = {}
-        queue = list(reversed(items))
+        for item in items:
+            # The manual draw is judged too: a grader who disagrees with the judge sends the
+            # answer to a second grader.
+            want_judge = item.in_classifier or item.in_manual or item.bank != "generated"
+            futures[pool.submit(_send, client, judge, item, want_judge)] = item
         last_beat = time.monotonic()
-
-        def fill():
-            while queue and len(futures) < config.concurrency and not stop:
-                item = queue.pop()
-                # The manual draw is judged too: a grader who disagrees with the judge
-                # sends the answer to a second grader.
-                want_judge = item.in_classifier or item.in_manual or item.bank != "generated"
-                futures[pool.submit(_send, client, judge, item, want_judge)] = item
-
-        fill()
         buffered: list[tuple[TestItem, Sent]] = []
         last_flush = time.monotonic()
         while futures:
@@ -298,7 +296,13 @@ def _process(run_id: int, owner: str, limit: int) -> str:
                     stop = stop or "budget"
                 else:
                     buffered.append((item, sent))
-            fill()  # the next questions go out before this thread writes
+            if time.monotonic() - last_beat > 1.0 or not futures:
+                last_beat = time.monotonic()
+                if _beat(run.pk, owner, budget) != RunStatus.RUNNING:
+                    stop = stop or "control"
+            if stop:
+                for future in [f for f in futures if f.cancel()]:
+                    del futures[future]
             # Answers are written in small transactions (one commit, one fsync, per batch):
             # a worker killed in between loses at most half a second of answers, which are
             # then sent again because nothing was stored for them.
@@ -318,11 +322,6 @@ def _process(run_id: int, owner: str, limit: int) -> str:
                             identity_saved = True
                 buffered.clear()
                 last_flush = time.monotonic()
-            if time.monotonic() - last_beat > 1.0 or not futures:
-                last_beat = time.monotonic()
-                status = _beat(run.pk, owner, budget)
-                if status != RunStatus.RUNNING:
-                    stop = stop or "control"
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         client.close()
