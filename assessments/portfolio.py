@@ -11,6 +11,7 @@ page.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -37,6 +38,7 @@ from assessments.models import Answer, Assessment, Status
 from assessments.scoring import VERDICT_LABELS, Verdict
 from filing.summary import ROUTE_LABELS, route_codes, route_label
 from library.i18n import text_language
+from portal.text import strip_controls
 from providers.models import AIService, Provider
 
 PAGE_SIZE = 25
@@ -97,8 +99,8 @@ class Filters:
             return value if value in allowed else ""
 
         return cls(
-            search=query.get("q", "").strip()[:200],
-            provider=query.get("provider", "").strip()[:36],
+            search=strip_controls(query.get("q", "")).strip()[:200],
+            provider=_uuid(query.get("provider", "")),
             status=pick("status", {NO_ASSESSMENT, *Status.values}),
             route=pick("route", ROUTE_LABELS),
             verdict=pick("verdict", {str(v) for v in Verdict}),
@@ -109,6 +111,13 @@ class Filters:
     @property
     def active(self) -> bool:
         return any((self.search, self.provider, self.status, self.route, self.verdict, self.due))
+
+
+def _uuid(value: str) -> str:
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        return ""
 
 
 def _score(field: str):
@@ -179,7 +188,7 @@ def _filtered(services, filters: Filters, current) -> QuerySet[AIService]:
             | Q(provider__credit_code__iexact=term)
         )
     if filters.provider:
-        services = services.filter(provider__public_id__iexact=filters.provider)
+        services = services.filter(provider__public_id=filters.provider)
     if filters.status == NO_ASSESSMENT:
         services = services.filter(current_pk__isnull=True)
     elif filters.status:

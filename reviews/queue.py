@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from assessments.models import Assessment, Status
 from filing.summary import ROUTE_LABELS
+from portal.text import strip_controls
 from providers.models import Membership
 
 SORTS = {
@@ -46,7 +47,7 @@ class Filters:
             assignee=query.get("assignee", "any"),
             overdue=due == "overdue",
             sort=query.get("sort", "submitted"),
-            search=query.get("q", "").strip()[:200],
+            search=strip_controls(query.get("q", "")).strip()[:200],
             due=due if due in DUE_CHOICES else "any",
             route=query.get("route") if query.get("route") in ROUTE_LABELS else "any",
         )

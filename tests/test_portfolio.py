@@ -147,6 +147,13 @@ def test_filters_sort_and_pages(client_for, provider, owner):
     # Nonsense filters are ignored, not errors.
     odd = client.get(URL, {"status": "x", "route": "'; drop", "due": "y", "sort": "z", "page": "q"})
     assert odd.status_code == 200 and _rows(odd.content.decode()) == names[:25]
+    nobody = "00000000-0000-0000-0000-000000000000"
+    for provider_id in ("abc", "\x00", "0" * 36, nobody):
+        response = client.get(URL, {"provider": provider_id, "q": "组合服务07\x00"})
+        assert response.status_code == 200
+        expected_rows = [] if provider_id == nobody else ["组合服务07"]
+        assert _rows(response.content.decode()) == expected_rows
+        assert client.get(EXPORT, {"provider": provider_id, "q": "\x00"}).status_code == 200
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])

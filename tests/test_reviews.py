@@ -547,6 +547,8 @@ def test_the_queue_filters_by_filing_route(reviewer_client, submitted, service):
     assert names("none")[0] == [other.name]
     assert names("gai_registration")[0] == []
     assert names("made-up")[0] == sorted([service.name, other.name])  # unknown: no filter
+    # A NUL byte in the search (PostgreSQL refuses it in text) is dropped, not a server error.
+    assert reviewer_client.get(url, {"q": "无需备案\x00"}).status_code == 200
 
 
 def test_rejecting_asks_for_a_confirmation_first(in_review, reviewer_client):
