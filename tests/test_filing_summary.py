@@ -3,11 +3,14 @@ the review desk's functions after every kind of change that feeds them."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from assessments import services
 from assessments.models import Assessment
 from filing import disclosure, summary
+from filing.checks import run_checks
 from filing.facts import facts_for
 from providers.services import provider_update, service_save
 from reviews.services import blocking_checks, route_blocks
@@ -88,6 +91,20 @@ def test_stored_routes_and_blocking_checks_follow_every_change(service, owner):
     factories.fill_required(draft, owner)  # the questions the third party's model opened
     submitted = services.assessment_submit(assessment=_fresh(draft), user=owner)
     frozen = _assert_exact(submitted)
+    # Stored results do not go stale with the date: no blocking check reads it (warnings do,
+    # such as the age of the analysed keyword list and test banks the fixture attached).
+    obj = _fresh(submitted)
+    warned = []
+    for today in (dt.date(2000, 1, 1), dt.date.today(), dt.date.today() + dt.timedelta(3650)):
+        facts = facts_for(obj, today=today)
+        routes = route_blocks(obj, facts)
+        assert obj.filing_routes == {
+            code: [c.code for r in routes if r.code == code for c in r.blocks]
+            for code in facts.routes
+        }
+        warned.append({r.code for r in run_checks(facts).results if r.status == "warn"})
+    assert len({frozenset(w) for w in warned}) > 1, "the date must matter to some warning"
+
     # After submission the snapshot is what counts: later edits of the service change nothing.
     service.channels = ["web", "api"]
     service_save(service=service)
