@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import Analysis, Answer, Assessment, Evidence
+from assessments.models import Analysis, Answer, Assessment, Evidence, QuestionnaireUpgrade
 from assessments.services import refresh_assessment
 
 
@@ -83,6 +83,34 @@ class AnswerAdmin(admin.ModelAdmin):
     search_fields = ["assessment__service__name", "question__code", "note"]
     list_select_related = ["assessment__service", "question", "updated_by"]
     readonly_fields = [f.name for f in Answer._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(QuestionnaireUpgrade)
+class QuestionnaireUpgradeAdmin(admin.ModelAdmin):
+    """Read-only: moves are made and undone by the provider (assessments.upgrade)."""
+
+    list_display = [
+        "assessment",
+        "from_questionnaire",
+        "to_questionnaire",
+        "performed_by",
+        "performed_at",
+        "undone_at",
+    ]
+    list_select_related = [
+        "assessment__service",
+        "from_questionnaire",
+        "to_questionnaire",
+        "performed_by",
+    ]
+    search_fields = ["assessment__service__name", "assessment__public_id"]
+    readonly_fields = [f.name for f in QuestionnaireUpgrade._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -36,6 +36,7 @@ class Card:
     contradictions: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()  # thresholds a number answer misses
     static: dict | None = None  # badges and citations, the same for every assessment
+    new_in: int | None = None  # questionnaire version that added or changed it, until answered
 
 
 def _style(form: AnswerForm, editable: bool) -> None:
@@ -54,7 +55,9 @@ def question_cards(
     editable: bool,
     previous: dict[int, Answer],
     comments: dict | None = None,
+    marked: set[str] = frozenset(),
 ) -> list[Card]:
+    """`marked`: codes of questions new or changed in the version the assessment moved to."""
     cards = []
     static = question_static.static_parts(state.catalogue, domain.questions)
     for q in domain.questions:
@@ -78,6 +81,8 @@ def question_cards(
             warnings=tuple(threshold_warnings(q, answer.value if answer else None)),
             static=static[q.code],
         )
+        if q.code in marked and not state.complete[q.code]:
+            card.new_in = state.catalogue.version
         if previous:
             before = previous.get(q.pk)
             card.previous = answer_display(q, before) if before else _("(not answered)")

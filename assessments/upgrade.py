@@ -377,3 +377,38 @@ def marked_codes(assessment: Assessment, upgrade: QuestionnaireUpgrade | None) -
     if upgrade is None or assessment.questionnaire_id != upgrade.to_questionnaire_id:
         return set()
     return set(upgrade.marked)
+
+
+@dataclass
+class Retired:
+    """An answer kept from an earlier questionnaire version, as the history page shows it."""
+
+    question: QuestionItem
+    removed: bool
+    shown: str
+    files: list[dict]
+    upgrade: QuestionnaireUpgrade
+
+
+def retired_answers(assessment: Assessment) -> list[Retired]:
+    """Answers and files that moves to newer versions took out of the live assessment, for
+    reading (one query; the questions come from the cached catalogues)."""
+    from assessments.presenters import answer_display
+
+    rows = []
+    upgrades = assessment.upgrades.filter(undone_at__isnull=True).select_related(
+        "from_questionnaire"
+    )
+    for moved in upgrades.order_by("performed_at", "pk"):
+        catalogue = get_catalogue(moved.from_questionnaire)
+        for entry in moved.retired:
+            q = catalogue.by_code.get(entry["question"])
+            if q is None:
+                continue
+            data = entry["answer"] or {}
+            answer = Answer(**{name: data.get(name) for name in ANSWER_FIELDS if name in data})
+            answer.note = answer.note or ""
+            rows.append(
+                Retired(q, entry["removed"], answer_display(q, answer), entry["evidence"], moved)
+            )
+    return rows

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from assessments import portfolio_views, views
+from assessments import portfolio_views, upgrade_views, views
 
 app_name = "assessments"
 
@@ -15,6 +15,8 @@ assessment_urls = [
     path("history/", views.history, name="history"),
     path("submit/", views.submit, name="submit"),
     path("revise/", views.revise, name="revise"),
+    path("upgrade/", upgrade_views.preview, name="upgrade"),
+    path("upgrade/undo/", upgrade_views.undo, name="upgrade_undo"),
 ]
 
 urlpatterns = [

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments import filetypes, services
+from assessments import filetypes, services, upgrade
 from assessments.access import get_assessment, get_evidence, get_writable_assessment
 from assessments.downloads import evidence_response
 from assessments.forms import AnswerForm, EvidenceForm, threshold_warnings
@@ -54,6 +54,8 @@ def detail(request: HttpRequest, assessment: UUID) -> HttpResponse:
     editable = obj.is_editable and membership.can_write
     previous = _previous_answers(obj)
     index = catalogue.domains.index(domain)
+    moved = upgrade.latest_upgrade(obj)
+    marked = upgrade.marked_codes(obj, moved)
     context = {
         "assessment": obj,
         "membership": membership,
@@ -65,8 +67,18 @@ def detail(request: HttpRequest, assessment: UUID) -> HttpResponse:
         "prev_domain": catalogue.domains[index - 1] if index else None,
         "next_domain": catalogue.domains[index + 1] if index + 1 < len(catalogue.domains) else None,
         "cards": question_cards(
-            domain, state, editable=editable, previous=previous, comments=provider_comments(obj)
+            domain,
+            state,
+            editable=editable,
+            previous=previous,
+            comments=provider_comments(obj),
+            marked=marked,
         ),
+        "upgrade": moved if marked else None,
+        "can_undo_upgrade": editable and upgrade.undoable(obj, moved),
+        "newer_version": upgrade.newer_version(obj)
+        if membership.can_write and obj.status in upgrade.UPGRADABLE
+        else None,
         "returned": _returned_version(obj),
         "editable": editable,
         "max_mb": settings.EVIDENCE_MAX_BYTES // 1048576,
@@ -344,6 +356,7 @@ def history(request: HttpRequest, assessment: UUID) -> HttpResponse:
             (event, readable_changes(event, catalogue), event_summary(event))
             for event in events_for_assessment(obj)
         ],
+        "retired": upgrade.retired_answers(obj),
     }
     return render(request, "assessments/history.html", context)
 

@@ -6,6 +6,8 @@ from django.shortcuts import render
 from django.utils.http import content_disposition_header
 
 import analysers
+from library.catalogue import get_catalogue
+from library.changes import compare, instrument_changes, previous_version
 from library.models import (
     Instrument,
     Provision,
@@ -159,3 +161,79 @@ def search(request: HttpRequest) -> HttpResponse:
         "limit": SEARCH_LIMIT,
     }
     return render(request, "library/search.html", context)
+
+
+def _version_pair(code: str, old: int | None = None, new: int | None = None):
+    """Two versions of a questionnaire to compare: the ones named, or the newest and the one
+    before it. None when either does not exist."""
+    versions = {q.version: q for q in Questionnaire.objects.filter(code=code)}
+    if new is None:
+        new = max(versions, default=None)
+    newer = versions.get(new)
+    if newer is None:
+        return None
+    older = versions.get(old) if old is not None else previous_version(newer)
+    if older is None or older.version >= newer.version:
+        return None
+    return older, newer
+
+
+def _instruments_touched(diff) -> list[tuple[Instrument, int]]:
+    """Instruments cited by added or changed questions, with how many such questions (two
+    queries, whatever the size of the versions)."""
+    changes = diff.added + diff.changed
+    keys = {p.key for c in changes for p in c.item.provisions}
+    owner = dict(Provision.objects.filter(key__in=keys).values_list("key", "instrument_id"))
+    counts: dict[int, int] = {}
+    for change in changes:
+        for instrument_id in {owner[p.key] for p in change.item.provisions if p.key in owner}:
+            counts[instrument_id] = counts.get(instrument_id, 0) + 1
+    instruments = Instrument.objects.in_bulk(list(counts))
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], instruments[kv[0]].position))
+    return [(instruments[pk], n) for pk, n in ranked]
+
+
+def _by_domain(changes, catalogue) -> list[tuple]:
+    """Changes grouped under the domains of `catalogue`, in its order."""
+    groups: dict[str, list] = {}
+    for change in changes:
+        groups.setdefault(change.item.domain, []).append(change)
+    return [(d, groups[d.code]) for d in catalogue.domains if d.code in groups]
+
+
+def questionnaire_changes(request: HttpRequest, code: str, old: int, new: int) -> HttpResponse:
+    """What changed between two versions: questions added, removed and changed, with the
+    wording and thresholds compared word by word (English) and character by character
+    (Chinese); a constant number of queries (the versions are cached catalogues)."""
+    pair = _version_pair(code, old, new)
+    if pair is None:
+        raise Http404
+    older, newer = pair
+    diff = compare(get_catalogue(older), get_catalogue(newer))
+    context = {
+        "older": older,
+        "newer": newer,
+        "diff": diff,
+        "added": _by_domain(diff.added, diff.new),
+        "changed": _by_domain(diff.changed, diff.new),
+        "removed": _by_domain(diff.removed, diff.old),
+        "instruments": _instruments_touched(diff),
+    }
+    return render(request, "library/questionnaire_changes.html", context)
+
+
+def instrument_changes_view(request: HttpRequest, code: str) -> HttpResponse:
+    """One instrument's provisions new in the newest questionnaire version or whose questions
+    changed, with their dates in force."""
+    instrument = Instrument.objects.filter(code=code).first()
+    if instrument is None:
+        raise Http404
+    from assessments.services import DEFAULT_QUESTIONNAIRE
+
+    pair = _version_pair(request.GET.get("questionnaire") or DEFAULT_QUESTIONNAIRE)
+    rows = []
+    if pair is not None:
+        diff = compare(get_catalogue(pair[0]), get_catalogue(pair[1]))
+        rows = instrument_changes(instrument, diff)
+    context = {"instrument": instrument, "pair": pair, "rows": rows}
+    return render(request, "library/instrument_changes.html", context)

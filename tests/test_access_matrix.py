@@ -225,6 +225,10 @@ def _case(world, name):
         "library:analyser_template": ("get", {"kind": "keyword_list", "fmt": "xlsx"}, _all(200)),
         # Revising a draft is refused with a message and a redirect back.
         "assessments:revise": ("post", {"assessment": a}, WRITER_POST),
+        # Moving to a newer questionnaire version: preview for writers (this draft is on the
+        # newest version, so the page says so); moving and undoing redirect with a message.
+        "assessments:upgrade": ("get", {"assessment": a}, MEMBER_WRITE),
+        "assessments:upgrade_undo": ("post", {"assessment": a}, WRITER_POST),
         # Signed out: a short page about the portal; signed in: a redirect to the work.
         "home": ("get", {}, _all(302, anonymous=200)),
         "healthz": ("get", {}, {p: 200 for p in PERSONAS}),
@@ -282,6 +286,8 @@ def _case(world, name):
         "library:index": ("get", {}, _all(200)),
         "library:search": ("get", {}, _all(200)),
         "library:risks": ("get", {}, _all(200)),
+        "library:instrument_changes": ("get", {"code": world["instrument"]}, _all(200)),
+        "library:questionnaire_changes": ("get", {"code": q.code, "old": 1, "new": 2}, _all(200)),
         "library:instrument": ("get", {"code": world["instrument"]}, _all(200)),
         "library:provision": ("get", {"key": world["provision"]}, _all(200)),
         "library:questionnaire": ("get", {"code": q.code, "version": q.version}, _all(200)),

@@ -10,6 +10,7 @@ import threading
 
 import pytest
 from django.db import connection, transaction
+from django.utils import translation
 
 from assessments import services
 from assessments.models import Answer, Assessment, Evidence, QuestionnaireUpgrade, Status
@@ -120,6 +121,13 @@ def make_version(version: int, questions: dict, *, code: str = CODE) -> Question
         )
         question.provisions.add(provision)
     return questionnaire
+
+
+@pytest.fixture(autouse=True)
+def _chinese():
+    """Refusals are read in Chinese, the portal's first language, whatever ran before."""
+    with translation.override("zh-hans"):
+        yield
 
 
 @pytest.fixture
