@@ -42,7 +42,7 @@ def _url(name, assessment, **kwargs):
 def test_preview_move_marks_and_undo(editor_client, v1_draft, django_assert_max_num_queries):
     assessment, kept, changed = v1_draft
     detail = editor_client.get(_url("detail", assessment)).content.decode()
-    assert "问卷版本 1" in detail and _url("upgrade", assessment) in detail
+    assert "，版本 1" in detail and _url("upgrade", assessment) in detail
 
     editor_client.get(_url("upgrade", assessment))  # catalogues cached after this
     with django_assert_max_num_queries(12):
@@ -61,7 +61,7 @@ def test_preview_move_marks_and_undo(editor_client, v1_draft, django_assert_max_
     domain = get_catalogue(moved.questionnaire).by_code[changed].domain
     html = editor_client.get(_url("detail", moved) + f"?domain={domain}").content.decode()
     assert "在版本2中新增/变更" in html and "撤销：回到版本1" in html
-    assert "问卷版本 2" in html
+    assert "，版本 2" in html
     history = editor_client.get(_url("history", moved)).content.decode()
     assert "旧版本问卷中保留的回答" in history and changed in history
     assert "评估已升级到新版问卷" in history  # the audit event, by its label
