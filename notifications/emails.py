@@ -36,3 +36,20 @@ def build_message(notification: Notification) -> EmailMultiAlternatives:
         render_to_string("emails/notification-body.html", context), "text/html"
     )
     return message
+
+
+def build_digest_message(digest) -> EmailMultiAlternatives:
+    """The weekly digest, Chinese first, then English (templates/emails/digest-*)."""
+    context = {
+        "digest": digest,
+        "entries": digest.content,
+        "list_link": settings.SITE_URL + reverse("notifications:list"),
+    }
+    subject = render_to_string("emails/digest-subject.txt", context)
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=render_to_string("emails/digest-body.txt", context),
+        to=[digest.recipient.email],
+    )
+    message.attach_alternative(render_to_string("emails/digest-body.html", context), "text/html")
+    return message

@@ -125,3 +125,33 @@ class Notification(models.Model):
             "version": assessment.version,
             "due": assessment.due_date.isoformat() if assessment.due_date else "—",
         }
+
+
+class Digest(models.Model):
+    """The weekly e-mail of library changes that affect a person's services: one row per
+    person and week (the unique pair makes the weekly run idempotent), with what it says, so
+    the mail task renders exactly what the run found; `emailed_at` is the mail task's claim."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="digests",
+        verbose_name=_("recipient"),
+    )
+    week = models.DateField(_("week of"))  # the Monday of the ISO week it was made in
+    content = models.JSONField(_("content"), default=list)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("weekly digest")
+        verbose_name_plural = _("weekly digests")
+        ordering = ["-week", "recipient"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "week"], name="notifications_one_digest_a_week"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.week} → {self.recipient_id}"

@@ -332,6 +332,12 @@ CELERY_BEAT_SCHEDULE["clean-evidence-files"] = {
     "task": "assessments.tasks.clean_evidence_files",
     "schedule": crontab(hour=3, minute=30),
 }
+# Mondays at 08:30: each provider member's digest of the week's library changes that affect
+# their services (notifications/digest.py; one per person and week).
+CELERY_BEAT_SCHEDULE["send-weekly-digests"] = {
+    "task": "notifications.tasks.send_weekly_digests",
+    "schedule": crontab(day_of_week=1, hour=8, minute=30),
+}
 # Reviewers are reminded of a review this many days before its due date (0: on the day).
 REVIEW_REMINDER_DAYS = env_int("REVIEW_REMINDER_DAYS", 2)
 

@@ -18,6 +18,7 @@ from accounts.forms import InvitedSignupForm
 from accounts.models import User
 from assessments.dashboard import dashboard_rows
 from assessments.models import OPEN_STATUSES
+from assessments.notices import upgrade_notices
 from providers import services
 from providers.access import (
     get_membership,
@@ -64,10 +65,12 @@ def provider_create(request: HttpRequest) -> HttpResponse:
 def provider_detail(request: HttpRequest, provider: UUID) -> HttpResponse:
     membership = get_membership(request, provider)
     provider_obj = membership.provider
+    rows = dashboard_rows(provider_obj)
     context = {
         "membership": membership,
         "provider": provider_obj,
-        "services": dashboard_rows(provider_obj),
+        "services": rows,
+        "notices": upgrade_notices([(row.service, row.current) for row in rows]),
         "member_count": provider_obj.memberships.count(),
     }
     return render(request, "providers/detail.html", context)

@@ -286,8 +286,9 @@ def test_provider_pages_run_a_constant_number_of_queries(
         service = factories.make_service(provider)
         factories.make_member(provider, Role.VIEWER)
         assessment_start(service=service, user=owner)
-    # session, user, membership+provider, services, their assessments, member count
-    with django_assert_num_queries(6):
+    # session, user, membership+provider, services, their assessments, questionnaire versions
+    # (upgrade notices; none here, so no answers are read), member count
+    with django_assert_num_queries(7):
         owner_client.get(reverse("providers:detail", args=[provider.public_id]))
     # session, user, membership+provider, members, pending invitations
     with django_assert_num_queries(5):

@@ -386,3 +386,22 @@ def test_a_signed_filing_package_is_built_on_the_worker(worker, dossier_signing,
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert genuine in response.content.decode()
+
+
+def test_the_weekly_digest_goes_from_beat_through_the_worker_once(worker):
+    from notifications.models import Digest
+    from notifications.tasks import send_weekly_digests
+    from tests.test_upgrade import V1, V2, make_version
+
+    v1, _v2 = make_version(1, V1, code="digest-worker"), make_version(2, V2, code="digest-worker")
+    provider = factories.make_provider()
+    owner = factories.make_member(provider, Role.OWNER, email="digest@w.example.cn").user
+    Assessment.objects.create(service=factories.make_service(provider), questionnaire=v1)
+    # What beat sends (CELERY_BEAT_SCHEDULE["send-weekly-digests"]), twice in the same week.
+    send_weekly_digests.delay()
+    assert _wait_for(lambda: len(mail.outbox) == 1), "the worker did not send the digest"
+    send_weekly_digests.delay()
+    assert _wait_for(lambda: Digest.objects.filter(emailed_at__isnull=False).count() == 1)
+    time.sleep(1)
+    assert [m.to for m in mail.outbox] == [[owner.email]]
+    assert "Told it is an AI?" in mail.outbox[0].body
