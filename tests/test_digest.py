@@ -116,3 +116,12 @@ def test_members_of_a_provider_with_nothing_behind_get_no_digest(versions, outsi
 def test_roles_do_not_matter_for_reading_the_digest(behind, provider):
     extra = factories.make_member(provider, Role.EDITOR, email="ed2@a.example.cn").user
     assert extra in {d.recipient for d in make_weekly_digests()}
+
+
+def test_beat_sends_the_digest_on_monday_mornings(settings):
+    from portal.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["send-weekly-digests"]
+    assert entry["task"] in app.tasks
+    assert entry["schedule"].day_of_week == {1}
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({8}, {30})
