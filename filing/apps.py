@@ -7,4 +7,8 @@ class FilingConfig(AppConfig):
     verbose_name = _("Filing documents")
 
     def ready(self) -> None:
-        from filing import summary  # noqa: F401  (connects the receivers)
+        from django.db.models.signals import post_migrate
+
+        from filing import summary  # connects the post_save receivers
+
+        post_migrate.connect(summary._migrated, sender=self, dispatch_uid="filing-summary-fill")

@@ -14,12 +14,17 @@ changes, in the same transaction:
 - the public disclosure text, which a draft (and a snapshot taken before the text was
   frozen into it) reads live: the post_save signal of `Disclosure`.
 
+Assessments from before these fields existed are filled in after `migrate` (the post_migrate
+receiver below; `manage.py recompute_scores` recomputes everything).
+
 No blocking check reads the date (only warnings do, such as the age of the keyword list), so a
 stored result does not go stale overnight. `tests/test_filing_summary.py` compares the stored
 result with a fresh computation after each of these changes.
 """
 
 from __future__ import annotations
+
+import logging
 
 from django.db.models import Q
 from django.db.models.signals import post_save
@@ -29,6 +34,8 @@ from django.utils.translation import gettext_lazy as _
 from filing.facts import facts_for
 from filing.models import Disclosure, PackageRoute
 from providers.models import AIService, Provider
+
+logger = logging.getLogger(__name__)
 
 UNDETERMINED = "undetermined"
 NO_FILING = "none"
@@ -103,3 +110,24 @@ def _disclosure_saved(sender, instance, raw=False, **kwargs):
         live = Q(snapshot__isnull=True) | ~Q(snapshot__has_key="disclosure")
         for assessment in _affected(Q(service_id=instance.service_id) & live):
             store(assessment)
+
+
+def fill_missing(**kwargs) -> int:
+    """Compute the summary of every assessment that has none yet; one query when all have one.
+    An assessment whose checks fail is logged and left empty (shown as "—"), not a failed
+    migration."""
+    filled = 0
+    for assessment in _affected(Q(blocking_count__isnull=True)).iterator(chunk_size=100):
+        try:
+            store(assessment)
+        except Exception:
+            logger.exception("filing summary of assessment %s", assessment.pk)
+        else:
+            filled += 1
+    return filled
+
+
+def _migrated(sender, **kwargs):
+    # Sent after all migrations have run (so the schema is the one the checks' queries expect),
+    # once for this app per `migrate`.
+    fill_missing()

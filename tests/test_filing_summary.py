@@ -123,3 +123,16 @@ def test_route_labels_cover_every_route_the_library_accepts():
         "algorithm_filing",
         "none",
     ]
+
+
+@pytest.mark.django_db
+def test_assessments_from_before_the_fields_are_filled_in_after_migrate(service, owner):
+    from django.core.management import call_command
+
+    draft, _created = services.assessment_start(service=service, user=owner)
+    factories.fill_required(draft, owner)
+    Assessment.objects.filter(pk=draft.pk).update(filing_routes=None, blocking_count=None)
+    call_command("migrate", verbosity=0)  # nothing to migrate; post_migrate still runs
+    _assert_exact(draft)
+    assert _fresh(draft).blocking_count is not None
+    assert summary.fill_missing() == 0  # nothing left: one query
