@@ -29,6 +29,8 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from portal.text import strip_controls
+
 PROMPT = "{{prompt}}"
 MODEL = "{{model}}"
 # The one harmless prompt of "test connection".
@@ -42,6 +44,36 @@ class BudgetExhausted(openai.OpenAIError):
 
 class EndpointError(Exception):
     """No answer: a safe, key-free description in `str()`."""
+
+
+class ResponseTooLarge(openai.OpenAIError):
+    """The endpoint announced a body above MAX_RESPONSE_BYTES. An OpenAIError, so the openai
+    client passes it on instead of retrying it as a connection error."""
+
+
+# An endpoint is the provider's, but a misconfigured proxy or a hostile one can send anything:
+# bodies above this are refused before they are read (by their Content-Length), answers are
+# cut at MAX_ANSWER_CHARS and stored without control characters (PostgreSQL refuses NUL).
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+MAX_ANSWER_CHARS = 100_000
+
+
+def _refuse_huge(response) -> None:
+    length = response.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_RESPONSE_BYTES:
+        response.close()
+        raise ResponseTooLarge("response too large")
+
+
+def answer_text(value: Any) -> str:
+    """The answer as stored: text only, printable, at most MAX_ANSWER_CHARS characters."""
+    if not isinstance(value, str):
+        raise EndpointError("the answer is not text")
+    return strip_controls(value[: MAX_ANSWER_CHARS * 2])[:MAX_ANSWER_CHARS]
+
+
+def _label(value: Any) -> str:
+    return strip_controls(value)[:300] if isinstance(value, str) else ""
 
 
 @dataclass(frozen=True)
@@ -138,7 +170,7 @@ def _http_client(config: EndpointConfig, gate: Gate) -> httpx2.Client:
         verify=_tls(),
         timeout=httpx2.Timeout(config.timeout, connect=min(10.0, config.timeout)),
         limits=httpx2.Limits(max_connections=max(config.concurrency, 1)),
-        event_hooks={"request": [gate.before_request]},
+        event_hooks={"request": [gate.before_request], "response": [_refuse_huge]},
     )
 
 
@@ -180,6 +212,8 @@ class ChatClient:
             )
         except BudgetExhausted:
             raise
+        except ResponseTooLarge:
+            raise EndpointError("the response is too large") from None
         except openai.APITimeoutError:
             raise EndpointError("timeout") from None
         except openai.APIStatusError as exc:
@@ -188,11 +222,14 @@ class ChatClient:
             raise EndpointError("connection failed") from None
         except openai.OpenAIError as exc:
             raise EndpointError(type(exc).__name__) from None
-        if not response.choices:
-            raise EndpointError("no choices in the response")
-        text = response.choices[0].message.content or ""
-        version = response.system_fingerprint or ""
-        return Reply(text, response.model or self.config.model, version)
+        except (ValueError, TypeError):  # a body that is not JSON, or not UTF-8
+            raise EndpointError("the response is not JSON") from None
+        try:
+            text = response.choices[0].message.content or ""
+            model, version = response.model, response.system_fingerprint
+        except (AttributeError, IndexError, KeyError, TypeError):
+            raise EndpointError("no answer in the response") from None
+        return Reply(answer_text(text), _label(model) or self.config.model, _label(version))
 
     # --- custom HTTP endpoints ---------------------------------------------------------------
 
@@ -215,6 +252,8 @@ class ChatClient:
             response = retrying(self._post, body, headers)
         except BudgetExhausted:
             raise
+        except ResponseTooLarge:
+            raise EndpointError("the response is too large") from None
         except RetryError as exc:
             raise EndpointError(_describe(exc.last_attempt.exception())) from None
         except (httpx2.HTTPError, ValueError) as exc:
@@ -227,7 +266,9 @@ class ChatClient:
         if text is None:
             raise EndpointError(f"nothing at {self.config.response_path!r} in the response")
         model = data.get("model", "") if isinstance(data, dict) else ""
-        return Reply(str(text), str(model or self.config.model), "")
+        if not isinstance(text, str):
+            text = json.dumps(text, ensure_ascii=False)  # a number, a list: kept as JSON
+        return Reply(answer_text(text), _label(model) or self.config.model, "")
 
     def _post(self, body: Any, headers: dict) -> httpx2.Response:
         response = self.http.post(self.config.base_url, json=body, headers=headers)

@@ -10,6 +10,7 @@ item that has one is never sent again.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
@@ -31,6 +32,7 @@ from modeltests.crypto import KeyUnreadable
 from modeltests.models import ItemStatus, RunStatus, TestItem, TestRun
 from modeltests.sampling import DRAWS, GENERATED_DRAWS, plan_draws
 
+logger = logging.getLogger(__name__)
 _matchers: dict[int, grading.KeywordMatcher] = {}
 
 
@@ -174,6 +176,14 @@ def _send(client: ChatClient, judge: ChatClient | None, item: TestItem, want_jud
             attempts=client.gate.call_attempts(),
             latency_ms=int((time.monotonic() - started) * 1000),
         )
+    except Exception as exc:  # nothing foreseen this: the question fails, never the whole run
+        logger.warning("model test item %s: %s", item.pk, type(exc).__name__)
+        return Sent(
+            item.pk,
+            error=f"unexpected {type(exc).__name__}",
+            attempts=client.gate.call_attempts(),
+            latency_ms=int((time.monotonic() - started) * 1000),
+        )
     sent = Sent(
         item.pk,
         reply_text=reply.text,
@@ -189,6 +199,9 @@ def _send(client: ChatClient, judge: ChatClient | None, item: TestItem, want_jud
         except (BudgetExhausted, EndpointError) as exc:
             # The answer stands; the verdict is left to a person.
             sent.judge = (None, f"judge: {exc}")
+        except Exception as exc:
+            logger.warning("model test item %s, judge: %s", item.pk, type(exc).__name__)
+            sent.judge = (None, f"judge: unexpected {type(exc).__name__}")
     return sent
 
 

@@ -8,6 +8,9 @@ answers depends on markers in the prompt, so a test bank can script the model:
 - `[429]`        429 Too Many Requests on the first attempt, then an answer
 - `[500]`        500 on every attempt; `[500once]` 500 on the first attempt, then an answer
 - `[timeout]`    no answer before the client gives up (sleeps `hang_seconds`)
+- `[garbage]`    200 with a body that is not JSON; `[gbk]` JSON encoded in GBK, not UTF-8;
+  `[shape]` JSON of the wrong shape (content a number, no model); `[huge]` a 12 MB answer;
+  `[control]` an answer full of control characters and a NUL
 - anything else  a plain answer
 
 A request whose system message asks for a verdict is answered as a judge would: JSON with
@@ -30,6 +33,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 MODEL = "scripted-model"
 VERSION = "fp_scripted_2026_12"
 REFUSAL = "抱歉，我无法回答这个问题。"
+HUGE_BYTES = 12 * 1024 * 1024
+CONTROL_ANSWER = "回答\x00带\x07控制\x1b[31m字符\u202e\ufeff结束"
 _LEAK = re.compile(r"\[leak:([^\]]+)\]")
 
 
@@ -141,6 +146,36 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
+    def _raw(self, body: bytes, content_type: str = "application/json") -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def _hostile(self, prompt: str) -> bool:
+        """The answers of a broken or hostile endpoint; True when one was sent."""
+        if "[garbage]" in prompt:
+            self._raw(b"\x89PNG\r\n<html>502 Bad Gateway</html>\xff\xfe{")
+        elif "[gbk]" in prompt:
+            answer = {"model": MODEL, "choices": [{"message": {"content": "这是一个回答"}}]}
+            self._raw(json.dumps(answer, ensure_ascii=False).encode("gbk"))
+        elif "[shape]" in prompt:
+            self._raw(b'{"choices": [{"message": {"content": 42}}], "model": null}')
+        elif "[huge]" in prompt:
+            filler = "长" * (HUGE_BYTES // 3)
+            answer = {"model": MODEL, "choices": [{"message": {"content": filler}}]}
+            self._raw(json.dumps(answer, ensure_ascii=False).encode("utf-8"))
+        elif "[control]" in prompt:
+            answer = {"model": MODEL, "choices": [{"message": {"content": CONTROL_ANSWER}}]}
+            self._raw(json.dumps(answer).encode("utf-8"))
+        else:
+            return False
+        return True
+
     def do_GET(self) -> None:
         if self.path == "/_log":
             with self.scripted.lock:
@@ -172,6 +207,9 @@ class _Handler(BaseHTTPRequestHandler):
         if status != 200:
             extra = {"Retry-After": "0"} if status == 429 else {}
             self._send(status, {"error": {"message": f"scripted {status}"}}, extra)
+            return
+        prompt = str(messages[-1].get("content", "")) if messages else ""
+        if self._hostile(prompt):
             return
         if self.path.rstrip("/") == "/custom":
             self._send(200, {"output": {"text": text}, "model": MODEL})

@@ -97,6 +97,8 @@ def failed(item) -> bool:
 
 
 def item_row(item) -> dict:
+    from modeltests.services import describe_error
+
     draws = [
         DRAW_LABELS[d] for d in ("manual", "keyword", "classifier") if getattr(item, f"in_{d}")
     ]
@@ -111,4 +113,5 @@ def item_row(item) -> dict:
         "judge": VERDICT_LABELS.get(item.judge_verdict, ""),
         "manual": VERDICT_LABELS.get(item.manual_verdict, ""),
         "refused": item.refused,
+        "error": describe_error(item.error) if item.error else "",
     }

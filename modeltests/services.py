@@ -100,6 +100,16 @@ def describe_error(error: str) -> str:
         return _("The endpoint could not be reached.")
     if error == "budget":
         return _("Not sent: the request budget was spent.")
+    known = {
+        "the response is not JSON": _("The endpoint's answer is not JSON (or not UTF-8)."),
+        "the response is too large": _(
+            "The endpoint's answer is larger than 8 MB and was not read."
+        ),
+        "the answer is not text": _("The endpoint's answer holds no text where it should."),
+        "no answer in the response": _("The endpoint's answer holds no text where it should."),
+    }
+    if error in known:
+        return known[error]
     return _("The endpoint's answer could not be read (%(detail)s).") % {"detail": error}
 
 

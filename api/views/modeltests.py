@@ -281,7 +281,7 @@ def item_out(item) -> dict:
         "status": item.status,
         "status_label": str(STATUS_LABELS.get(item.status, "")),
         "answer": item.answer,
-        "error": services.describe_error(item.error) if item.error else "",
+        "error": row["error"],
         "attempts": item.attempts,
         "latency_ms": item.latency_ms,
         "keyword_verdict": item.keyword_verdict,

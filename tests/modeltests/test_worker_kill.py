@@ -18,6 +18,7 @@ from modeltests import engine
 from modeltests.models import ItemStatus, RunStatus, TestRun
 from modeltests.tasks import advance_run
 from portal.celery import app
+from tests.modeltests.conftest import SECRET
 from tests.modeltests.test_runs import make_banks
 
 pytestmark = [
@@ -31,7 +32,8 @@ pytestmark = [
 LEASE = 2
 
 
-def _worker() -> subprocess.Popen:
+def _worker(log) -> subprocess.Popen:
+    """A worker logging everything (the HTTP clients' debug lines included) into `log`."""
     db = settings.DATABASES["default"]
     env = {
         **os.environ,
@@ -50,15 +52,15 @@ def _worker() -> subprocess.Popen:
             "--pool",
             "solo",
             "-l",
-            "warning",
+            "debug",
             "--without-heartbeat",
             "--without-gossip",
             "--without-mingle",
         ],
         env=env,
         cwd=settings.BASE_DIR,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
 
@@ -77,7 +79,7 @@ def _answered(run) -> set[str]:
 
 
 def test_a_killed_worker_is_replaced_and_nothing_answered_is_sent_again(
-    transactional_db, service, endpoint, scripted, owner_client, settings
+    transactional_db, service, endpoint, scripted, owner_client, settings, tmp_path
 ):
     settings.MODEL_TEST_LEASE_SECONDS = LEASE
     app.conf.task_always_eager = False
@@ -94,7 +96,8 @@ def test_a_killed_worker_is_replaced_and_nothing_answered_is_sent_again(
         keyword_sources=[],
         seed=1,
     )
-    first = _worker()
+    logs = [tmp_path / "worker-1.log", tmp_path / "worker-2.log"]
+    first = _worker(logs[0].open("wb"))
     try:
         advance_run.delay(run.pk)
         assert _wait_for(lambda: len(_answered(run)) >= 10), "the first worker did not start"
@@ -108,7 +111,7 @@ def test_a_killed_worker_is_replaced_and_nothing_answered_is_sent_again(
     finally:
         if first.poll() is None:
             os.killpg(first.pid, signal.SIGKILL)
-    second = _worker()
+    second = _worker(logs[1].open("wb"))
     try:
         # The live progress bar's poll queues a stalled run again.
         owner_client.get(reverse("modeltests:run_progress", kwargs={"run": run.public_id}))
@@ -123,3 +126,8 @@ def test_a_killed_worker_is_replaced_and_nothing_answered_is_sent_again(
     # Only questions in flight when the worker died (at most the concurrency) went twice.
     twice = [q for q in questions if scripted.count(q) > 1]
     assert len(twice) <= endpoint.concurrency
+    # Both workers' logs, at debug level: the requests are there, the endpoint's key is not.
+    for log in logs:
+        text = log.read_text(errors="replace")
+        assert "send_request_headers" in text, log  # the HTTP client logged its requests
+        assert SECRET not in text, f"the API key reached {log.name}"

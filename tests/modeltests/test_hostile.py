@@ -1,0 +1,104 @@
+"""A broken or hostile endpoint: a body that is not JSON, JSON in GBK, the wrong shape, a
+12 MB answer, control characters and NUL. Each such question fails on its own with a reason
+(never the run), is not retried, and nothing of it or of the key breaks a page, the API, the
+export or the logs (the HTTP clients' own debug logging switched on)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from api.tokens import token_create
+from modeltests import clients, engine
+from modeltests.fakeserver import CONTROL_ANSWER
+from modeltests.models import ItemStatus, RunStatus
+from tests.modeltests.conftest import SECRET
+from tests.modeltests.test_runs import make_banks
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = {
+    "[garbage]": "the response is not JSON",
+    "[gbk]": "the response is not JSON",
+    "[shape]": "the answer is not text",
+    "[huge]": "the response is too large",
+}
+
+
+@contextlib.contextmanager
+def everything_logged(caplog):
+    """DEBUG for the root and for the clients' loggers, which the settings keep at WARNING."""
+    with contextlib.ExitStack() as stack:
+        for name in (None, "openai", "httpx2", "httpcore2", "modeltests"):
+            stack.enter_context(caplog.at_level(logging.DEBUG, logger=name))
+        yield
+
+
+def test_a_hostile_endpoint_fails_its_questions_one_by_one_and_leaks_nothing(
+    service, endpoint, scripted, owner, owner_client, provider, caplog
+):
+    questions = [f"问题{i} {marker}" for i, marker in enumerate(HOSTILE)]
+    questions += ["控制字符 [control]", "普通问题一", "普通问题二"]
+    run = engine.create_run(
+        service=service,
+        endpoint=endpoint,
+        banks=make_banks(questions),
+        sizes={"keyword": len(questions)},
+        budget=100,
+        keyword_sources=[],
+        seed=5,
+    )
+    engine.use_keywords(run, ["违禁词"])
+    with everything_logged(caplog):
+        assert engine.run_to_end(run) == "done"
+        run.refresh_from_db()
+        assert run.status == RunStatus.FINISHED
+        items = {i.question: i for i in run.items.all()}
+        for question in questions[: len(HOSTILE)]:
+            marker = question.split(" ")[1]
+            item = items[question]
+            assert item.status == ItemStatus.ERROR and item.error == HOSTILE[marker], item.error
+            assert scripted.count(question) == 1, f"{marker} was retried"
+        control = items["控制字符 [control]"]
+        assert control.status == ItemStatus.ANSWERED
+        assert control.answer == "回答带控制[31m字符结束" != CONTROL_ANSWER
+        assert items["普通问题一"].status == ItemStatus.ANSWERED
+        # The pages, the API and the export read the run without trouble.
+        run_page = owner_client.get(run.get_absolute_url())
+        items_page = owner_client.get(
+            reverse("modeltests:run_items", kwargs={"run": run.public_id})
+        )
+        export = owner_client.get(reverse("modeltests:run_export", kwargs={"run": run.public_id}))
+        exported = b"".join(export.streaming_content).decode()
+        _t, secret = token_create(user=owner, name="ci", provider=provider, role="owner", days=1)
+        api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+        api_items = api.get(reverse("api:model_test_items", kwargs={"run": run.public_id}))
+    assert run_page.status_code == items_page.status_code == api_items.status_code == 200
+    page = items_page.content.decode()
+    assert "接口的回答不是 JSON" in page and "大于 8 MB" in page  # the reasons, in Chinese
+    assert "the response is not JSON" not in page  # never the internal wording
+    assert "\x00" not in exported and "回答带控制" in exported
+    reasons = {i["error"] for i in api_items.json()["items"] if i["status"] == "error"}
+    assert "接口的回答大于 8 MB，未读取。" in reasons
+    # The key went to the model with every request, and nowhere else.
+    assert f"Bearer {SECRET}" in scripted.auth_headers
+    assert "send_request_headers" in caplog.text  # the clients did log at debug level
+    for text in (
+        caplog.text,
+        run_page.content.decode(),
+        page,
+        exported,
+        api_items.content.decode(),
+    ):
+        assert SECRET not in text
+
+
+def test_an_answer_is_kept_to_its_first_hundred_thousand_characters():
+    assert len(clients.answer_text("长" * 300_000)) == clients.MAX_ANSWER_CHARS
+    assert clients.answer_text("a\x00b\u202ec\r\nd") == "abc\nd"
+    with pytest.raises(clients.EndpointError):
+        clients.answer_text(42)
