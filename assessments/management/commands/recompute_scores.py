@@ -1,5 +1,6 @@
 """Recompute the stored progress, self-assessed score, filing routes and blocking pre-filing
-checks of every assessment (run once after upgrading to a version that stores more of them).
+checks of every assessment (`migrate` already fills in the routes and checks an assessment
+lacks, see filing.summary).
 
 Touches Assessment.progress, answered_count, applicable_count, self_score, filing_routes and
 blocking_count only (snapshots of submitted versions stay as they were submitted; their routes
