@@ -46,6 +46,7 @@ import benchdata
 PORT = 8117
 BASE = f"http://127.0.0.1:{PORT}"
 TIMEOUT = 60  # seconds per request
+IN_PROGRESS = ("queued", "rendering", "signing")
 
 
 class Recorder:
@@ -157,7 +158,7 @@ def documents(person: dict, kind: str, route: str, rec: Recorder, stop: float) -
         rec.call(f"{kind} panel poll", client, request)
 
 
-def start_worker(env: dict) -> subprocess.Popen:
+def start_worker(env: dict, log: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [
             str(benchdata.ROOT / ".venv/bin/celery"),
@@ -174,6 +175,8 @@ def start_worker(env: dict) -> subprocess.Popen:
         ],
         cwd=benchdata.ROOT,
         env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -191,8 +194,8 @@ def drained(broker: str, timeout: float) -> tuple[bool, float]:
         queued = sum(r.llen(k) for k in r.scan_iter(match="celery*") if r.type(k) == b"list")
         unacked = r.hlen("unacked")
         busy = (
-            Dossier.objects.filter(status__in=("queued", "running", "pending")).exists()
-            or FilingPackage.objects.filter(status__in=("queued", "running", "pending")).exists()
+            Dossier.objects.filter(status__in=IN_PROGRESS).exists()
+            or FilingPackage.objects.filter(status__in=IN_PROGRESS).exists()
             or OutboxMessage.objects.exists()
         )
         if not queued and not unacked and not busy:
@@ -240,12 +243,19 @@ def main() -> None:
             **paths,
         )
         server = benchdata.start_gunicorn(PORT, env)
-        worker = start_worker(env)
+        worker = start_worker(env, work / "worker.log")
         try:
             result = run(args, drafts, submissions, providers, broker)
         finally:
             benchdata.stop(server)
             benchdata.stop(worker)
+            errors = [
+                line
+                for line in (work / "worker.log").read_text(errors="replace").splitlines()
+                if "ERROR" in line or "Traceback" in line
+            ]
+            if errors:
+                print("worker errors:", *errors[:20], sep="\n")
     print(result)
 
 
@@ -307,7 +317,7 @@ def run(args, drafts, submissions, providers: int, broker: str) -> str:
     from dossiers.models import Dossier
     from filing.models import FilingPackage
 
-    docs = [f"dossier {d.status} ({d.pages or '?'} pages)" for d in Dossier.objects.all()]
+    docs = [f"dossier {d.status} ({d.page_count or '?'} pages)" for d in Dossier.objects.all()]
     docs += [f"package {p.status}" for p in FilingPackage.objects.all()]
 
     lines.append(
