@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from assessments import question_static
@@ -37,6 +39,28 @@ class Card:
     warnings: tuple[str, ...] = ()  # thresholds a number answer misses
     static: dict | None = None  # badges and citations, the same for every assessment
     new_in: int | None = None  # questionnaire version that added or changed it, until answered
+    fields: FieldBlocks | None = None
+
+
+def labelled(bound) -> SafeString:
+    """A field with its small label above, as the cards show every text and date field."""
+    return format_html(
+        '<div class="mb-2"><label class="form-label small mb-1" for="{}">{}</label>{}</div>',
+        bound.id_for_label,
+        bound.label,
+        bound,
+    )
+
+
+class FieldBlocks:
+    """`card.fields.<name>` in the template: the labelled field, rendered when used (an
+    include per field cost more than the field itself)."""
+
+    def __init__(self, form: AnswerForm):
+        self.form = form
+
+    def __getitem__(self, name: str) -> SafeString:
+        return labelled(self.form[name])
 
 
 def _style(form: AnswerForm, editable: bool) -> None:
@@ -60,6 +84,9 @@ def question_cards(
     """`marked`: codes of questions new or changed in the version the assessment moved to."""
     cards = []
     static = question_static.static_parts(state.catalogue, domain.questions)
+    contradictions: dict[str, list[str]] = {}
+    for found in scope.contradictions(state.profile, state.values):
+        contradictions.setdefault(found.question, []).append(found.message)
     for q in domain.questions:
         answer = state.answers.get(q.code)
         prefill = scope.prefilled_value(q.code, state.profile, answer.value if answer else None)
@@ -77,9 +104,10 @@ def question_cards(
             complete=state.complete[q.code],
             review=(comments or {}).get(q.pk),
             prefilled=prefill is not None and editable,
-            contradictions=tuple(state.contradictions(q.code)),
+            contradictions=tuple(contradictions.get(q.code, ())),
             warnings=tuple(threshold_warnings(q, answer.value if answer else None)),
             static=static[q.code],
+            fields=FieldBlocks(form),
         )
         if q.code in marked and not state.complete[q.code]:
             card.new_in = state.catalogue.version
