@@ -11,6 +11,7 @@ from assessments.scoring import (
     DomainPart,
     DomainSpec,
     QuestionSpec,
+    ReviewVerdict,
     ScoreResult,
     Threshold,
     combine,
@@ -105,22 +106,41 @@ def score_self(state: State) -> ScoreResult:
     return score_inputs(state.catalogue, answer_inputs(state))
 
 
-def score_inputs(catalogue: Catalogue, inputs: list[AnswerInput]) -> ScoreResult:
+def score_inputs(
+    catalogue: Catalogue,
+    inputs: list[AnswerInput],
+    reviews: list[ReviewVerdict] | None = None,
+) -> ScoreResult:
+    """scoring.score_assessment over the catalogue's questions, each domain's part taken from
+    the kept parts when its inputs (answers and, for the reviewed score, verdicts) are the
+    same. Inputs come one per question of the catalogue (answer_inputs, snapshot_inputs)."""
     _questions, domains = specs_for(catalogue)
     index = {a.code: a for a in inputs}
-    version = (catalogue.questionnaire_id, catalogue.content_hash)
+    verdicts = {r.code: r for r in reviews or ()}
+    basis = Basis.SELF if reviews is None else Basis.REVIEWED
+    version = (catalogue.questionnaire_id, catalogue.content_hash, str(basis))
     parts = []
     for d in domains:
         specs = _by_domain(catalogue)[d.code]
-        key = (*version, d.code, tuple(input_key(q, index.get(q.code)) for q in specs))
+        key = (
+            *version,
+            d.code,
+            tuple(
+                (*input_key(q, index.get(q.code)), _verdict(verdicts.get(q.code))) for q in specs
+            ),
+        )
         part = _parts.get(key)
         if part is None:
-            part = score_domain(d.code, specs, index, {}, Basis.SELF)
+            part = score_domain(d.code, specs, index, verdicts, basis)
             if len(_parts) >= PARTS_MAX:
                 _parts.clear()
             _parts[key] = part
         parts.append(part)
-    return combine(Basis.SELF, domains, parts)
+    return combine(basis, domains, parts)
+
+
+def _verdict(review: ReviewVerdict | None) -> str | None:
+    return None if review is None else str(review.verdict)
 
 
 def snapshot_inputs(snapshot: dict, catalogue: Catalogue) -> list[AnswerInput]:

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from assessments.models import Assessment, Status
-from assessments.scores import snapshot_inputs, specs_for
-from assessments.scoring import ReviewVerdict, ScoreResult, score_assessment
+from assessments.scores import score_inputs, snapshot_inputs
+from assessments.scoring import ReviewVerdict, ScoreResult
 from assessments.transitions import change_status
 from audit.models import Action
 from audit.services import record
@@ -115,18 +115,19 @@ def assessment_assign(
     return assessment
 
 
-def reviewed_score(assessment: Assessment) -> ScoreResult:
-    """The score with the reviewer's verdicts applied to the submitted answers."""
+def reviewed_score(assessment: Assessment, reviews=None) -> ScoreResult:
+    """The score with the reviewer's verdicts applied to the submitted answers. `reviews`: the
+    assessment's AnswerReview rows when the caller has them (else read here)."""
     catalogue = get_catalogue(assessment.questionnaire)
-    questions, domains = specs_for(catalogue)
+    if reviews is None:
+        reviews = assessment.answer_reviews.all()
     verdicts = [
         ReviewVerdict(catalogue.by_pk[r.question_id].code, r.verdict)
-        for r in assessment.answer_reviews.all()
+        for r in reviews
         if r.question_id in catalogue.by_pk
     ]
-    return score_assessment(
-        questions, domains, snapshot_inputs(assessment.snapshot, catalogue), verdicts
-    )
+    # Scored per domain, with the parts of unchanged domains kept (assessments.scores).
+    return score_inputs(catalogue, snapshot_inputs(assessment.snapshot, catalogue), verdicts)
 
 
 def _store_reviewed_score(assessment: Assessment) -> ScoreResult:
@@ -231,13 +232,16 @@ def verdict_confirm(*, review: AnswerReview, reviewer: User) -> AnswerReview:
     return review
 
 
-def unreviewed_questions(assessment: Assessment) -> list[QuestionItem]:
+def unreviewed_questions(assessment: Assessment, reviews=None) -> list[QuestionItem]:
     """Applicable answered questions without a verdict yet."""
     catalogue = get_catalogue(assessment.questionnaire)
     applicable = set(assessment.snapshot.get("applicable") or ())
     answered = {a["question"] for a in assessment.snapshot["answers"]}
     answered |= {e["question"] for e in assessment.snapshot["evidence"]}
-    done = set(assessment.answer_reviews.values_list("question_id", flat=True))
+    if reviews is None:
+        done = set(assessment.answer_reviews.values_list("question_id", flat=True))
+    else:
+        done = {r.question_id for r in reviews}
     return [
         q
         for q in catalogue.questions
@@ -245,24 +249,29 @@ def unreviewed_questions(assessment: Assessment) -> list[QuestionItem]:
     ]
 
 
-def unconfirmed_red_lines(assessment: Assessment) -> list[QuestionItem]:
+def unconfirmed_red_lines(assessment: Assessment, reviews=None) -> list[QuestionItem]:
     if not settings.REVIEW_FOUR_EYES:
         return []
     catalogue = get_catalogue(assessment.questionnaire)
+    if reviews is None:
+        reviews = assessment.answer_reviews.filter(confirmed_by__isnull=True)
     return [
         catalogue.by_pk[r.question_id]
-        for r in assessment.answer_reviews.filter(confirmed_by__isnull=True)
-        if catalogue.by_pk[r.question_id].red_line
+        for r in reviews
+        if r.confirmed_by_id is None and catalogue.by_pk[r.question_id].red_line
     ]
 
 
-def approval_blockers(assessment: Assessment) -> list[str]:
-    """Why the assessment cannot be approved yet, in words; empty when it can."""
+def approval_blockers(assessment: Assessment, reviews=None) -> list[str]:
+    """Why the assessment cannot be approved yet, in words; empty when it can. `reviews`: the
+    assessment's AnswerReview rows when the caller has them (read once here otherwise)."""
+    if reviews is None:
+        reviews = list(assessment.answer_reviews.all())
     reasons = []
-    missing = unreviewed_questions(assessment)
+    missing = unreviewed_questions(assessment, reviews)
     if missing:
         reasons.append(_("%(n)d answers have no verdict yet.") % {"n": len(missing)})
-    score = reviewed_score(assessment)
+    score = reviewed_score(assessment, reviews)
     if score.failed_red_lines:
         reasons.append(
             _("Red lines fail in the reviewed score: %(codes)s")
@@ -273,7 +282,7 @@ def approval_blockers(assessment: Assessment) -> list[str]:
             _("Red lines still need revision: %(codes)s")
             % {"codes": ", ".join(score.pending_red_lines)}
         )
-    unconfirmed = unconfirmed_red_lines(assessment)
+    unconfirmed = unconfirmed_red_lines(assessment, reviews)
     if unconfirmed:
         reasons.append(
             _("A second reviewer must confirm the verdicts on: %(codes)s")

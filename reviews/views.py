@@ -90,7 +90,9 @@ def _page_context(request, assessment, domain_code=None):
         "is_assignee": is_assignee,
         "changed_count": len(changed),
         "scores": _scores(assessment),
-        "blockers": services.approval_blockers(assessment) if is_assignee else [],
+        "blockers": services.approval_blockers(assessment, list(reviews.values()))
+        if is_assignee
+        else [],
         "assign_form": AssignForm(initial={"due_date": assessment.due_date}),
         "four_eyes": services.settings.REVIEW_FOUR_EYES,
         "verdict_form": VerdictForm(),

@@ -4,7 +4,8 @@ assessments.scores keeps each domain's part of the score per process and scores 
 domains whose inputs changed. On random sequences of answers over the full questionnaire (every
 question kind, gate answers that hide and show conditional questions, files with analyses that
 pass, fail or are pending, clause answers complete and incomplete) and random service profiles,
-the incremental result after every step must equal scoring every question from scratch."""
+the incremental result after every step must equal scoring every question from scratch; the
+same for the reviewed score with random reviewer verdicts."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from assessments import scores, services
 from assessments.models import Analysis, Answer, Evidence
 from assessments.scores import answer_inputs, specs_for
-from assessments.scoring import score_assessment
+from assessments.scoring import ReviewOutcome, ReviewVerdict, score_assessment
 from library.conditions import PROFILE_FIELDS
 from library.models import QuestionKind
 
@@ -110,6 +111,7 @@ def test_incremental_score_equals_full_recomputation(catalogue, data):
     evidence: dict[str, list[Evidence]] = {}
     full_questions, domains = specs_for(catalogue)
     steps = data.draw(st.integers(1, 20), label="steps")
+    verdicts: dict[str, ReviewVerdict] = {}
     for step in range(steps):
         q = data.draw(
             st.one_of(st.sampled_from(gates), st.sampled_from(questions)), label="question"
@@ -126,6 +128,16 @@ def test_incremental_score_equals_full_recomputation(catalogue, data):
         full = score_assessment(full_questions, domains, answer_inputs(state))
         assert incremental == full
         assert incremental.to_json() == full.to_json()
+        # The reviewed score: a reviewer's verdict on some question now and then.
+        reviewed_q = data.draw(st.sampled_from(questions), label="reviewed")
+        verdict = data.draw(st.sampled_from([None, *ReviewOutcome]), label="verdict")
+        if verdict is None:
+            verdicts.pop(reviewed_q.code, None)
+        else:
+            verdicts[reviewed_q.code] = ReviewVerdict(reviewed_q.code, verdict)
+        inputs = answer_inputs(state)
+        reviewed = scores.score_inputs(catalogue, inputs, list(verdicts.values()))
+        assert reviewed == score_assessment(full_questions, domains, inputs, verdicts.values())
 
 
 def test_unchanged_domains_are_not_scored_again(catalogue, monkeypatch):
