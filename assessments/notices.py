@@ -60,11 +60,14 @@ def upgrade_notices(pairs: list[tuple[AIService, Assessment | None]]) -> list[Up
     for assessment_id, question_id, value in rows:
         values.setdefault(assessment_id, {})[question_id] = value
     notices = []
+    diffs: dict[tuple[int, int], object] = {}  # services on the same versions share one diff
     for service, current in behind:
         old = versions[current.questionnaire_id]
         target = newest[old.code]
         before, after = get_catalogue(old), get_catalogue(target)
-        diff = compare(before, after)
+        if (old.pk, target.pk) not in diffs:
+            diffs[old.pk, target.pk] = compare(before, after)
+        diff = diffs[old.pk, target.pk]
         unchanged = set(diff.unchanged)
         answers = {
             before.by_pk[pk].code: value

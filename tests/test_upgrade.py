@@ -355,3 +355,22 @@ def test_real_version_1_draft_moves_to_version_2(service, editor):
     upgrade = QuestionnaireUpgrade.objects.get(assessment=moved)
     assert set(upgrade.marked) == set(diff.marked)
     assert verify_chain() is None
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_diff_rebuilds_both_texts_whatever_they_hold(lang):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from library.changes import text_diff
+
+    words = st.text(alphabet="是否每年季度评估的 AI-4.1%,.\n\x00abc", max_size=60)
+
+    @settings(max_examples=200, deadline=None)
+    @given(words, words)
+    def check(old, new):
+        segments = text_diff(old, new, lang)
+        assert "".join(s.text for s in segments if s.op != "ins") == old
+        assert "".join(s.text for s in segments if s.op != "del") == new
+
+    check()

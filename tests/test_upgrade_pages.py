@@ -188,3 +188,18 @@ def test_library_browser_shows_dates_not_yet_in_force(
     with translation.override("zh-hans"):
         gai = client.get(reverse("library:instrument", kwargs={"code": "GAI"})).content.decode()
     assert "起施行" not in gai
+
+
+def test_instrument_changes_page_runs_constant_queries(
+    client_for, editor, versions_with_new_provision, django_assert_max_num_queries
+):
+    client = client_for(editor)
+    url = (
+        reverse("library:instrument_changes", kwargs={"code": "UPGT"})
+        + "?questionnaire=changes-test"
+    )
+    client.get(url)
+    # session, user, instrument, versions of the questionnaire, its provisions
+    with django_assert_max_num_queries(6):
+        html = client.get(url).content.decode()
+    assert "UPGT-2" in html and "库中新增" in html
