@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,6 +14,8 @@ from django.views.decorators.http import require_GET
 
 from assessments import portfolio
 from assessments.portfolio_export import workbook
+from audit.models import Action
+from audit.services import record
 from filing.summary import ROUTE_LABELS
 from portal.text import safe_filename
 
@@ -48,6 +52,17 @@ def portfolio_export(request: HttpRequest) -> HttpResponse:
     """What the filters select, all pages, in the order shown."""
     filters = portfolio.Filters.from_query(request.GET)
     rows = portfolio.rows_of(portfolio.portfolio_for(request.user, filters))
+    # On each provider's audit trail: who took its services' figures away, and how many.
+    counts = Counter(row.provider for row in rows)
+    for provider, count in sorted(counts.items(), key=lambda item: item[0].pk):
+        record(
+            Action.PORTFOLIO_EXPORTED,
+            provider=provider,
+            obj=provider,
+            summary=provider.name_zh,
+            after={"services_exported": count},
+            request=request,
+        )
     name = safe_filename(f"{_('Portfolio')}-{timezone.localdate().isoformat()}.xlsx")
     response = HttpResponse(workbook(rows), content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(True, name)

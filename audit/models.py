@@ -63,6 +63,7 @@ class Action(models.TextChoices):
         "questionnaire_upgrade_undone",
         _("Move to a newer questionnaire version undone"),
     )
+    PORTFOLIO_EXPORTED = "portfolio_exported", _("Portfolio exported")
 
 
 class AuditEventQuerySet(models.QuerySet):

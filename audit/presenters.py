@@ -18,6 +18,7 @@ EXTRA_LABELS = {
     "value": gettext_lazy("Answer"),
     "note": gettext_lazy("Note"),
     "blocking_checks_acknowledged": gettext_lazy("Blocking checks acknowledged"),
+    "services_exported": gettext_lazy("Services exported"),
     "sha256": "SHA-256",
 }
 
