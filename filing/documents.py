@@ -132,12 +132,12 @@ def _join(parts: Iterable[str]) -> str:
     return "；".join(p.strip().rstrip("。；;") for p in parts if p and p.strip())
 
 
-def _note(facts: FilingFacts, code: str) -> str:
+def _note(facts: FilingFacts, code: str | None) -> str:
     answer = facts.answer(code)
     return answer.note.strip() if answer and answer.note else ""
 
 
-def _said(facts: FilingFacts, code: str, default: str = TODO) -> str:
+def _said(facts: FilingFacts, code: str | None, default: str = TODO) -> str:
     """A free-text, number or date answer as written (the filing-details questions FD-…)."""
     value = facts.value(code)
     if value is None or value == "":
@@ -148,13 +148,14 @@ def _said(facts: FilingFacts, code: str, default: str = TODO) -> str:
 
 
 def model_name(facts: FilingFacts) -> str:
-    """The model name declared on the filing form (FD-01): one name in every document. It is
-    not the service name (filing-practice §2.1: 模型名称 should reflect the function)."""
-    return _said(facts, "FD-01")
+    """The model name declared on the filing form (a filing-details question): one name in
+    every document. It is not the service name (filing-practice §2.1: 模型名称 should reflect
+    the function)."""
+    return _said(facts, facts.role("details.model_name"))
 
 
 def model_name_and_version(facts: FilingFacts) -> str:
-    name, version = model_name(facts), _said(facts, "FD-02", "")
+    name, version = model_name(facts), _said(facts, facts.role("details.model_version"), "")
     return f"{name}（版本 {version}）" if version and name != TODO else name
 
 
@@ -174,10 +175,11 @@ def application_form(facts: FilingFacts, catalogue: Catalogue | None = None) -> 
     functions = {zh for zh, _en in form_functions(facts)}
     boxes = [("☑" if f in functions else "☐") + f for f in SIX_FUNCTIONS]
     ticks = "　".join(boxes[:3]) + "\n" + "　".join(boxes[3:])
-    domain = facts.value("SCOPE-10")
+    domain_code = facts.role("scope.domain")
+    domain = facts.value(domain_code)
     domain_text = {"general": "未限定领域", "restricted": "限定领域"}.get(domain, TODO)
-    if domain == "restricted" and _note(facts, "SCOPE-10"):
-        domain_text += f"：{_note(facts, 'SCOPE-10')}"
+    if domain == "restricted" and _note(facts, domain_code):
+        domain_text += f"：{_note(facts, domain_code)}"
     contact = " / ".join(x for x in (p.get("contact_name"), p.get("contact_phone")) if x)
     doc.table(
         ("字段", "填写内容"),
@@ -186,8 +188,8 @@ def application_form(facts: FilingFacts, catalogue: Catalogue | None = None) -> 
             ("服务名称", s.get("name") or TODO),
             ("单位全称（与营业执照一致）", p.get("name_zh") or TODO),
             ("统一社会信用代码", p.get("credit_code") or TODO),
-            ("单位性质", _said(facts, "FD-13")),
-            ("上级单位或母公司", _said(facts, "FD-14")),
+            ("单位性质", _said(facts, facts.role("details.organisation_type"))),
+            ("上级单位或母公司", _said(facts, facts.role("details.parent_organisation"))),
             ("注册地址", p.get("address") or TODO),
             ("法定代表人", p.get("legal_representative") or TODO),
             ("安全评估负责人", p.get("security_lead") or TODO),
@@ -204,41 +206,49 @@ def application_form(facts: FilingFacts, catalogue: Catalogue | None = None) -> 
     uses_filed = bool(base and number)
     sampling = _first(facts, "training_sampling")
     by_type = sampling.get("size_by_type") or {}
+    source, annotated = facts.role("scope.model_source"), facts.value_of("scope.annotation")
+    foreign, verified = (
+        facts.role("corpus.foreign_open_source_share"),
+        facts.role("annotation.verified_share"),
+    )
     doc.table(
         ("字段", "填写内容"),
         [
-            ("模型来源", _choice(catalogue, "SCOPE-03", facts.value("SCOPE-03"))),
+            ("模型来源", _choice(catalogue, source, facts.value(source))),
             (
                 "是否采用已备案模型",
                 f"是：{base}（备案号 {number}）" if uses_filed else ("否" if not base else TODO),
             ),
-            ("所用或调用的全部模型", facts.value("SCOPE-14") or "—"),
-            ("模型版本", _said(facts, "FD-02")),
-            ("参数规模", _said(facts, "FD-03")),
-            ("模型架构与训练框架", _said(facts, "FD-04")),
-            ("模型许可情况", _said(facts, "FD-05")),
-            ("训练语料数量（词元）", _num(facts.value("IS-02")) or TODO),
+            ("所用或调用的全部模型", facts.value_of("scope.models_used") or "—"),
+            ("模型版本", _said(facts, facts.role("details.model_version"))),
+            ("参数规模", _said(facts, facts.role("details.parameter_scale"))),
+            ("模型架构与训练框架", _said(facts, facts.role("details.architecture"))),
+            ("模型许可情况", _said(facts, facts.role("details.model_licence"))),
+            ("训练语料数量（词元）", _num(facts.value_of("corpus.tokens")) or TODO),
             ("训练语料规模（按抽检表）", _num(sampling.get("corpus_size")) or TODO),
-            ("各类型语料规模", _said(facts, "FD-06")),
+            ("各类型语料规模", _said(facts, facts.role("details.corpus_by_type"))),
             (
                 "训练语料来源（开源 / 自采 / 商业）",
                 "；".join(f"{k} {_num(v)}" for k, v in by_type.items()) if by_type else TODO,
             ),
             (
                 "境外开源语料占比",
-                _pct(facts.value("TD-05")) if facts.value("TD-05") is not None else TODO,
+                _pct(facts.value(foreign)) if facts.value(foreign) is not None else TODO,
             ),
-            ("是否开展语料标注", _yes(facts.value("SCOPE-07"))),
+            ("是否开展语料标注", _yes(annotated)),
             ("语料标注数量", _annotation_volume(facts)),
-            ("标注人员情况", _said(facts, "FD-08") if facts.value("SCOPE-07") else "不涉及"),
+            ("标注人员情况", _annotators(facts) if annotated else "不涉及"),
             (
                 "标注内容人工核验比例",
-                _pct(facts.value("AN-03")) if facts.value("AN-03") is not None else TODO,
+                _pct(facts.value(verified)) if facts.value(verified) is not None else TODO,
             ),
-            ("标注规则", "见附件3《语料标注规则》" if facts.value("SCOPE-07") else "不涉及"),
-            ("语料来源合法、有登记清单", _yes(facts.value("TD-01"))),
-            ("不侵害他人知识产权", _yes(facts.value("IP-02"))),
-            ("排除未经许可的个人信息和受保护作品", _yes(facts.value("TD-18"))),
+            ("标注规则", "见附件3《语料标注规则》" if annotated else "不涉及"),
+            ("语料来源合法、有登记清单", _yes(facts.value_of("corpus.source_register"))),
+            ("不侵害他人知识产权", _yes(facts.value_of("corpus.no_ip_infringement"))),
+            (
+                "排除未经许可的个人信息和受保护作品",
+                _yes(facts.value_of("corpus.unlicensed_content_excluded")),
+            ),
         ],
         widths=(6, 10),
     )
@@ -268,8 +278,8 @@ def application_form(facts: FilingFacts, catalogue: Catalogue | None = None) -> 
                 "服务方式",
                 "、".join(CHANNELS.get(c, c) for c in profile.get("channels") or []) or TODO,
             ),
-            ("访问地址 / 应用名称", _said(facts, "FD-11")),
-            ("应用场景与目标用户", _said(facts, "FD-12")),
+            ("访问地址 / 应用名称", _said(facts, facts.role("details.access_address"))),
+            ("应用场景与目标用户", _said(facts, facts.role("details.scenarios"))),
             ("服务对象", AUDIENCES.get(profile.get("audience"), TODO)),
             ("是否允许未成年人使用", _yes(profile.get("minors_allowed"))),
             (
@@ -281,12 +291,12 @@ def application_form(facts: FilingFacts, catalogue: Catalogue | None = None) -> 
                 )
                 or TODO,
             ),
-            ("推理算力与服务能力（并发）", _said(facts, "FD-09")),
-            ("自建或第三方云平台、服务器", _said(facts, "FD-10")),
+            ("推理算力与服务能力（并发）", _said(facts, facts.role("details.inference_compute"))),
+            ("自建或第三方云平台、服务器", _said(facts, facts.role("details.hosting"))),
             ("算法备案情况", s.get("algorithm_filing_number") or "尚未取得算法备案编号"),
-            ("输入输出内容安全过滤", _yes(facts.value("CS-01"))),
-            ("生成内容标识", _yes(facts.value("LB-01"))),
-            ("投诉举报渠道", CLAUSE_RESULT.get(facts.value("CP-01"), TODO)),
+            ("输入输出内容安全过滤", _yes(facts.value_of("measures.content_filter"))),
+            ("生成内容标识", _yes(facts.value_of("labels.explicit"))),
+            ("投诉举报渠道", CLAUSE_RESULT.get(facts.value_of("complaints.channels"), TODO)),
         ],
         widths=(6, 10),
     )
@@ -309,10 +319,14 @@ def application_form(facts: FilingFacts, catalogue: Catalogue | None = None) -> 
     return doc
 
 
+def _annotators(facts: FilingFacts) -> str:
+    return _said(facts, facts.role("details.annotators"))
+
+
 def _annotation_volume(facts: FilingFacts) -> str:
-    if facts.value("SCOPE-07") is False:
+    if facts.value_of("scope.annotation") is False:
         return "不涉及"
-    volume = _said(facts, "FD-07")
+    volume = _said(facts, facts.role("details.annotation_volume"))
     return f"{volume} 条（文本、图片标注单位）" if volume != TODO else TODO
 
 
@@ -327,8 +341,10 @@ def assessment_report(facts: FilingFacts, catalogue: Catalogue) -> Doc:
     doc.para("（附件1）", center=True)
     doc.para(f"评估对象：{s.get('name') or TODO}", center=True)
     doc.para(f"服务提供者：{p.get('name_zh') or TODO}", center=True)
-    doc.para(f"报告日期：{facts.value('AF-07') or facts.today.isoformat()}", center=True)
-    basis = _choice(catalogue, "AF-03", facts.value("AF-03"))
+    completed = facts.value_of("assessment.completed_on")
+    doc.para(f"报告日期：{completed or facts.today.isoformat()}", center=True)
+    standard = facts.role("assessment.standard")
+    basis = _choice(catalogue, standard, facts.value(standard))
 
     _chapter_subject(doc, facts, catalogue)
     _chapter_method(doc, facts, catalogue, basis)
@@ -347,6 +363,7 @@ def _chapter_subject(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
     doc.heading(REPORT_CHAPTERS[0])
     doc.heading("1.1 评估对象", 2)
     base = s.get("foundation_model_name")
+    source, domain = facts.role("scope.model_source"), facts.role("scope.domain")
     doc.table(
         ("项目", "内容"),
         [
@@ -361,14 +378,14 @@ def _chapter_subject(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
                 "、".join(CHANNELS.get(c, c) for c in profile.get("channels") or []) or TODO,
             ),
             ("服务对象", AUDIENCES.get(profile.get("audience"), TODO)),
-            ("模型来源", _choice(catalogue, "SCOPE-03", facts.value("SCOPE-03"))),
+            ("模型来源", _choice(catalogue, source, facts.value(source))),
             (
                 "基础模型及备案号",
                 f"{base}（{s.get('foundation_model_filing_number') or '备案号待补充'}）"
                 if base
                 else "自研，不涉及",
             ),
-            ("领域", _choice(catalogue, "SCOPE-10", facts.value("SCOPE-10"))),
+            ("领域", _choice(catalogue, domain, facts.value(domain))),
         ],
         widths=(4, 12),
     )
@@ -385,24 +402,27 @@ def _chapter_subject(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
 
 def _basis_text(facts: FilingFacts, basis: str) -> str:
     """The standard the provider chose, and what the clause table actually follows."""
-    if facts.value("AF-03") in ("gbt45654", "both"):
+    if facts.value_of("assessment.standard") in ("gbt45654", "both"):
         return f"{basis}；逐条结果表按 {STANDARD_CITED}编排"
     return basis
 
 
 def _chapter_method(doc, facts: FilingFacts, catalogue: Catalogue, basis: str) -> None:
     p = facts.provider
+    performed_by = facts.role("assessment.performed_by")
+    completed = facts.value_of("assessment.completed_on")
+    started = _said(facts, facts.role("details.assessment_started_on"))
     doc.heading(REPORT_CHAPTERS[1])
     doc.heading("2.1 评估组织", 2)
     doc.table(
         ("项目", "内容"),
         [
-            ("评估方式", _choice(catalogue, "AF-02", facts.value("AF-02"))),
+            ("评估方式", _choice(catalogue, performed_by, facts.value(performed_by))),
             ("依据标准", _basis_text(facts, basis)),
             ("评估工作整体负责人", p.get("security_lead") or TODO),
             ("合法性评估负责人", p.get("legality_lead") or TODO),
-            ("评估团队", _said(facts, "FD-15")),
-            ("评估期间", f"{_said(facts, 'FD-16')} 至 {facts.value('AF-07') or TODO}"),
+            ("评估团队", _said(facts, facts.role("details.assessment_team"))),
+            ("评估期间", f"{started} 至 {completed or TODO}"),
         ],
         widths=(4, 12),
     )
@@ -451,7 +471,7 @@ def _chapter_corpus(doc, facts: FilingFacts) -> None:
         "对全部训练语料采用关键词、分类模型和人工抽检相结合的方式过滤违法不良信息；"
         "按来源分别开展人工抽检（随机抽样）和技术抽检（关键词与分类模型）。"
     )
-    if note := _note(facts, "TD-10"):
+    if note := _note(facts, facts.role("corpus.filtering")):
         method += f"具体做法：{note}"
     _method_criteria_results(
         doc,
@@ -483,20 +503,21 @@ def _chapter_corpus(doc, facts: FilingFacts) -> None:
         )
     doc.heading("3.4 语料规模与标注情况", 2)
     by_type = figures.get("size_by_type") or {}
+    annotated = facts.value_of("scope.annotation")
     doc.table(
         ("事项", "情况"),
         [
-            ("训练语料数量（词元）", _num(facts.value("IS-02")) or TODO),
-            ("各类型语料规模", _said(facts, "FD-06")),
+            ("训练语料数量（词元）", _num(facts.value_of("corpus.tokens")) or TODO),
+            ("各类型语料规模", _said(facts, facts.role("details.corpus_by_type"))),
             (
                 "按来源划分（开源 / 自采 / 商业，据语料抽检表）",
                 "；".join(f"{k} {_num(v)}" for k, v in by_type.items()) if by_type else TODO,
             ),
             ("语料标注数量", _annotation_volume(facts)),
-            ("标注人员情况", _said(facts, "FD-08") if facts.value("SCOPE-07") else "不涉及"),
+            ("标注人员情况", _annotators(facts) if annotated else "不涉及"),
             (
                 "标注规则",
-                "见附件3《语料标注规则》" if facts.value("SCOPE-07") else "不涉及（见附件3说明）",
+                "见附件3《语料标注规则》" if annotated else "不涉及（见附件3说明）",
             ),
         ],
         widths=(8, 8),
@@ -505,15 +526,18 @@ def _chapter_corpus(doc, facts: FilingFacts) -> None:
     doc.table(
         ("事项", "情况"),
         [
-            ("来源登记清单（TD-01）", _yes(facts.value("TD-01"))),
-            ("开源语料许可（TD-06）", CLAUSE_RESULT.get(facts.value("TD-06"), TODO)),
-            ("自采语料采集记录（TD-07）", CLAUSE_RESULT.get(facts.value("TD-07"), TODO)),
-            ("商业语料合同（TD-08）", CLAUSE_RESULT.get(facts.value("TD-08"), TODO)),
-            ("含个人信息语料的同意（PI-Q14）", CLAUSE_RESULT.get(facts.value("PI-Q14"), TODO)),
-            ("知识产权侵权风险识别（IP-04）", CLAUSE_RESULT.get(facts.value("IP-04"), TODO)),
+            (f"{row['label']}（{row['q']}）", _result_or_todo(facts.value(row["q"])))
+            for row in facts.layout.rows("report.corpus_sources")
         ],
         widths=(8, 8),
     )
+
+
+def _result_or_todo(value) -> str:
+    """是/否 of a yes-no answer, 符合/不符合/不适用 of a clause, （待填写） while unanswered."""
+    if isinstance(value, bool):
+        return _yes(value)
+    return CLAUSE_RESULT.get(value, TODO)
 
 
 def _chapter_model(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
@@ -534,7 +558,7 @@ def _chapter_model(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
         "从生成内容测试题库随机抽取题目，采用人工抽检、关键词抽检和分类模型抽检评估生成内容安全性；"
         "从应拒答、非拒答测试题库分别抽取题目评估拒答情况。"
     )
-    if note := _note(facts, "CS-12"):
+    if note := _note(facts, facts.role("measures.refusal")):
         method += f"拒答策略：{note}"
     _method_criteria_results(
         doc,
@@ -555,7 +579,7 @@ def _chapter_model(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
             doc.para(identity)
     doc.heading("4.4 准确性、可靠性与其他模型安全要求", 2)
     rows = []
-    for code in ("CS-04", "CS-05", "CS-06", "CS-07", "CS-12", "LC-02"):
+    for code in facts.layout.section_codes("report.model_clauses"):
         ref, text = clause_reference(catalogue, code)
         result = CLAUSE_RESULT.get(facts.value(code), "—")
         if code not in facts.applicable:
@@ -603,7 +627,7 @@ def identity_text(identity: Mapping[str, Any]) -> str:
 
 
 def draw_rows(figures: Mapping[str, Any]) -> list[list[str]]:
-    """One row per draw of the CS-33 results (TC260-003 9.3 b)–d), 9.4 b)–c)): the three
+    """One row per draw of the test results (TC260-003 9.3 b)–d), 9.4 b)–c)): the three
     generated-content draws apart, never pooled."""
     rows = []
     for d in figures.get("draws") or []:
@@ -773,8 +797,10 @@ def _chapter_banks(doc, facts: FilingFacts) -> None:
         summary,
     )
     doc.heading("6.4 分类模型", 2)
+    classifier = facts.role("banks.classifier_coverage")
     doc.para(
-        f"分类模型覆盖 31 种风险（CS-32）：{CLAUSE_RESULT.get(facts.value('CS-32'), TODO)}。{_note(facts, 'CS-32')}",
+        f"分类模型覆盖 31 种风险（{classifier}）："
+        f"{CLAUSE_RESULT.get(facts.value(classifier), TODO)}。{_note(facts, classifier)}",
     )
 
 
@@ -834,9 +860,10 @@ def clause_rows(facts: FilingFacts, catalogue: Catalogue) -> list[list[str]]:
 def _chapter_clauses(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
     doc.heading(REPORT_CHAPTERS[6])
     doc.para(f"按 {STANDARD_CITED}第5章至第8章逐条给出评估结果。{STANDARD_NOTE}")
-    if facts.value("AF-03") == "gbt45654":
+    if facts.value_of("assessment.standard") == "gbt45654":
         doc.para(
-            "本次评估选择以 GB/T 45654-2025 为依据（AF-03）；在其正式条款文本核对之前，"
+            f"本次评估选择以 GB/T 45654-2025 为依据（{facts.role('assessment.standard')}）；"
+            "在其正式条款文本核对之前，"
             "下表仍按 TC260-003 条款编排，请在提交前逐条核对 GB/T 45654-2025 的对应条款。"
         )
     doc.table(
@@ -875,7 +902,8 @@ def _chapter_conclusion(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
         "结论按 TC260-003 9.1 d) 得出：“应”条款全部符合或不适用的为全部符合要求，部分不符合的为"
         "部分符合要求，全部不符合的为全部不符合要求；“宜”“不宜”条款为推荐性要求，不影响结论。"
     )
-    recommendation = _choice(catalogue, "FD-17", facts.value("FD-17"))
+    launch = facts.role("details.launch_recommendation")
+    recommendation = _choice(catalogue, launch, facts.value(launch))
     doc.para(f"上线建议：{recommendation}。")
     if score.get("overall") is not None:
         doc.para(
@@ -885,10 +913,15 @@ def _chapter_conclusion(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
     doc.heading("8.1 主要剩余风险及整改安排", 2)
     doc.bullets(open_items or ["无不符合项。"])
     doc.heading("8.2 上线后风险预判与应对", 2)
+    monitoring, reassessment = (
+        facts.role("lifecycle.monitoring"),
+        facts.role("lifecycle.reassessment"),
+    )
     doc.para(
-        "建立常态化监测测评（LC-02："
-        f"{CLAUSE_RESULT.get(facts.value('LC-02'), TODO)}），模型重要更新后重新评估（LC-05："
-        f"{CLAUSE_RESULT.get(facts.value('LC-05'), TODO)}），关键词库每周、测试题库每月更新。",
+        f"建立常态化监测测评（{monitoring}："
+        f"{CLAUSE_RESULT.get(facts.value(monitoring), TODO)}），模型重要更新后重新评估"
+        f"（{reassessment}：{CLAUSE_RESULT.get(facts.value(reassessment), TODO)}），"
+        "关键词库每周、测试题库每月更新。",
     )
 
 
@@ -946,7 +979,7 @@ def _chapter_signatures(doc, facts: FilingFacts) -> None:
 
 def called_model_statement(facts: FilingFacts) -> Doc:
     """调用已备案大模型情况说明 of the registration package (filing-practice §2.2 模型来源 and
-    §9.2 item 1): the provider's own statement (FD-19), the models on record and the proof."""
+    §9.2 item 1): the provider's own statement, the models on record and the proof."""
     p, s = facts.provider, facts.service
     doc = Doc("调用已备案大模型情况说明")
     doc.heading_title("调用已备案大模型情况说明")
@@ -957,15 +990,15 @@ def called_model_statement(facts: FilingFacts) -> Doc:
             ("服务名称", s.get("name") or TODO),
             ("所调用的模型", s.get("foundation_model_name") or TODO),
             ("模型备案号（或上线编号）", s.get("foundation_model_filing_number") or TODO),
-            ("使用或调用的全部模型", _said(facts, "SCOPE-14")),
-            ("应用场景与目标用户", _said(facts, "FD-12")),
+            ("使用或调用的全部模型", _said(facts, facts.role("scope.models_used"))),
+            ("应用场景与目标用户", _said(facts, facts.role("details.scenarios"))),
         ],
         widths=(5, 11),
     )
     doc.heading("一、调用情况说明", 2)
-    doc.para(_said(facts, "FD-19"))
+    doc.para(_said(facts, facts.role("details.called_model")))
     doc.heading("二、与模型提供方的协议及证明材料", 2)
-    files = [e.name for e in facts.files("FD-19", "SCOPE-14", "LC-01")]
+    files = [e.name for e in facts.files(*facts.layout.codes("documents.called_model_proof"))]
     doc.bullets(files or ["（待上传：调用合同、授权书或控制台截图，以及厂商公示备案号的截图）"])
     doc.para(
         "本单位承诺：本服务仅调用上述已备案模型，未对其进行训练、微调或蒸馏；"

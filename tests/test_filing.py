@@ -110,6 +110,7 @@ def make(
         domains=domains or {},
         texts=tuple(texts),
         today=TODAY,
+        layout=factories.layout(),
     )
 
 

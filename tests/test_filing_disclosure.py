@@ -17,6 +17,7 @@ from filing.disclosure import id_check_character
 from filing.facts import AnswerFact, FilingFacts, facts_for
 from filing.models import Disclosure
 from providers.codes import uscc_check_character
+from tests import factories
 
 FIRST17 = "11010519900307123"
 RESIDENT_ID = FIRST17 + id_check_character(FIRST17)
@@ -56,6 +57,7 @@ def facts(*answers, service=None, profile=None, routes=("algorithm_filing",), di
         routes=routes,
         today=dt.date(2026, 12, 1),
         disclosure=disclosure,
+        layout=factories.layout(),
     )
 
 

@@ -13,6 +13,7 @@ from filing.blocks import Table
 from filing.facts import AnswerFact, EvidenceFact, FilingFacts
 from library.catalogue import get_catalogue
 from library.models import Questionnaire
+from tests import factories
 
 TODO = documents.TODO
 DETAILS = {
@@ -81,6 +82,7 @@ def make(catalogue, *answers: AnswerFact, provider=None, applicable=(), evidence
         routes=("gai_filing",),
         today=dt.date(2026, 12, 1),
         self_score=score,
+        layout=factories.layout(catalogue.version),
     )
 
 

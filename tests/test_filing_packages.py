@@ -44,6 +44,7 @@ def make_facts(routes, evidence=(), answers=(), applicable=()) -> FilingFacts:
         evidence=tuple(evidence),
         routes=tuple(routes),
         assessment={"id": "x", "version": 1, "status": "draft", "questionnaire": "q v1"},
+        layout=factories.layout(),
     )
 
 

@@ -14,6 +14,7 @@ from django.utils import translation
 from assessments.services import latest_questionnaire
 from library import scope
 from library.catalogue import get_catalogue
+from library.layouts import get_layout
 from library.routes import filing_routes
 
 PUBLIC_OWN = {
@@ -393,6 +394,7 @@ def test_the_report_cites_tc260_003_and_says_the_gb_t_45654_clauses_are_unconfir
         answers={"AF-03": AnswerFact(code="AF-03", value=basis)},
         applicable=frozenset({"AF-03"}),
         kinds={q.code: q.kind for q in catalogue.questions},
+        layout=get_layout(questionnaire),
     )
     doc = assessment_report(facts, catalogue)
     text = doc.text()
