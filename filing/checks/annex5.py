@@ -47,7 +47,9 @@ def test_banks_present(facts: FilingFacts) -> Verdict | None:
     for bank, n in counts.items():
         if not n:
             zh, en = BANK_LABELS[bank]
-            problems.block(f"没有{zh}", f"no {en} questions", q("CS-23", "CS-30", "CS-31"))
+            problems.block(
+                f"没有{zh}", f"no {en} questions", q(*facts.layout.codes("banks.test_banks"))
+            )
     return problems.verdict(
         "生成内容 {generated}、应拒答 {refuse}、非拒答 {non_refuse} 题".format(**counts),
         "Generated {generated}, should-refuse {refuse}, should-not-refuse {non_refuse}".format(

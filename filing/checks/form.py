@@ -65,18 +65,19 @@ _VERTICAL_RE = re.compile(r"领域|垂直|行业|专业|vertical|domain", re.IGN
     "filing-practice §8 item 6; §5 R4",
 )
 def domain(facts: FilingFacts) -> Verdict | None:
-    answer = facts.answer("SCOPE-10")
+    scope, omissions = facts.role("scope.domain"), facts.role("banks.domain_omissions")
+    answer = facts.answer(scope)
     if answer is None:
         return None
     if answer.value != "restricted":
-        return ok("未限定领域（通用）", "General (no restricted domain)", q("SCOPE-10"))
+        return ok("未限定领域（通用）", "General (no restricted domain)", q(scope))
     problems = Problems()
-    if not answer.note.strip() and facts.value("CS-28") is None:
+    if not answer.note.strip() and facts.value(omissions) is None:
         problems.block(
             "限定领域但未说明领域范围及领域外问题的处理方式",
             "restricted domain, but neither the domain nor the handling of out-of-domain "
             "questions is described",
-            q("SCOPE-10", "CS-28"),
+            q(scope, omissions),
         )
     sheets = [
         name
@@ -87,28 +88,35 @@ def domain(facts: FilingFacts) -> Verdict | None:
         problems.warn(
             "附件5 中没有领域测试题工作表（如“垂直领域”）",
             "annex 5 has no vertical-domain sheet",
-            q("CS-23"),
+            q(facts.role("banks.generated")),
         )
     return problems.verdict(
         "限定领域，已说明领域外处理并附领域测试题",
         "Restricted domain, out-of-domain handling described and a vertical sheet attached",
-        "在 SCOPE-10 的说明中写明领域和领域外问题的处理，并在附件5 增加领域测试题工作表。",
-        "Describe the domain and out-of-domain handling under SCOPE-10 and add a "
+        f"在 {scope} 的说明中写明领域和领域外问题的处理，并在附件5 增加领域测试题工作表。",
+        f"Describe the domain and out-of-domain handling under {scope} and add a "
         "vertical-domain sheet to annex 5.",
     )
 
 
+# Source class: (words of the sampling table's type column, the layout role of the question
+# whose evidence proves the class, names).
 CORPUS_TYPES = {
-    "open": (("开源", "公开", "open"), "TD-06", "开源语料（许可协议）", "open-source (licence)"),
+    "open": (
+        ("开源", "公开", "open"),
+        "corpus.open_source_licences",
+        "开源语料（许可协议）",
+        "open-source (licence)",
+    ),
     "self": (
         ("自采", "自有", "自行", "采集", "爬", "self", "crawl"),
-        "TD-07",
+        "corpus.collection_records",
         "自采语料（采集记录）",
         "self-collected (collection records)",
     ),
     "commercial": (
         ("商业", "采购", "购买", "合作", "commercial", "purchas"),
-        "TD-08",
+        "corpus.commercial_contracts",
         "商业语料（合同）",
         "commercial (contracts)",
     ),
@@ -132,14 +140,15 @@ def corpus_type(text: str) -> str | None:
 )
 def corpus_sources(facts: FilingFacts) -> Verdict | None:
     sampling = facts.analysed("training_sampling")
-    if not sampling and facts.value("TD-01") is None:
+    register = facts.role("corpus.source_register")
+    if not sampling and facts.value(register) is None:
         return None
     problems = Problems()
-    if facts.value("TD-01") is False:
+    if facts.value(register) is False:
         problems.block(
-            "TD-01 答“否”：训练数据没有逐一登记的合法来源清单",
-            "TD-01 says there is no registered list of lawful sources",
-            q("TD-01"),
+            f"{register} 答“否”：训练数据没有逐一登记的合法来源清单",
+            f"{register} says there is no registered list of lawful sources",
+            q(register),
         )
     kinds: dict[str, list[str]] = {}
     for e in sampling:
@@ -155,7 +164,8 @@ def corpus_sources(facts: FilingFacts) -> Verdict | None:
                 continue
             kinds.setdefault(kind, []).append(str(row.get("source")))
     for kind, sources in kinds.items():
-        _words, code, zh, en = CORPUS_TYPES[kind]
+        _words, role, zh, en = CORPUS_TYPES[kind]
+        code = facts.role(role)
         if not facts.files(code):
             problems.block(
                 f"{zh}：{'、'.join(sources[:5])} 缺少证明材料",
@@ -179,7 +189,7 @@ def corpus_sources(facts: FilingFacts) -> Verdict | None:
     "TC-5.1b; filing-practice §8 item 8 (30 % UNCONFIRMED)",
 )
 def foreign_share(facts: FilingFacts) -> Verdict | None:
-    share = facts.value("TD-05")
+    share = facts.value_of("corpus.foreign_open_source_share")
     if not isinstance(share, int | float):
         return None
     if not 0 <= share <= 1:
@@ -188,7 +198,7 @@ def foreign_share(facts: FilingFacts) -> Verdict | None:
             f"The foreign open-source share reads {share}; it must be a decimal from 0 to 1",
             "按“0 到 1 之间的小数”重新填写比例（如 25% 填 0.25）。",
             "Enter the share as a decimal from 0 to 1 (25 % is 0.25).",
-            q("TD-05"),
+            q(facts.role("corpus.foreign_open_source_share")),
         )
     if share > 0.3:
         return warn(
@@ -198,7 +208,7 @@ def foreign_share(facts: FilingFacts) -> Verdict | None:
             "在报告中说明境外语料的必要性和过滤措施，或提高境内语料比例。",
             "Explain why the foreign corpus is needed and how it is filtered, or raise the "
             "domestic share.",
-            q("TD-05"),
+            q(facts.role("corpus.foreign_open_source_share")),
         )
     return ok(f"境外开源语料占 {pct(share)}", f"Foreign open-source share {pct(share)}")
 
@@ -211,28 +221,29 @@ def foreign_share(facts: FilingFacts) -> Verdict | None:
     "filing-practice §8 item 9; §2.1",
 )
 def corpus_figures(facts: FilingFacts) -> Verdict | None:
-    tokens, ratio = facts.value("IS-02"), facts.value("AN-03")
+    tokens_code, ratio_code = facts.role("corpus.tokens"), facts.role("annotation.verified_share")
+    tokens, ratio = facts.value(tokens_code), facts.value(ratio_code)
     sampling = facts.analysed("training_sampling")
     if tokens is None and ratio is None and not sampling:
         return None
     problems = Problems()
-    if tokens is None and "IS-02" in facts.applicable:
+    if tokens is None and tokens_code in facts.applicable:
         problems.warn(
-            "未填写训练语料词元数", "the token count of the corpus is missing", q("IS-02")
+            "未填写训练语料词元数", "the token count of the corpus is missing", q(tokens_code)
         )
     elif tokens is not None and not (isinstance(tokens, int | float) and tokens > 0):
         problems.warn(
-            "训练语料词元数不是正数", "the token count is not a positive number", q("IS-02")
+            "训练语料词元数不是正数", "the token count is not a positive number", q(tokens_code)
         )
-    if facts.value("SCOPE-07") and ratio is None and "AN-03" in facts.applicable:
+    if facts.value_of("scope.annotation") and ratio is None and ratio_code in facts.applicable:
         problems.warn(
             "开展了标注但未填写人工核验比例",
             "annotation is done but the verified share is missing",
-            q("AN-03"),
+            q(ratio_code),
         )
     elif ratio is not None and not (isinstance(ratio, int | float) and 0 <= ratio <= 1):
         problems.warn(
-            "标注核验比例应为 0 到 1 之间的小数", "the verified share must be 0 to 1", q("AN-03")
+            "标注核验比例应为 0 到 1 之间的小数", "the verified share must be 0 to 1", q(ratio_code)
         )
     size = sum(int(e.figures.get("corpus_size") or 0) for e in sampling)
     return problems.verdict(
@@ -264,15 +275,16 @@ def service_modes(facts: FilingFacts) -> Verdict | None:
             "在服务资料中选择服务方式。",
             "Choose the service modes in the service profile.",
         )
-    if "api" in channels and facts.value("TR-04") != "conform":
+    api_docs = facts.role("transparency.api_documentation")
+    if "api" in channels and facts.value(api_docs) != "conform":
         return warn(
-            "提供 API，但 TR-04（接口说明文档公开服务信息）未答“符合”",
-            "An API is offered but TR-04 (API documentation publishes the service "
+            f"提供 API，但 {api_docs}（接口说明文档公开服务信息）未答“符合”",
+            f"An API is offered but {api_docs} (API documentation publishes the service "
             "information) is not answered 'conforms'",
-            "准备 API 说明文档（鉴权、流式/非流式、错误码）并在 TR-04 附上。",
+            f"准备 API 说明文档（鉴权、流式/非流式、错误码）并在 {api_docs} 附上。",
             "Prepare the API documentation (authentication, streaming, errors) and attach it "
-            "under TR-04.",
-            q("TR-04"),
+            f"under {api_docs}.",
+            q(api_docs),
         )
     zh, en = _channel_names(channels)
     return ok(f"服务方式：{'、'.join(zh)}", f"Service modes: {', '.join(en)}")
@@ -321,9 +333,12 @@ def signatories(facts: FilingFacts) -> Verdict | None:
             "合法性评估负责人与法定代表人为同一人，报告中需加以说明",
             "the legality lead is the legal representative; say so in the report",
         )
-    signed = facts.value("AF-06")
+    signers = facts.role("assessment.signatures")
+    signed = facts.value(signers)
     if isinstance(signed, int | float) and signed < 3:
-        problems.warn(f"AF-06：仅 {signed} 人签字", f"AF-06: only {signed} signatures", q("AF-06"))
+        problems.warn(
+            f"{signers}：仅 {signed} 人签字", f"{signers}: only {signed} signatures", q(signers)
+        )
     return problems.verdict(
         f"法定代表人 {rep}、评估负责人 {lead}、合法性负责人 {legality}",
         f"Legal representative {rep}, assessment lead {lead}, legality lead {legality}",
@@ -332,9 +347,9 @@ def signatories(facts: FilingFacts) -> Verdict | None:
     )
 
 
-# The filing-details questions the form and the report print (questionnaire v2, FD-01…FD-17;
-# FD-18/FD-19 are registration materials, PKG-03).
-FILING_DETAILS = tuple(f"FD-{n:02d}" for n in range(1, 18))
+# The layout role naming the filing-details questions the form and the report print (the
+# registration materials are PKG-03's).
+FILING_DETAILS = "checks.filing_details"
 
 
 @check(
@@ -346,7 +361,7 @@ FILING_DETAILS = tuple(f"FD-{n:02d}" for n in range(1, 18))
 )
 def filing_details(facts: FilingFacts) -> Verdict | None:
     """Fields the documents would print as （待填写） although a question asks for them."""
-    asked = [c for c in FILING_DETAILS if c in facts.applicable]
+    asked = [c for c in facts.layout.codes(FILING_DETAILS) if c in facts.applicable]
     if not asked:
         return None  # an older questionnaire version, or a route without the form
     missing = [c for c in asked if facts.answer(c) is None]

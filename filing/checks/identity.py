@@ -24,7 +24,7 @@ ROLES = {"technical_supporter": ("服务技术支持者", "technical supporter")
 
 
 def base_model_needed(facts: FilingFacts) -> bool:
-    return facts.value("SCOPE-03") in ("fine_tuned", "call_filed_only") or (
+    return facts.value_of("scope.model_source") in ("fine_tuned", "call_filed_only") or (
         facts.profile.get("foundation_model_source") == "third_party"
     )
 
@@ -34,7 +34,7 @@ def route(facts: FilingFacts) -> Verdict | None:
     if not facts.routes:
         return None
     if "undetermined" in facts.routes:
-        missing = facts.route_missing or ("SCOPE-01", "SCOPE-02", "SCOPE-03")
+        missing = facts.route_missing or facts.layout.codes("scope.route_gates")
         return block(
             "备案路线待定：服务对象、角色或模型来源尚未回答（" + "、".join(missing) + "）",
             "Route undetermined: the audience, role or model source is not answered ("
@@ -45,28 +45,29 @@ def route(facts: FilingFacts) -> Verdict | None:
             q(*missing),
         )
     found = {c.question: c for c in scope.contradictions(facts.profile, _values(facts))}
-    if "SCOPE-03" in found:
+    source, audience = facts.role("scope.model_source"), facts.role("scope.audience")
+    if source in found:
         return block(
-            "服务资料中的模型来源与 SCOPE-03 的答案矛盾，备案与登记路线无法确定",
-            "The model source in the service profile contradicts the answer to SCOPE-03: "
+            f"服务资料中的模型来源与 {source} 的答案矛盾，备案与登记路线无法确定",
+            f"The model source in the service profile contradicts the answer to {source}: "
             "filing or registration cannot be decided",
-            "统一服务资料中的模型来源与 SCOPE-03 的答案；如在第三方模型上做过训练，应答“进一步训练”。",
-            "Make the model source of the service profile and the answer to SCOPE-03 agree; if "
+            f"统一服务资料中的模型来源与 {source} 的答案；如在第三方模型上做过训练，应答“进一步训练”。",
+            f"Make the model source of the service profile and the answer to {source} agree; if "
             "the third-party model was trained further, answer 'further trained'.",
-            q("SCOPE-03"),
+            q(source),
         )
     zh = "、".join(ROUTE_NAMES[r][0] for r in facts.routes if r in ROUTE_NAMES)
     en = ", ".join(ROUTE_NAMES[r][1] for r in facts.routes if r in ROUTE_NAMES)
-    if "SCOPE-01" in found:
+    if audience in found:
         return warn(
-            f"服务资料中的服务对象与 SCOPE-01 的答案矛盾；按 SCOPE-01 的答案确定路线：{zh}",
-            "The audience in the service profile contradicts the answer to SCOPE-01; the route "
+            f"服务资料中的服务对象与 {audience} 的答案矛盾；按 {audience} 的答案确定路线：{zh}",
+            f"The audience in the service profile contradicts the answer to {audience}; the route "
             f"follows the answer: {en}",
-            "核对并统一服务资料中的服务对象与 SCOPE-01 的答案。",
-            "Check the service profile's audience against SCOPE-01 and make them agree.",
-            q("SCOPE-01"),
+            f"核对并统一服务资料中的服务对象与 {audience} 的答案。",
+            f"Check the service profile's audience against {audience} and make them agree.",
+            q(audience),
         )
-    return ok(f"适用路线：{zh}", f"Route: {en}", q("SCOPE-01", "SCOPE-02", "SCOPE-03"))
+    return ok(f"适用路线：{zh}", f"Route: {en}", q(*facts.layout.codes("scope.route_gates")))
 
 
 def _values(facts: FilingFacts) -> dict:
@@ -86,7 +87,9 @@ def algorithm_filing(facts: FilingFacts) -> Verdict | None:
     number = facts.service.get("algorithm_filing_number")
     if number:
         return ok(f"已有算法备案编号 {number}", f"Algorithm filing number {number} is on file")
-    role_zh, role_en = ROLES.get(facts.value("SCOPE-02"), ("服务提供者", "service provider"))
+    role_zh, role_en = ROLES.get(
+        facts.value_of("scope.provider_role"), ("服务提供者", "service provider")
+    )
     return warn(
         f"本服务还须以“{role_zh}”身份办理算法备案（生成合成类），服务资料中尚无算法备案编号",
         f"An algorithm filing (generation/synthesis type) in the role '{role_en}' is needed as "
@@ -94,7 +97,7 @@ def algorithm_filing(facts: FilingFacts) -> Verdict | None:
         "算法备案材料（承诺书、落实主体责任、算法安全自评估报告、拟公示内容）单独准备，不要混入大模型备案材料；取得编号后填入服务资料。",
         "Prepare the algorithm-filing documents separately from this dossier; enter the "
         "number in the service profile once issued.",
-        q("SCOPE-02", "SCOPE-04"),
+        q(facts.role("scope.provider_role"), facts.role("scope.public_opinion")),
     )
 
 
@@ -107,9 +110,10 @@ def filing_numbers(facts: FilingFacts) -> list[tuple[str, str]]:
     for key in ("foundation_model_filing_number", "gai_filing_number", "algorithm_filing_number"):
         if facts.service.get(key):
             found.append((key, str(facts.service[key]).strip()))
-    listed = facts.value("SCOPE-14")
+    models_used = facts.role("scope.models_used")
+    listed = facts.value(models_used)
     if isinstance(listed, str):
-        found += [("SCOPE-14", m.group(0)) for m in _NUMBER_RE.finditer(listed)]
+        found += [(models_used, m.group(0)) for m in _NUMBER_RE.finditer(listed)]
     return found
 
 
@@ -123,34 +127,38 @@ def filing_numbers(facts: FilingFacts) -> list[tuple[str, str]]:
 def base_model_filed(facts: FilingFacts) -> Verdict | None:
     if not base_model_needed(facts):
         return None
-    if facts.value("LC-01") == "not_conform":
+    filed, models_used = (
+        facts.role("lifecycle.filed_foundation_model"),
+        facts.role("scope.models_used"),
+    )
+    if facts.value(filed) == "not_conform":
         return block(
-            "LC-01 答“不符合”：使用了未经备案的基础模型",
-            "LC-01 says the foundation model is not filed",
+            f"{filed} 答“不符合”：使用了未经备案的基础模型",
+            f"{filed} says the foundation model is not filed",
             "改用已备案的基础模型，或由基础模型提供方先完成备案。",
             "Switch to a filed foundation model, or have its provider file it first.",
-            q("LC-01"),
+            q(filed),
         )
     numbers = [
         n
         for where, n in filing_numbers(facts)
-        if where in ("foundation_model_filing_number", "SCOPE-14") and "网信算备" not in n
+        if where in ("foundation_model_filing_number", models_used) and "网信算备" not in n
     ]
     if not numbers:
         return block(
             "使用或调用第三方基础模型，但未给出其备案号",
             "A third-party foundation model is used or called, but its filing number is missing",
-            "在服务资料中填写基础模型的备案号，并在 SCOPE-14 列出全部所用模型及备案号。",
+            f"在服务资料中填写基础模型的备案号，并在 {models_used} 列出全部所用模型及备案号。",
             "Enter the foundation model's filing number in the service profile and list every "
-            "model with its number under SCOPE-14.",
-            q("SCOPE-14"),
+            f"model with its number under {models_used}.",
+            q(models_used),
         )
     name = facts.service.get("foundation_model_name") or ""
     return ok(
         f"基础模型 {name} 备案号：{'、'.join(numbers)}（是否在网信办已备案名单中须人工核对）",
         f"Foundation model {name}, filing number {', '.join(numbers)} (whether it appears in "
         "the CAC's published list is checked by hand)",
-        q("SCOPE-14"),
+        q(models_used),
     )
 
 
@@ -166,8 +174,9 @@ def number_formats(facts: FilingFacts) -> Verdict | None:
     if not numbers:
         return None
     problems = Problems()
+    models_used = facts.role("scope.models_used")
     for where, number in numbers:
-        links = q("SCOPE-14") if where == "SCOPE-14" else []
+        links = q(models_used) if where == models_used else []
         try:
             if "网信算备" in number:
                 codes.validate_algorithm_filing_number(number)
@@ -207,7 +216,11 @@ def number_formats(facts: FilingFacts) -> Verdict | None:
 def base_model_proof(facts: FilingFacts) -> Verdict | None:
     if not base_model_needed(facts):
         return None
-    files = facts.files("SCOPE-03", "SCOPE-14", "LC-01", "TR-02")
+    models_used, filed = (
+        facts.role("scope.models_used"),
+        facts.role("lifecycle.filed_foundation_model"),
+    )
+    files = facts.files(*facts.layout.codes("checks.foundation_model_proof"))
     if files:
         return ok(
             f"已上传 {len(files)} 份证明材料", f"{len(files)} proof files uploaded", ev(files)
@@ -216,10 +229,10 @@ def base_model_proof(facts: FilingFacts) -> Verdict | None:
         "没有基础模型的调用合同或控制台截图、提供方备案公示截图",
         "No contract or console screenshot for the foundation model and no screenshot of its "
         "provider's filing notice",
-        "在 SCOPE-14 或 LC-01 下上传合同/授权、控制台截图和提供方的备案公示截图。",
+        f"在 {models_used} 或 {filed} 下上传合同/授权、控制台截图和提供方的备案公示截图。",
         "Upload the contract or authorisation, a console screenshot and the provider's filing "
-        "notice under SCOPE-14 or LC-01.",
-        q("SCOPE-14", "LC-01"),
+        f"notice under {models_used} or {filed}.",
+        q(models_used, filed),
     )
 
 
@@ -303,15 +316,17 @@ def organisation_names(facts: FilingFacts) -> list[tuple[str, list[Link]]]:
 def entity_name(facts: FilingFacts) -> Verdict | None:
     name = facts.provider.get("name_zh") or ""
     found = organisation_names(facts)
-    consistent = facts.value("LI-04")
+    identity = facts.role("licences.identity_consistent")
+    consistent = facts.value(identity)
     if not name or (not found and consistent is None):
         return None
     problems = Problems()
     if consistent is False:
         problems.block(
-            "LI-04 答“否”：营业执照、ICP 备案与备案材料中的单位名称或信用代码不一致",
-            "LI-04 says the name or credit code differs between licence, ICP filing and documents",
-            q("LI-04"),
+            f"{identity} 答“否”：营业执照、ICP 备案与备案材料中的单位名称或信用代码不一致",
+            f"{identity} says the name or credit code differs between licence, ICP filing and "
+            "documents",
+            q(identity),
         )
     target, core = _norm_name(name), _core(name)
     seen = set()

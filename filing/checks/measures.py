@@ -4,20 +4,11 @@ from __future__ import annotations
 
 from filing.checks.base import Problems, Verdict, analysis_problems, check, ev, is_no, ok, q, warn
 from filing.facts import FilingFacts
+from library.layouts import row_codes
 
-AGREEMENT_ROWS = (
-    (
-        "适用人群、场合、用途及基础模型使用情况",
-        "users, occasions, uses, foundation model",
-        ("TR-01", "TR-02", "TR-03"),
-    ),
-    ("禁止用途及违规账号处置", "prohibited uses and measures against accounts", ("IN-04",)),
-    ("知识产权风险告知", "IP risk notice", ("TR-07",)),
-    ("输入信息用于训练及关闭方式", "use of inputs for training and opt-out", ("PI-Q11", "PI-Q13")),
-    ("投诉举报渠道与时限", "complaint channels and time limits", ("CP-01", "CP-02")),
-    ("生成内容标识说明", "labelling notice", ("TR-08",)),
-    ("未成年人规则", "minors", ("MN-02", "MN-03")),
-)
+# Layout section: the clauses practitioners expect in the agreement, each with the questions
+# that say whether it is there.
+AGREEMENT_ROWS = "checks.agreement_clauses"
 
 
 @check(
@@ -28,15 +19,19 @@ AGREEMENT_ROWS = (
     "TC-5.2b, TC-7b, TC-7c, TC-7e; filing-practice §8 item 18; §5 R18",
 )
 def agreement(facts: FilingFacts) -> Verdict | None:
-    codes_in_rows = [c for _zh, _en, cs in AGREEMENT_ROWS for c in cs]
-    if not any(c in facts.applicable for c in (*codes_in_rows, "TR-06")):
+    agreement = facts.role("documents.service_agreement")
+    codes_in_rows = list(facts.layout.section_codes(AGREEMENT_ROWS))
+    if not any(c in facts.applicable for c in (*codes_in_rows, agreement)):
         return None
     problems = Problems()
-    if "TR-06" in facts.applicable and not facts.files("TR-06"):
+    if agreement in facts.applicable and not facts.files(agreement):
         problems.block(
-            "未上传服务协议（附件2.1）", "the service agreement (annex 2.1) is missing", q("TR-06")
+            "未上传服务协议（附件2.1）",
+            "the service agreement (annex 2.1) is missing",
+            q(agreement),
         )
-    for zh, en, cs in AGREEMENT_ROWS:
+    for row in facts.layout.rows(AGREEMENT_ROWS):
+        zh, en, cs = row["label_zh"], row["label_en"], row_codes(row)
         applicable = [c for c in cs if c in facts.applicable]
         if not applicable:
             continue
@@ -62,7 +57,7 @@ def agreement(facts: FilingFacts) -> Verdict | None:
     "TC-7c-1; filing-practice §8 item 20 (4 clicks UNCONFIRMED)",
 )
 def opt_out(facts: FilingFacts) -> Verdict | None:
-    clicks = facts.value("PI-Q12")
+    clicks = facts.value_of("privacy.opt_out_clicks")
     if not isinstance(clicks, int | float):
         return None
     if clicks > 4:
@@ -71,18 +66,14 @@ def opt_out(facts: FilingFacts) -> Verdict | None:
             f"The opt-out takes {clicks} clicks, more than 4",
             "把关闭选项放到设置的第一层，并截图说明路径。",
             "Move the opt-out to the first settings level and screenshot the path.",
-            q("PI-Q12"),
+            q(facts.role("privacy.opt_out_clicks")),
         )
     return ok(f"{clicks} 次点击可关闭", f"{clicks} clicks to opt out")
 
 
-ANNOTATION_ROWS = (
-    ("AN-10", "功能性与安全性标注规则分别制定", "separate functional and safety rules", True),
-    ("AN-12", "安全性标注规则覆盖附录A 全部 31 种风险", "safety rules cover all 31 risks", True),
-    ("AN-07", "标注与审核岗位分离", "annotation and review roles separated", False),
-    ("AN-05", "标注人员培训", "annotator training", False),
-    ("AN-14", "安全性标注逐条审核", "every safety annotation reviewed", False),
-)
+# Layout section: the annotation clauses checked one by one; `blocking` ones block when they do
+# not conform, the others warn.
+ANNOTATION_ROWS = "checks.annotation_clauses"
 
 
 @check(
@@ -93,21 +84,23 @@ ANNOTATION_ROWS = (
     "TC-5.3; filing-practice §8 item 21; §3.3",
 )
 def annotation(facts: FilingFacts) -> Verdict | None:
-    involved = facts.value("SCOPE-07")
+    involved = facts.value_of("scope.annotation")
     if involved is None:
         return None
     if involved is False:
         return ok(
             "不涉及数据标注：附件3 以“不涉及”并说明理由提交",
             "No annotation: annex 3 is delivered as 'not involved' with the reason",
-            q("SCOPE-07"),
+            q(facts.role("scope.annotation")),
         )
     problems = Problems()
-    if "AN-01" in facts.applicable and not facts.files("AN-01"):
+    rules = facts.role("documents.annotation_rules")
+    if rules in facts.applicable and not facts.files(rules):
         problems.block(
-            "未上传语料标注规则（附件3）", "annex 3 (annotation rules) is missing", q("AN-01")
+            "未上传语料标注规则（附件3）", "annex 3 (annotation rules) is missing", q(rules)
         )
-    for code, zh, en, binding in ANNOTATION_ROWS:
+    for row in facts.layout.rows(ANNOTATION_ROWS):
+        code, zh, en, binding = row["q"], row["label_zh"], row["label_en"], row["blocking"]
         if code not in facts.applicable:
             continue
         value = facts.value(code)
@@ -152,8 +145,9 @@ MODALITY_NAMES = {
 )
 def labels(facts: FilingFacts) -> Verdict | None:
     modalities = [m for m in facts.profile.get("modalities") or [] if m in MODALITY_NAMES]
-    files = facts.files("LB-10")
-    if not modalities or ("LB-10" not in facts.applicable and not files):
+    samples = facts.role("labels.samples")
+    files = facts.files(samples)
+    if not modalities or (samples not in facts.applicable and not files):
         return None
     problems = Problems()
     passing = set()
@@ -167,12 +161,12 @@ def labels(facts: FilingFacts) -> Verdict | None:
             continue
         zh, en = MODALITY_NAMES[m]
         if m == "text":
-            problems.warn("没有带显式标识的文本样例", f"no labelled {en} sample", q("LB-10"))
+            problems.warn("没有带显式标识的文本样例", f"no labelled {en} sample", q(samples))
         else:
             problems.block(
                 f"输出{zh}，但没有通过核验的{zh}标识样例",
                 f"{en} output without a {en} sample whose labels pass",
-                q("LB-10"),
+                q(samples),
             )
     return problems.verdict(
         f"{'、'.join(MODALITY_NAMES[m][0] for m in modalities)}均有合格的标识样例",
@@ -186,19 +180,21 @@ def labels(facts: FilingFacts) -> Verdict | None:
 # Mandatory duties that are not red lines of the questionnaire, but without which the reference
 # gives no ground to file: real-identity verification (DS Art. 9 [T], "no information-publishing
 # service to unverified users") and minors' protection (GAI Art. 10 [T]; TC260-003 §7 a) 3)–4)
-# "应" [T]). A "no" or "does not conform" blocks; unanswered or N/A is flagged.
+# "应" [T]). A "no" or "does not conform" blocks; unanswered or N/A is flagged. The questions
+# of each duty are a layout role.
 DUTY_CHECKS = {
-    "real_name": (("TR-09",), "用户真实身份信息认证", "real-identity verification of users"),
-    "minors": (
-        ("MN-01", "MN-02", "MN-03"),
-        "未成年人保护措施",
-        "protection of minors",
+    "real_name": (
+        "checks.real_name",
+        "用户真实身份信息认证",
+        "real-identity verification of users",
     ),
+    "minors": ("checks.minors", "未成年人保护措施", "protection of minors"),
 }
 
 
 def _duty(facts: FilingFacts, key: str) -> Verdict | None:
-    codes, zh, en = DUTY_CHECKS[key]
+    role, zh, en = DUTY_CHECKS[key]
+    codes = facts.layout.codes(role)
     applicable = [c for c in codes if c in facts.applicable]
     if not applicable:
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from filing import lint
 from filing.checks.base import Link, Problems, Verdict, check, ok, q, warn
 from filing.facts import FilingFacts
+from library.layouts import row_codes
 
 
 @check(
@@ -15,7 +16,7 @@ from filing.facts import FilingFacts
     "GAI-17.4; filing-practice §8 item 33; §5 R16",
 )
 def test_channel(facts: FilingFacts) -> Verdict | None:
-    ready = facts.value("AF-15")
+    ready = facts.value_of("assessment.test_channel")
     if ready is None:
         return None
     if ready is False:
@@ -25,7 +26,7 @@ def test_channel(facts: FilingFacts) -> Verdict | None:
             "准备启用和未启用安全策略的测试账号及鉴权固定的 API 说明，单独成文，不放入备案材料包。",
             "Prepare accounts with and without the safety strategy and a fixed-auth API "
             "description, as a separate document outside the dossier.",
-            q("AF-15"),
+            q(facts.role("assessment.test_channel")),
         )
     return ok(
         "测试通道已准备（单独提交，不放入材料包）", "Test channel ready (kept out of the package)"
@@ -59,45 +60,17 @@ def secrets(facts: FilingFacts) -> Verdict | None:
     )
 
 
-# Required by the route whatever the questionnaire asks (filing-practice §9.2 items 1 and 3):
-# an older questionnaire version without the question blocks too, and says where to add it.
-ROUTE_REQUIRED = {"FD-18", "FD-19"}
-# Statements that are answers, not files: (question, zh, en).
-PACKAGE_STATEMENTS = {
-    "gai_registration": (
-        (
-            "FD-19",
-            "调用已备案模型情况说明（模型名称、提供方、备案号、调用方式）",
-            "statement of the called filed model (name, provider, filing number, how it is called)",
-        ),
-    ),
-}
-
+# Layout sections per route: the materials of the package, each with the questions whose
+# evidence holds it (`q`). A `required` item is needed by the route whatever the questionnaire
+# asks (filing-practice §9.2 items 1 and 3): an older questionnaire version without the question
+# blocks too, and says where to add it.
 PACKAGE_ITEMS = {
-    "gai_filing": (
-        ("附件2.1 服务协议", "annex 2.1 service agreement", ("TR-06",)),
-        ("附件2.2 隐私政策", "annex 2.2 privacy policy", ("PI-Q04",)),
-        ("附件3 语料标注规则", "annex 3 annotation rules", ("AN-01",)),
-        ("附件4 拦截关键词列表", "annex 4 keyword list", ("CS-18",)),
-        ("附件5 生成内容测试题", "annex 5 generated-content bank", ("CS-23",)),
-        ("附件5 应拒答测试题", "annex 5 should-refuse bank", ("CS-30",)),
-        ("附件5 非拒答测试题", "annex 5 should-not-refuse bank", ("CS-31",)),
-        ("生成内容评估结果", "test results", ("CS-33",)),
-        ("语料抽检结果", "corpus sampling results", ("TD-11",)),
-    ),
-    "gai_registration": (
-        (
-            "与所调用模型提供方的协议（合同、授权或控制台截图）",
-            "agreement with the called model's provider (contract, authorisation or console)",
-            ("FD-19", "SCOPE-14", "LC-01", "SCOPE-03"),
-        ),
-        ("内容安全管理制度", "content-security management rules", ("FD-18",)),
-        ("服务协议", "service agreement", ("TR-06",)),
-        ("隐私政策", "privacy policy", ("PI-Q04",)),
-        ("拦截关键词库", "keyword list", ("CS-18",)),
-        ("评估测试题", "test questions", ("CS-23", "CS-30", "CS-31")),
-    ),
+    "gai_filing": "checks.package.gai_filing",
+    "gai_registration": "checks.package.gai_registration",
 }
+# Statements that are answers, not files (layout sections; `q`: the question, or none where the
+# version does not ask for it).
+PACKAGE_STATEMENTS = {"gai_registration": "checks.package_statements.gai_registration"}
 
 
 @check(
@@ -113,9 +86,10 @@ def completeness(facts: FilingFacts) -> Verdict | None:
         return None
     problems = Problems()
     present = 0
-    for zh, en, codes_ in PACKAGE_ITEMS[route_code]:
+    for row in facts.layout.rows(PACKAGE_ITEMS[route_code]):
+        zh, en, codes_ = row["label_zh"], row["label_en"], row_codes(row)
         applicable = [c for c in codes_ if c in facts.applicable]
-        required = ROUTE_REQUIRED.intersection(codes_)
+        required = row.get("required", False)
         if not applicable and not required:
             continue  # the questionnaire says it does not apply (e.g. no annotation: 不涉及)
         if facts.files(*codes_):
@@ -125,7 +99,9 @@ def completeness(facts: FilingFacts) -> Verdict | None:
             problems.block(f"缺少{zh}", f"{en} missing", q(applicable[0]))
         else:
             problems.block(*_not_asked(zh, en))
-    for code, zh, en in PACKAGE_STATEMENTS.get(route_code, ()):
+    statements = PACKAGE_STATEMENTS.get(route_code)
+    for row in facts.layout.rows(statements) if statements else ():
+        code, zh, en = next(iter(row_codes(row)), None), row["label_zh"], row["label_en"]
         if facts.answer(code) is not None:
             present += 1
         elif code in facts.applicable:

@@ -21,6 +21,7 @@ from filing.checks.base import (
     warn,
 )
 from filing.facts import EvidenceFact, FilingFacts
+from library.layouts import row_codes
 
 
 @check(
@@ -187,21 +188,9 @@ _CRITERIA_RE = re.compile(
 )
 _NUMBER_IN_TEXT_RE = re.compile(r"\d")
 
-REPORT_SECTIONS = (
-    ("语料安全评估", "corpus safety", ("TD-02", "TD-03", "TD-10"), ("training_sampling",)),
-    (
-        "模型安全评估",
-        "model safety",
-        ("CS-04", "CS-05", "CS-06", "CS-07", "CS-12", "CS-32"),
-        ("test_results",),
-    ),
-    (
-        "关键词库与测试题库",
-        "keyword library and test banks",
-        ("CS-14", "CS-15", "CS-19", "CS-20", "CS-24", "CS-26"),
-        ("keyword_list", "test_bank_generated", "test_bank_refuse", "test_bank_non_refuse"),
-    ),
-)
+# Layout section: the report sections that must give method, criteria and numbers, each with
+# the questions whose answers describe it (`q`) and the analysers whose results give numbers.
+REPORT_SECTIONS = "checks.report_sections"
 
 
 @check(
@@ -214,7 +203,8 @@ REPORT_SECTIONS = (
 def method_criteria_results(facts: FilingFacts) -> Verdict | None:
     problems = Problems()
     checked = []
-    for zh, en, codes_, kinds in REPORT_SECTIONS:
+    for row in facts.layout.rows(REPORT_SECTIONS):
+        zh, en, codes_, kinds = row["label_zh"], row["label_en"], row_codes(row), row["analysers"]
         answers = [a for c in codes_ if (a := facts.answer(c)) is not None]
         numbers = bool(facts.analysed(*kinds))
         if not answers and not numbers:
@@ -286,8 +276,12 @@ def wording(facts: FilingFacts) -> Verdict | None:
     "TC-7h-2; filing-practice §8 item 17",
 )
 def freshness(facts: FilingFacts) -> Verdict | None:
-    changed = iso_date(facts.value("LC-06"))
-    assessed = iso_date(facts.value("AF-07")) or (
+    completed, model_change = (
+        facts.role("assessment.completed_on"),
+        facts.role("lifecycle.last_model_change"),
+    )
+    changed = iso_date(facts.value(model_change))
+    assessed = iso_date(facts.value(completed)) or (
         facts.submitted_on.isoformat() if facts.submitted_on else None
     )
     if not changed or not assessed:
@@ -296,9 +290,9 @@ def freshness(facts: FilingFacts) -> Verdict | None:
         return block(
             f"最近一次评估（{assessed}）早于最近一次重要模型更新（{changed}）",
             f"The last assessment ({assessed}) predates the last major model change ({changed})",
-            "模型重要更新后重新开展安全评估，并更新 AF-07 的日期。",
-            "Assess again after the model change and update the date under AF-07.",
-            q("AF-07", "LC-06"),
+            f"模型重要更新后重新开展安全评估，并更新 {completed} 的日期。",
+            f"Assess again after the model change and update the date under {completed}.",
+            q(completed, model_change),
         )
     if assessed > facts.today.isoformat():
         return warn(
@@ -306,7 +300,7 @@ def freshness(facts: FilingFacts) -> Verdict | None:
             f"The assessment date {assessed} is in the future",
             "填写实际完成日期。",
             "Enter the actual completion date.",
-            q("AF-07"),
+            q(completed),
         )
     return ok(
         f"评估（{assessed}）在最近一次模型更新（{changed}）之后",
@@ -372,7 +366,8 @@ def measures_described(facts: FilingFacts) -> Verdict | None:
     "TC-9.1d",
 )
 def declared_conclusion(facts: FilingFacts) -> Verdict | None:
-    declared = facts.value("AF-05")
+    question = facts.role("checks.report.conclusion_question")
+    declared = facts.value(question)
     computed = (facts.self_score or {}).get("conclusion")
     if declared is None or computed is None:
         return None
@@ -380,16 +375,17 @@ def declared_conclusion(facts: FilingFacts) -> Verdict | None:
     declared_zh, declared_en = CONCLUSION_LABELS[DECLARED_CONCLUSIONS[declared]]
     if declared_mismatch(declared, computed):
         return block(
-            f"AF-05 自报总体结论为“{declared_zh}”，按逐条结果（第9.1条d））得出的结论为“{computed_zh}”",
-            f"AF-05 declares '{declared_en}', the clause results give '{computed_en}' (§9.1 d))",
-            "核对逐条结果，使 AF-05 与按逐条结果得出的结论一致。",
-            "Check the clause results and make AF-05 agree with the conclusion they give.",
-            q("AF-05"),
+            f"{question} 自报总体结论为“{declared_zh}”，按逐条结果（第9.1条d））得出的结论为“{computed_zh}”",
+            f"{question} declares '{declared_en}', the clause results give '{computed_en}' "
+            "(§9.1 d))",
+            f"核对逐条结果，使 {question} 与按逐条结果得出的结论一致。",
+            f"Check the clause results and make {question} agree with the conclusion they give.",
+            q(question),
         )
     return ok(
         f"自报总体结论与逐条结果一致：{computed_zh}",
         f"The declared conclusion matches the clause results: {computed_en}",
-        q("AF-05"),
+        q(question),
     )
 
 
@@ -401,22 +397,23 @@ def declared_conclusion(facts: FilingFacts) -> Verdict | None:
     "TC-4-1; regulation.md §3.4 (GB/T 45654-2025 mapping UNCONFIRMED)",
 )
 def standard_version(facts: FilingFacts) -> Verdict | None:
-    basis = facts.value("AF-03")
+    standard = facts.role("assessment.standard")
+    basis = facts.value(standard)
     if basis is None:
         return None
     if basis in ("gbt45654", "both"):
         return warn(
-            "AF-03 选择以 GB/T 45654-2025 为依据，但报告的逐条结果表按 TC260-003 条款编排"
+            f"{standard} 选择以 GB/T 45654-2025 为依据，但报告的逐条结果表按 TC260-003 条款编排"
             "（GB/T 45654-2025 对应条款待核）",
-            "AF-03 names GB/T 45654-2025, but the report's clause table follows TC260-003 "
+            f"{standard} names GB/T 45654-2025, but the report's clause table follows TC260-003 "
             "(corresponding GB/T 45654-2025 clauses to be confirmed)",
             "提交前对照 GB/T 45654-2025 正式文本逐条核对条款号，并在报告中注明对应关系。",
             "Before filing, check each clause number against the official GB/T 45654-2025 text "
             "and state the correspondence in the report.",
-            q("AF-03"),
+            q(standard),
         )
     return ok(
         "报告按 TC260-003 条款编排并注明 GB/T 45654-2025 对应条款待核",
         "The report follows TC260-003 and says the GB/T 45654-2025 clauses are to be confirmed",
-        q("AF-03"),
+        q(standard),
     )
