@@ -63,13 +63,11 @@ REFUSE_MIN = 20
 ASPECT_MIN = 20
 
 BANK_SHEETS: dict[Bank, str] = {"generated": "生成类", "refuse": "拒答", "non_refuse": "非拒答"}
-ANNEX4_SOURCES = ("CS-18",)
-ANNEX5_SOURCES: tuple[tuple[str, Bank | None], ...] = (
-    ("CS-23", "generated"),
-    ("CS-30", "refuse"),
-    ("CS-31", "non_refuse"),
-    ("CS-33", None),  # test results: answers and verdicts complete the bank rows
-)
+# The uploads the annexes are built from are layout sections of the assessment's version:
+# annexes.annex4 (keyword lists) and annexes.annex5 (each with the bank it holds; test results,
+# without a bank, complete the bank rows with answers and verdicts).
+ANNEX4_SOURCES = "annexes.annex4"
+ANNEX5_SOURCES = "annexes.annex5"
 
 
 @dataclass(frozen=True)
@@ -460,7 +458,7 @@ def _sources(facts: FilingFacts, plan: Iterable[tuple[str, Bank | None]]) -> Ite
 def annex4_for(facts: FilingFacts) -> IO[bytes]:
     out = _output()
     build_annex4(
-        _sources(facts, [(c, None) for c in ANNEX4_SOURCES]),
+        _sources(facts, [(row["q"], None) for row in facts.layout.rows(ANNEX4_SOURCES)]),
         out,
         max_bytes=settings.ANALYSER_MAX_BYTES,
     )
@@ -470,6 +468,7 @@ def annex4_for(facts: FilingFacts) -> IO[bytes]:
 
 def annex5_for(facts: FilingFacts) -> IO[bytes]:
     out = _output()
-    build_annex5(_sources(facts, ANNEX5_SOURCES), out, max_bytes=settings.ANALYSER_MAX_BYTES)
+    banks = [(row["q"], row.get("bank")) for row in facts.layout.rows(ANNEX5_SOURCES)]
+    build_annex5(_sources(facts, banks), out, max_bytes=settings.ANALYSER_MAX_BYTES)
     out.seek(0)
     return out

@@ -91,21 +91,22 @@ def channels(facts: FilingFacts) -> str:
 
 
 def restricted_domain(facts: FilingFacts) -> str:
-    """The restricted domain as SCOPE-10's note names it, "" for a general service."""
-    answer = facts.answer("SCOPE-10")
+    """The restricted domain as the domain question's note names it, "" for a general
+    service."""
+    answer = facts.answer(facts.role("scope.domain"))
     if answer is None or answer.value != "restricted":
         return ""
     return answer.note.strip().rstrip("。")
 
 
 def model_basis(facts: FilingFacts) -> str:
-    """Which model the algorithm runs on, as the profile and SCOPE-03 say."""
+    """Which model the algorithm runs on, as the profile and the model-source answer say."""
     s, p = facts.service, facts.provider
     kinds = _joined(facts.profile.get("modalities") or [], MODEL_KINDS) or "生成式模型"
     base = s.get("foundation_model_name") or ""
     number = s.get("foundation_model_filing_number") or ""
     filed = f"（备案号 {number}）" if number else ""
-    source = facts.value("SCOPE-03") or facts.profile.get("foundation_model_source")
+    source = facts.value_of("scope.model_source") or facts.profile.get("foundation_model_source")
     if source == "fine_tuned" and base:
         return f"以基础模型“{base}”{filed}为基础，由{p.get('name_zh') or '本单位'}使用自有数据进一步训练形成的{kinds}"
     if source in ("call_filed_only", "third_party") and base:
@@ -114,17 +115,17 @@ def model_basis(facts: FilingFacts) -> str:
 
 
 def _filtering(facts: FilingFacts) -> str:
-    if facts.value("CS-01") is True:
+    if facts.value_of("measures.content_filter") is True:
         return "采用拦截关键词库、分类模型和人工复核相结合的方式"
     return TODO
 
 
 def _labelling(facts: FilingFacts) -> str:
-    marks = []
-    if facts.value("LB-01") is True:
-        marks.append("显式标识")
-    if facts.value("LB-09") is True:
-        marks.append("元数据隐式标识")
+    marks = [
+        row["label"]
+        for row in facts.layout.rows("algorithm.report.flow_labels")
+        if facts.value(row["q"]) is True
+    ]
     return f"并添加{'和'.join(marks)}" if marks else ""
 
 
@@ -146,7 +147,7 @@ def draft(facts: FilingFacts) -> dict[str, str]:
         f"（{_filtering(facts)}），拦截违法不良信息；通过检测的输入由模型处理并生成{out}；"
         f"生成内容经输出安全检测{_labelling(facts)}后返回用户。"
     )
-    if facts.value("IN-05") == "conform":
+    if facts.value_of("incidents.input_detection") == "conform":
         mechanism += (
             "对连续或多次输入违法不良信息的用户，依法依约采取警示、限制功能、暂停服务等处置。"
         )
@@ -166,9 +167,9 @@ def draft(facts: FilingFacts) -> dict[str, str]:
 
 
 def _publicity(facts: FilingFacts) -> str:
-    """Where TR-10 says the principle, purpose and mechanism are shown; an API has no
+    """Where the answers say the principle, purpose and mechanism are shown; an API has no
     "prominent place", its documentation is where (TC260-003 7 b) 3))."""
-    if facts.value("TR-10") is not True:
+    if facts.value_of("transparency.algorithm_disclosed") is not True:
         return ""
     used = facts.profile.get("channels") or []
     places = []

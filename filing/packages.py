@@ -33,6 +33,7 @@ from filing.blocks import Doc
 from filing.checks import run_checks
 from filing.facts import EvidenceFact, FilingFacts, evidence_path, facts_for
 from library.catalogue import get_catalogue
+from library.layouts import row_codes
 from portal.text import safe_filename
 
 MANIFEST_NAME = "manifest.json"
@@ -49,12 +50,10 @@ ROUTE_LABELS = {
 }
 PACKAGE_ROUTES = tuple(ROUTE_LABELS)
 
-# Uploads whose rows become the annex 4/5 workbooks: not copied again as further evidence.
-ANNEX_SOURCES = ("CS-18", "CS-23", "CS-30", "CS-31")
-AGREEMENT = (("附件2.1-服务协议", ("TR-06",)), ("附件2.2-隐私政策", ("PI-Q04",)))
-ANNOTATION = ("AN-01",)
-CALLED_MODEL = ("FD-19", "SCOPE-14", "LC-01", "SCOPE-03")
-CONTENT_RULES = ("FD-18",)
+# Which uploads go where comes from the document layout of the assessment's version:
+# packages.annex_sources (uploads whose rows become the annex 4/5 workbooks: not copied again
+# as further evidence), the agreement files with their name stems, and the registration
+# package's folders with what their README says while empty.
 _TEST_ACCOUNT = re.compile(r"测试账号|测试帐号|test[\s_\-]*accounts?", re.IGNORECASE)
 
 
@@ -164,7 +163,7 @@ class _Builder:
             e
             for e in self.facts.evidence
             if e.id not in self.used
-            and e.question not in ANNEX_SOURCES
+            and e.question not in self.facts.layout.codes("packages.annex_sources")
             and not is_test_account(e.name)
         ]
         if rest:
@@ -193,11 +192,12 @@ def _bytes(handle) -> bytes:
 
 
 def annotation_reason(facts: FilingFacts) -> str:
-    answer = facts.answers.get("SCOPE-07")
+    code = facts.role("scope.annotation")
+    answer = facts.answers.get(code)
     parts = []
     if answer is not None and answer.value is False:
-        parts.append("本单位未自行或委托他人对训练数据开展数据标注（SCOPE-07 答“否”）。")
-    source = facts.value("SCOPE-03")
+        parts.append(f"本单位未自行或委托他人对训练数据开展数据标注（{code} 答“否”）。")
+    source = facts.value_of("scope.model_source")
     if source and source not in ("self_developed", "fine_tuned"):
         parts.append("本服务未对模型进行训练或微调，不涉及语料标注。")
     if answer is not None:
@@ -208,19 +208,37 @@ def annotation_reason(facts: FilingFacts) -> str:
 # --- layouts (filing-practice §9) -----------------------------------------------------------
 
 
+def _agreement_codes(facts: FilingFacts) -> tuple[str | None, str | None]:
+    return facts.role("documents.service_agreement"), facts.role("documents.privacy_policy")
+
+
+def _folder(facts: FilingFacts, section: str) -> dict:
+    """The one row of a package folder's layout section: its questions and its README text."""
+    return next(iter(facts.layout.rows(section)), {"q": [], "missing": "尚未上传。"})
+
+
+def _copy_agreements(b: _Builder, folder: str) -> int:
+    """The service agreement and the privacy policy, each file named with its stem."""
+    rows = b.facts.layout.rows("packages.agreements")
+    return sum(b.copy(folder, b.evidence(*row_codes(row)), row["stem"]) for row in rows)
+
+
 def _gai_filing(b: _Builder) -> None:
     catalogue = get_catalogue(b.assessment.questionnaire)
     b.document("01-生成式人工智能上线备案表", documents.application_form(b.facts, catalogue))
     b.document("02-附件1-安全评估报告", documents.assessment_report(b.facts, catalogue))
     folder = "03-附件2-服务协议与隐私政策"
-    copied = sum(b.copy(folder, b.evidence(*codes), stem) for stem, codes in AGREEMENT)
-    if not copied:
-        missing = "尚未上传服务协议（附件2.1，问题 TR-06）和隐私政策（附件2.2，问题 PI-Q04）。"
+    agreement, privacy = _agreement_codes(b.facts)
+    if not _copy_agreements(b, folder):
+        missing = (
+            f"尚未上传服务协议（附件2.1，问题 {agreement}）和隐私政策（附件2.2，问题 {privacy}）。"
+        )
         b.add(f"{folder}/{README_NAME}", _text(missing))
         b.todo.append(f"{folder}：{missing}")
     folder = "04-附件3-语料标注规则"
-    if any(c in b.facts.applicable for c in ANNOTATION):
-        b.folder(folder, b.evidence(*ANNOTATION), "尚未上传附件3《语料标注规则》（问题 AN-01）。")
+    rules = b.facts.role("documents.annotation_rules")
+    if rules in b.facts.applicable:
+        b.folder(folder, b.evidence(rules), f"尚未上传附件3《语料标注规则》（问题 {rules}）。")
     else:
         b.document(
             f"{folder}/附件3-语料标注规则-不涉及",
@@ -242,21 +260,17 @@ def _gai_registration(b: _Builder) -> None:
     2 agreements, 3 content-security management rules, 4 keywords, 5 test questions, 7 other."""
     folder = "01-调用已备案模型情况说明及证明材料"
     b.document(f"{folder}/调用已备案大模型情况说明", documents.called_model_statement(b.facts))
-    if not b.copy(folder, b.evidence(*CALLED_MODEL)):
-        b.todo.append(
-            f"{folder}：尚未上传与模型提供方的协议（合同、授权或控制台截图；问题 FD-19）。"
-        )
+    called = _folder(b.facts, "packages.gai_registration.called_model")
+    if not b.copy(folder, b.evidence(*row_codes(called))):
+        b.todo.append(f"{folder}：{called['missing']}")
     folder = "02-产品服务协议"
-    copied = sum(b.copy(folder, b.evidence(*codes), stem) for stem, codes in AGREEMENT)
-    if not copied:
-        missing = "尚未上传产品服务协议和隐私保护政策（问题 TR-06 / PI-Q04）。"
+    agreement, privacy = _agreement_codes(b.facts)
+    if not _copy_agreements(b, folder):
+        missing = f"尚未上传产品服务协议和隐私保护政策（问题 {agreement} / {privacy}）。"
         b.add(f"{folder}/{README_NAME}", _text(missing))
         b.todo.append(f"{folder}：{missing}")
-    b.folder(
-        "03-内容安全管理制度",
-        b.evidence(*CONTENT_RULES),
-        "尚未上传内容安全管理制度（问题 FD-18）。",
-    )
+    rules = _folder(b.facts, "packages.gai_registration.content_rules")
+    b.folder("03-内容安全管理制度", b.evidence(*row_codes(rules)), rules["missing"])
     b.add("04-拦截关键词库.xlsx", _bytes(annexes.annex4_for(b.facts)))
     b.add("05-评估测试题.xlsx", _bytes(annexes.annex5_for(b.facts)))
     b.further("06-其他")
