@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,47 +35,15 @@ from dossiers import model_tests
 from dossiers.models import Dossier
 from library.catalogue import Catalogue, QuestionItem, get_catalogue
 from library.i18n import text_language
+from library.layouts import Layout, get_layout
 from library.models import QuestionKind
 from providers.models import Audience, Channel, FoundationModelSource, Modality
 from reviews.models import AnswerReview
 
-# Questions whose answers belong in the "basic information" part (filing application form,
-# filing-practice.md §2.1), shown when the questionnaire has them and they are answered.
-# FD-…: the filing-details questions of questionnaire v2 (the model name FD-01 first, the
-# same name the filing form and the report print).
-FORM_MODEL_QUESTIONS = (
-    "FD-01",
-    "FD-02",
-    "FD-03",
-    "FD-04",
-    "FD-05",
-    "SCOPE-03",
-    "SCOPE-14",
-    "SCOPE-11",
-)
-FORM_SERVICE_QUESTIONS = (
-    "SCOPE-10",
-    "SCOPE-02",
-    "SCOPE-09",
-    "SCOPE-13",
-    "FD-11",
-    "FD-12",
-    "FD-09",
-    "FD-10",
-    "FD-13",
-    "FD-14",
-)
-FORM_CORPUS_QUESTIONS = (
-    "IS-02",
-    "FD-06",
-    "TD-05",
-    "TD-14",
-    "TD-01",
-    "FD-07",
-    "FD-08",
-    "AN-03",
-    "TD-15",
-)
+# The questions whose answers belong in the "basic information" part (filing application
+# form, filing-practice.md §2.1) are document-layout sections of the assessment's version
+# (dossier.model, dossier.service, dossier.corpus), shown when answered.
+
 RISK_BANKS = ("keyword_list", "test_bank_generated", "test_bank_refuse")
 
 
@@ -249,7 +218,7 @@ def build_context(
         "qr": qr_svg(url),
         "manifest": manifest,
         "manifest_sha256": manifest_sha256,
-        "basic": _basic_info(snapshot, catalogue, entries),
+        "basic": _basic_info(snapshot, catalogue, get_layout(assessment.questionnaire), entries),
         "self_score": self_score,
         "reviewed_score": reviewed,
         "verdict": _pair(VERDICT_LABELS, (reviewed or self_score).verdict) if self_score else None,
@@ -338,7 +307,7 @@ class FormRow:
     value: Any
 
 
-def _answer_rows(catalogue: Catalogue, entries: dict, codes: tuple[str, ...]) -> list[AnswerView]:
+def _answer_rows(catalogue: Catalogue, entries: dict, codes: Iterable[str]) -> list[AnswerView]:
     rows = []
     for code in codes:
         q, entry = catalogue.by_code.get(code), entries.get(code)
@@ -351,7 +320,7 @@ def _labels(choices, values) -> list:
     return [choices(v).label for v in values if v in choices.values]
 
 
-def _basic_info(snapshot: dict, catalogue: Catalogue, entries: dict) -> dict:
+def _basic_info(snapshot: dict, catalogue: Catalogue, layout: Layout, entries: dict) -> dict:
     service, profile = snapshot["service"], snapshot["service"].get("profile") or {}
     source = profile.get("foundation_model_source")
     return {
@@ -367,9 +336,11 @@ def _basic_info(snapshot: dict, catalogue: Catalogue, entries: dict) -> dict:
         else "",
         "foundation_name": service.get("foundation_model_name") or "",
         "foundation_filing": service.get("foundation_model_filing_number") or "",
-        "model_answers": _answer_rows(catalogue, entries, FORM_MODEL_QUESTIONS),
-        "service_answers": _answer_rows(catalogue, entries, FORM_SERVICE_QUESTIONS),
-        "corpus_answers": _answer_rows(catalogue, entries, FORM_CORPUS_QUESTIONS),
+        "model_answers": _answer_rows(catalogue, entries, layout.section_codes("dossier.model")),
+        "service_answers": _answer_rows(
+            catalogue, entries, layout.section_codes("dossier.service")
+        ),
+        "corpus_answers": _answer_rows(catalogue, entries, layout.section_codes("dossier.corpus")),
     }
 
 

@@ -11,6 +11,7 @@ import io
 from django.utils import timezone
 
 from analysers.risks import NON_REFUSE_ASPECTS, a1_a2_codes, risk_label, risks
+from library.layouts import get_layout
 
 JUSTIFICATION = (
     "本单位已制定《生成式人工智能服务安全管理制度》（2026年第3版），明确由安全评估负责人牵头，"
@@ -70,12 +71,22 @@ def non_refuse_bank() -> bytes:
     return _csv(rows)
 
 
+# The sample upload of each annex source (the layout's annexes.annex4 rows, and the annex5
+# rows by the bank they hold).
 ANALYSED_EVIDENCE = {
-    "CS-18": ("附件4-拦截关键词列表.csv", keyword_list),
-    "CS-23": ("附件5-生成内容测试题.csv", generated_bank),
-    "CS-30": ("附件5-应拒答测试题.csv", refuse_bank),
-    "CS-31": ("附件5-非拒答测试题.csv", non_refuse_bank),
+    "keywords": ("附件4-拦截关键词列表.csv", keyword_list),
+    "generated": ("附件5-生成内容测试题.csv", generated_bank),
+    "refuse": ("附件5-应拒答测试题.csv", refuse_bank),
+    "non_refuse": ("附件5-非拒答测试题.csv", non_refuse_bank),
 }
+
+
+def _annex_sources(layout) -> list[tuple[str, str]]:
+    """(question, sample kind) of every upload the annexes are built from."""
+    found = [(row["q"], "keywords") for row in layout.rows("annexes.annex4")]
+    return found + [
+        (row["q"], row["bank"]) for row in layout.rows("annexes.annex5") if "bank" in row
+    ]
 
 
 def make_assessment(
@@ -96,7 +107,9 @@ def make_assessment(
     for code, value in (answers or {}).items():
         factories.answer(assessment, code, user, value=value)
     catalogue = services.get_catalogue(assessment.questionnaire)
-    for code, (name, make) in ANALYSED_EVIDENCE.items():
+    layout = get_layout(assessment.questionnaire)
+    for code, kind in _annex_sources(layout):
+        name, make = ANALYSED_EVIDENCE[kind]
         if code in catalogue.by_code:
             evidence = factories.attach(assessment, code, user, name=name, content=make())
             evidence.observed_on = timezone.localdate() - dt.timedelta(days=3)
@@ -117,13 +130,13 @@ def make_assessment(
             answer.remediation_due = timezone.localdate() + dt.timedelta(days=60)
             answer.save()
     services.refresh_assessment(assessment)
-    if realistic and "AF-05" not in (answers or {}):
+    if realistic and layout.code("checks.report.conclusion_question") not in (answers or {}):
         _declare_computed_conclusion(assessment)
     return assessment
 
 
 def _declare_computed_conclusion(assessment) -> None:
-    """AF-05 declares the conclusion the clause results give, as a careful provider does
+    """The declared conclusion is the one the clause results give, as a careful provider does
     (REPORT-08 blocks a mismatch)."""
     from assessments import services
     from assessments.models import Answer
@@ -131,7 +144,8 @@ def _declare_computed_conclusion(assessment) -> None:
 
     computed = (assessment.self_score or {}).get("conclusion")
     declared = next((k for k, v in DECLARED_CONCLUSIONS.items() if v == computed), None)
-    answer = Answer.objects.filter(assessment=assessment, question__code="AF-05").first()
+    question = get_layout(assessment.questionnaire).code("checks.report.conclusion_question")
+    answer = Answer.objects.filter(assessment=assessment, question__code=question).first()
     if declared is None or answer is None or answer.value == declared:
         return
     answer.value = declared
