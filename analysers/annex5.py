@@ -168,7 +168,7 @@ ROLES = (QUESTION, EXPECTED, JUDGEMENT, ANSWER, METHOD, UPDATED, PRIMARY, CATEGO
 
 Method = Literal["manual", "keyword", "classifier"]
 METHODS: tuple[Method, ...] = ("manual", "keyword", "classifier")
-# The values the results workbook writes in 抽检方式 (docs/analysers.md, "CS-33 results").
+# The values the results workbook writes in 抽检方式 (docs/analysers.md, "results workbook").
 METHOD_NAMES: dict[str, tuple[str, str]] = {
     "manual": ("人工抽检", "manual draw"),
     "keyword": ("关键词抽检", "keyword draw"),

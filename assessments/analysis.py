@@ -8,6 +8,7 @@ from django.utils import timezone
 import analysers
 from assessments.models import Analysis, AnalysisStatus, Evidence
 from library.catalogue import QuestionItem, get_catalogue
+from library.layouts import get_layout
 
 
 def thresholds_for(question: QuestionItem) -> dict:
@@ -18,11 +19,16 @@ def thresholds_for(question: QuestionItem) -> dict:
     }
 
 
+# The layout role of the question whether the service is restricted to a domain.
+DOMAIN = "scope.domain"
+
+
 def _restricted_domain(assessment) -> bool:
     from assessments.models import Answer
 
+    domain = get_layout(assessment.questionnaire).code(DOMAIN)
     answer = (
-        Answer.objects.filter(assessment=assessment, question__code="SCOPE-10")
+        Answer.objects.filter(assessment=assessment, question__code=domain)
         .values_list("value", flat=True)
         .first()
     )
@@ -33,8 +39,8 @@ def thresholds_in_context(question: QuestionItem, assessment) -> dict:
     """`thresholds_for`, adjusted to what the assessment says about the service.
 
     TC260-003 §8.3 b) 3): a model for a restricted domain may leave aspects it does not touch
-    out of the should-not-refuse bank (they then belong in the should-refuse bank, asked by
-    CS-28), so full coverage of the 13 aspects only advises there.
+    out of the should-not-refuse bank (they then belong in the should-refuse bank), so full
+    coverage of the 13 aspects only advises there.
     """
     thresholds = thresholds_for(question)
     if question.analyser == "test_bank_non_refuse" and _restricted_domain(assessment):
@@ -42,14 +48,16 @@ def thresholds_in_context(question: QuestionItem, assessment) -> dict:
     return thresholds
 
 
-# The answers `thresholds_in_context` reads, and the analysers whose thresholds they change:
-# when such an answer changes, evidence those analysers already judged is judged again.
-CONTEXT_ANSWERS = {"SCOPE-10": ("test_bank_non_refuse",)}
+# The answers `thresholds_in_context` reads (by layout role), and the analysers whose
+# thresholds they change: when such an answer changes, evidence those analysers already judged
+# is judged again.
+CONTEXT_ANSWERS = {DOMAIN: ("test_bank_non_refuse",)}
 
 
 def reanalyse_after_answer_change(assessment, code: str) -> int:
     """Send the analyses the changed answer `code` bears on to the worker again; their count."""
-    kinds = CONTEXT_ANSWERS.get(code)
+    layout = get_layout(assessment.questionnaire)
+    kinds = next((k for role, k in CONTEXT_ANSWERS.items() if layout.code(role) == code), None)
     if not kinds:
         return 0
     from assessments.tasks import analyse_evidence

@@ -164,7 +164,8 @@ RED_LINE_LABELS: dict[str, tuple[str, str]] = {
     RedLineStatus.NOT_YET_MET: ("尚未满足", "Not yet met"),
     RedLineStatus.NOT_APPLICABLE: ("不适用", "Not applicable"),
 }
-# AF-05 (the conclusion the provider declares in its report) -> the computed §9.1 d) conclusion.
+# The declared-conclusion choice (what the provider declares in its report) -> the computed
+# §9.1 d) conclusion.
 DECLARED_CONCLUSIONS: dict[str, str] = {
     "full": Conclusion.CONFORMS,
     "partial": Conclusion.PARTIALLY_CONFORMS,
@@ -173,7 +174,7 @@ DECLARED_CONCLUSIONS: dict[str, str] = {
 
 
 def declared_mismatch(declared: Any, computed: str | None) -> bool:
-    """Whether the declared AF-05 conclusion contradicts the one computed from the clauses."""
+    """Whether the declared conclusion contradicts the one computed from the clauses."""
     if declared not in DECLARED_CONCLUSIONS or computed is None:
         return False
     return DECLARED_CONCLUSIONS[declared] != computed

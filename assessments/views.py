@@ -23,6 +23,7 @@ from audit.presenters import changes as readable_changes
 from audit.presenters import summary as event_summary
 from audit.selectors import events_for_assessment
 from library import scope
+from library.layouts import get_layout
 from library.routes import cite_labels, filing_routes
 from portal import uploads
 from providers.access import get_service, get_writable_membership
@@ -306,7 +307,9 @@ def results(request: HttpRequest, assessment: UUID) -> HttpResponse:
         )
         for route in routes
     ]
-    context["declared_conclusion"] = _declared_conclusion(context["results"], state)
+    context["declared_conclusion"] = _declared_conclusion(
+        context["results"], state, get_layout(obj.questionnaire)
+    )
     context["scope_conflicts"] = [
         (catalogue.by_code[c.question], c.message)
         for c in scope.contradictions(state.profile, state.values)
@@ -315,15 +318,16 @@ def results(request: HttpRequest, assessment: UUID) -> HttpResponse:
     return render(request, "assessments/results.html", context)
 
 
-def _declared_conclusion(results, state) -> dict | None:
-    """AF-05's declared conclusion beside the computed one, when they disagree."""
-    declared = state.values.get("AF-05") if "AF-05" in state.applicable else None
+def _declared_conclusion(results, state, layout) -> dict | None:
+    """The declared conclusion beside the computed one, when they disagree."""
+    question = layout.code("checks.report.conclusion_question")
+    declared = state.values.get(question) if question in state.applicable else None
     if results is None or not declared_mismatch(declared, results.score.conclusion):
         return None
     return {
         "declared": label_of(CONCLUSION_LABELS, DECLARED_CONCLUSIONS[declared]),
         "computed": results.conclusion,
-        "question": state.catalogue.by_code["AF-05"],
+        "question": state.catalogue.by_code[question],
     }
 
 

@@ -48,6 +48,7 @@ def setup(url: str, workdir: Path):
     call_command("load_questionnaires", verbosity=0)
     from dossiers import signing
     from dossiers.testing import approve, make_assessment
+    from library.layouts import get_layout
     from providers.models import Role
     from tests import factories
 
@@ -67,7 +68,8 @@ def setup(url: str, workdir: Path):
     editor = factories.make_member(provider, Role.EDITOR).user
     reviewer = factories.make_user(is_reviewer=True, display_name="赵审核")
     assessment = make_assessment(service, editor)
-    factories.attach(assessment, "TD-06", editor, name="开源语料许可证.pdf")
+    licences = get_layout(assessment.questionnaire).code("corpus.open_source_licences")
+    factories.attach(assessment, licences, editor, name="开源语料许可证.pdf")
     return approve(assessment, editor, reviewer), editor
 
 

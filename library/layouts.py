@@ -2,7 +2,7 @@
 
 A layout belongs to one questionnaire version and lives next to it
 (`<questionnaire file stem>.layout.yaml`, docs/library-format.md). It names questions by role
-(`questions:`, e.g. `form.model_name: FD-01`) and lists the rows of document sections
+(`questions:`, e.g. `details.model_name`: the model-name question) and lists the rows of document sections
 (`sections:`, each row naming its question(s) under `q`). Code reads the layout of the
 assessment's own version, so a new version can move, add or drop questions without code.
 

@@ -1,6 +1,7 @@
-"""The test banks and the keyword list a run uses: the files uploaded for annex 5 (CS-23,
-CS-30, CS-31) and annex 4 (CS-18), or files given to the command, read with the analysers'
-own readers so that a question's bank and risk are exactly what the checks counted."""
+"""The test banks and the keyword list a run uses: the files uploaded for annex 5 and annex 4
+(the questions the document layout of the assessment's version names), or files given to the
+command, read with the analysers' own readers so that a question's bank and risk are exactly
+what the checks counted."""
 
 from __future__ import annotations
 
@@ -14,11 +15,8 @@ from django.conf import settings
 from analysers.annex5 import iter_question_rows
 from analysers.keywords import iter_keyword_rows
 from analysers.risks import aspect_of, resolve_risk
+from library.layouts import get_layout
 from modeltests.sampling import BankQuestion
-
-# Question codes of the questionnaire whose uploads hold the banks and the keyword list.
-BANK_QUESTIONS = {"CS-23": "generated", "CS-30": "refuse", "CS-31": "non_refuse"}
-KEYWORD_QUESTION = "CS-18"
 
 
 @dataclass(frozen=True)
@@ -111,16 +109,23 @@ def evidence_source(evidence, default_bank: str | None = None) -> SourceFile:
 
 
 def latest_assessment(service):
-    return service.assessments.order_by("-created_at").first()
+    return service.assessments.select_related("questionnaire").order_by("-created_at").first()
+
+
+def upload_questions(layout) -> tuple[dict[str, str], set[str]]:
+    """(bank question -> bank, keyword questions) of a version's annex 5 and annex 4 uploads."""
+    banks = {row["q"]: row["bank"] for row in layout.rows("annexes.annex5") if "bank" in row}
+    return banks, {row["q"] for row in layout.rows("annexes.annex4")}
 
 
 def assessment_files(assessment) -> tuple[list[SourceFile], list[SourceFile]]:
     """(bank files, keyword files) uploaded to the assessment, each content once."""
     if assessment is None:
         return [], []
+    bank_questions, keyword_questions = upload_questions(get_layout(assessment.questionnaire))
     evidence = list(
         assessment.evidence.select_related("question")
-        .filter(question__code__in=[*BANK_QUESTIONS, KEYWORD_QUESTION])
+        .filter(question__code__in=[*bank_questions, *keyword_questions])
         .order_by("uploaded_at")
     )
     bank_files, keyword_files, seen = [], [], set()
@@ -128,10 +133,10 @@ def assessment_files(assessment) -> tuple[list[SourceFile], list[SourceFile]]:
         if (e.question.code, e.sha256) in seen:
             continue
         seen.add((e.question.code, e.sha256))
-        if e.question.code == KEYWORD_QUESTION:
+        if e.question.code in keyword_questions:
             keyword_files.append(evidence_source(e))
         else:
-            bank_files.append(evidence_source(e, BANK_QUESTIONS[e.question.code]))
+            bank_files.append(evidence_source(e, bank_questions[e.question.code]))
     return bank_files, keyword_files
 
 

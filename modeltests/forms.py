@@ -134,8 +134,8 @@ class RunForm(forms.Form):
         label=_("Newer test banks (optional)"),
         required=False,
         help_text=_(
-            "An annex 5 workbook with the sheets 生成类, 拒答 and 非拒答. Empty: the banks uploaded "
-            "to the latest assessment (CS-23, CS-30, CS-31)."
+            "An annex 5 workbook with the sheets 生成类, 拒答 and 非拒答. Empty: the annex 5 banks "
+            "uploaded to the latest assessment."
         ),
     )
     manual = forms.IntegerField(label=_("Manual draw"), min_value=0, max_value=20000, initial=1000)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from audit.models import Action
 from audit.services import record
 from library.i18n import text_language
+from library.layouts import get_layout
 from modeltests.clients import PING, ChatClient, EndpointConfig, EndpointError
 from modeltests.crypto import KeyUnreadable
 from modeltests.models import ModelEndpoint
@@ -135,9 +136,7 @@ def run_start(*, service, endpoint, judge, sizes, budget, seed, bank_files, user
     uploaded_banks, keyword_files = bank_io.assessment_files(assessment)
     files = bank_files if bank_files else uploaded_banks
     if not files:
-        raise RunRefused(
-            _("Upload the test banks for annex 5 (CS-23, CS-30, CS-31) first, or choose a file.")
-        )
+        raise RunRefused(_("Upload the test banks for annex 5 first, or choose a file."))
     try:
         banks = bank_io.read_banks(files)
         keywords, keyword_sources = (
@@ -147,7 +146,7 @@ def run_start(*, service, endpoint, judge, sizes, budget, seed, bank_files, user
         raise RunRefused(exc.zh if text_language() == "zh" else exc.en) from None
     if sizes.get("keyword") and not keywords:
         raise RunRefused(
-            _("The keyword draw needs the annex 4 keyword list (CS-18): upload it, or draw 0.")
+            _("The keyword draw needs the annex 4 keyword list: upload it, or draw 0.")
         )
     if sizes.get("classifier") and judge is None:
         raise RunRefused(_("The classifier draw needs a judge endpoint: choose one, or draw 0."))
@@ -254,7 +253,8 @@ def describe_stop(reason: str) -> str:
 
 
 def run_attach(*, run, user):
-    """The finished run as evidence for CS-33 (TC260-003 §9.3, §9.4) of the service's open
+    """The finished run as evidence for the test-results question (TC260-003 §9.3, §9.4,
+    a layout role) of the service's open
     draft: the full JSONL (kept beside, not analysed) and the results workbook, which the
     results analyser checks like an upload. Returns the assessment."""
 
@@ -270,7 +270,8 @@ def run_attach(*, run, user):
         raise RunRefused(
             _("The service has no draft self-assessment: start one (or revise) to attach the run.")
         )
-    question = get_catalogue(assessment.questionnaire).by_code.get("CS-33")
+    results = get_layout(assessment.questionnaire).code("banks.test_results")
+    question = get_catalogue(assessment.questionnaire).by_code.get(results)
     if question is None:
         raise RunRefused(_("This questionnaire has no question for the test results."))
     stamp = timezone.localtime(run.finished_at).strftime("%Y%m%d-%H%M")

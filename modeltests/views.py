@@ -217,9 +217,7 @@ def run_attach(request: HttpRequest, run: UUID) -> HttpResponse:
         return redirect(access.run)
     messages.success(
         request,
-        _(
-            "The run is attached to the assessment as test results (CS-33); the analyser checks it now."
-        ),
+        _("The run is attached to the assessment as its test results; the analyser checks it now."),
     )
     return redirect(assessment)
 

@@ -70,13 +70,17 @@ class Command(BaseCommand):
                 bank_io.file_source(p) for p in options["keywords"]
             ] or uploaded_keywords
             if not bank_files:
-                raise CommandError("no banks: pass --banks or upload CS-23/30/31", returncode=2)
+                raise CommandError(
+                    "no banks: pass --banks or upload the annex 5 banks", returncode=2
+                )
             banks = bank_io.read_banks(bank_files)
             keywords, keyword_sources = bank_io.read_keywords(keyword_files)
         except (OSError, AnalyserError) as exc:
             raise CommandError(f"cannot read the files: {exc}", returncode=2) from None
         if sizes["keyword"] and not keywords:
-            raise CommandError("the keyword draw needs --keywords or a CS-18 upload", returncode=2)
+            raise CommandError(
+                "the keyword draw needs --keywords or an annex 4 keyword list upload", returncode=2
+            )
         run = engine.create_run(
             service=service,
             endpoint=endpoint,
