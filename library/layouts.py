@@ -79,6 +79,37 @@ def read_layout(
     return data if len(problems) == before else None
 
 
+# Row fields with a fixed set of values: a typo would silently read nothing.
+BANKS = {"generated", "refuse", "non_refuse"}
+ANALYSER_KINDS = {
+    "keyword_list",
+    "test_bank_generated",
+    "test_bank_refuse",
+    "test_bank_non_refuse",
+    "test_results",
+    "training_sampling",
+    "content_labels",
+}
+
+
+def _check_row_fields(where: str, fields: dict, problems: list[str]) -> None:
+    if ("label_zh" in fields) != ("label_en" in fields):
+        problems.append(
+            f"{where}: a row with a label has it in both languages (label_zh, label_en)"
+        )
+    bank = fields.get("bank")
+    if bank is not None and bank.value not in BANKS:
+        problems.append(
+            f"{where}: unknown bank {bank.value!r} (expected {', '.join(sorted(BANKS))})"
+        )
+    kinds = fields.get("analysers")
+    if kinds is not None:
+        values = [k.value for k in kinds.value] if isinstance(kinds, yaml.SequenceNode) else [None]
+        for kind in values:
+            if kind not in ANALYSER_KINDS:
+                problems.append(f"{where}: unknown analyser {kind!r}")
+
+
 def _check_unique(name, what, mapping: yaml.MappingNode, problems) -> None:
     seen = set()
     for key, _value in mapping.value:
@@ -131,6 +162,7 @@ def _check_rows(name, section, rows, question_codes, problems) -> None:
             continue
         what = f"section {section}"
         _check_codes(name, what, fields[SECTIONS_ROW_KEY], question_codes, problems)
+        _check_row_fields(f"{name}, line {_line(row)}: {what}", fields, problems)
 
 
 # --- the structure code reads ----------------------------------------------------------------

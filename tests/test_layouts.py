@@ -112,6 +112,13 @@ def test_a_code_in_a_list_is_checked_too(root):
         ("{q: AN-04,", "{question: AN-04,", "a row names its question(s) under 'q'"),
         ("version: 1", "version: 2", "names 'gai-security-self-assessment' v2, but lies next to"),
         ("scope.domain: SCOPE-10", "scope.provider_role: SCOPE-10", "duplicate question role"),
+        ("{q: CS-23, bank: generated}", "{q: CS-23, bank: generate}", "unknown bank 'generate'"),
+        ("analysers: [test_results]", "analysers: [test_result]", "unknown analyser 'test_result'"),
+        (
+            "label_en: IP risk notice}",
+            "label_english: IP risk notice}",
+            "has it in both languages",
+        ),
     ],
 )
 def test_malformed_layouts_are_refused(root, old, new, expected):
