@@ -206,3 +206,46 @@ def test_no_question_code_is_named_in_production_python():
     assert set(NOT_YET_MOVED) <= set(found), "moved: drop from NOT_YET_MOVED " + ", ".join(
         sorted(set(NOT_YET_MOVED) - set(found))
     )
+
+
+# --- documents follow the layout of the assessment's version ----------------------------------
+
+
+def _facts(layout, *answers):
+    from filing.facts import AnswerFact, FilingFacts
+
+    found = {code: AnswerFact(code, value) for code, value in answers}
+    return FilingFacts(
+        provider={"name_zh": "甲科技有限公司"},
+        service={"name": "甲助手", "profile": {"modalities": ["text"]}},
+        answers=found,
+        applicable=frozenset(found),
+        layout=layout,
+    )
+
+
+def test_each_version_reads_its_own_questions():
+    """The filing-details questions exist in version 2 only: the same answer fills the form's
+    model name under the version 2 layout and nothing under version 1's."""
+    from filing import documents
+
+    def model_name(version: int) -> str:
+        layout = get_layout(Questionnaire.objects.get(code=CODE, version=version))
+        return documents.model_name(_facts(layout, ("FD-01", "星辰大模型")))
+
+    assert model_name(2) == "星辰大模型"
+    assert model_name(1) == documents.TODO
+
+
+def test_a_new_row_in_the_layout_appears_in_the_document_without_code():
+    from filing import algorithm
+
+    data = yaml.safe_load(layout_file(REAL_ROOT, 2).read_text(encoding="utf-8"))
+    data["sections"]["algorithm.responsibility.staff"].append(
+        {"q": "MN-05", "label": "未成年人模式的人员配置"}
+    )
+    facts = _facts(layout_from_data(data), ("MN-05", True))
+    text = algorithm.responsibility(facts).text()
+    assert "未成年人模式的人员配置（MN-05）" in text
+    real = _facts(get_layout(Questionnaire.objects.get(code=CODE, version=2)), ("MN-05", True))
+    assert "MN-05" not in algorithm.responsibility(real).text()
