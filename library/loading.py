@@ -101,7 +101,7 @@ _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 
 class Where(str):
-    """The name of an item in a problem message ("v2.yaml: question HA-01"), with the line of
+    """The name of an item in a problem message ("v2.yaml: question XX-01"), with the line of
     the YAML mapping it comes from."""
 
     line: int | None = None

@@ -186,14 +186,14 @@ def _question_codes() -> set[str]:
     return codes
 
 
-def test_no_question_code_is_named_in_production_python():
+def test_no_question_code_is_named_in_production_python_or_templates():
     """Which question a document, a check or a package reads is library content (the layout
     of the assessment's version): a code written in Python would read the wrong question, or
     none, in another version. Comments count too: they go stale the same way."""
     codes = sorted(_question_codes(), key=len, reverse=True)
     pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, codes)) + r")(?![\w])")
     found = {}
-    for path in BASE.rglob("*.py"):
+    for path in [*BASE.rglob("*.py"), *BASE.rglob("*.html")]:
         relative = path.relative_to(BASE)
         if SKIPPED_DIRS.intersection(relative.parts):
             continue

@@ -172,7 +172,7 @@ class ServiceRuns(ApiView):
         },
         responses={201: out.RunSerializer},
         description="Owners and editors. Draws the samples (seeded, stratified over the risks) "
-        "from the banks uploaded to the latest assessment (CS-23, CS-30, CS-31), or from "
+        "from the annex 5 banks uploaded to the latest assessment, or from "
         "`bank_file` (multipart), and queues the run: poll it until its status is finished.",
     )
     def post(self, request, service):
@@ -244,8 +244,8 @@ class RunAttachment(ApiView):
         operation_id="model_test_runs_attach",
         request=None,
         responses={201: out.RunAttachmentSerializer},
-        description="Owners and editors: a finished run becomes evidence for CS-33 of the "
-        "service's draft assessment (the results workbook, analysed like an upload, and the "
+        description="Owners and editors: a finished run becomes the test-results evidence of "
+        "the service's draft assessment (the results workbook, analysed like an upload, and the "
         "JSONL of prompts and answers with its SHA-256). 409 says why not.",
     )
     def post(self, request, run):
