@@ -1,5 +1,5 @@
 """The dossier's short chapter on the tests of the model's outputs (TC260-003 §9.3, §9.4):
-each draw's figures from the analysed CS-33 results against the standard's thresholds, and
+each draw's figures from the analysed test results against the standard's thresholds, and
 the identity of the model-test run that made them (model, seed, bank files and their hashes)
 when the results workbook carries it (a run attached from the portal does)."""
 
