@@ -115,7 +115,7 @@ class ModelEndpointCheck(ApiView):
 # --- runs --------------------------------------------------------------------------------------
 
 
-def run_out(run: TestRun) -> dict:
+def run_out(run: TestRun, counts: dict[str, int] | None = None) -> dict:
     from modeltests.presenters import risk_name
 
     kwargs = {"run": run.public_id}
@@ -125,7 +125,7 @@ def run_out(run: TestRun) -> dict:
         {"name": f.get("name", ""), "sha256": f.get("sha256", ""), "keywords": f.get("keywords", 0)}
         for f in (run.keyword_list or {}).get("files", [])
     ]
-    run.progress = engine.progress(run)
+    run.progress = engine.progress(run, counts)
     run.results = None
     if run.summary:
         run.results = {
@@ -157,12 +157,13 @@ class ServiceRuns(ApiView):
     @extend_schema(operation_id="model_test_runs_list", responses=out.RunSerializer(many=True))
     def get(self, request, service):
         _membership, obj = service_membership(request, service)
-        rows = (
+        rows = list(
             TestRun.objects.filter(service=obj)
             .select_related("service__provider", "endpoint", "judge")
             .order_by("-created_at")[:50]
         )
-        return Response([run_out(r) for r in rows])
+        counts = engine.progress_counts(rows)
+        return Response([run_out(r, counts[r.pk]) for r in rows])
 
     @extend_schema(
         operation_id="model_test_runs_start",

@@ -177,3 +177,40 @@ def test_an_assigned_reviewer_reads_the_answers_with_a_review_token_only(
     assert as_viewer.get(items_url).status_code == 403
     run_url = reverse("api:model_test", kwargs={"run": finished.public_id})
     assert as_viewer.get(run_url).status_code == 200
+
+
+def test_run_lists_and_reads_take_a_constant_number_of_queries(finished, editor_api, service):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from modeltests import engine
+    from tests.modeltests.test_runs import make_banks
+
+    runs = reverse("api:model_tests", kwargs={"service": service.public_id})
+    urls = [
+        runs,
+        reverse("api:model_test", kwargs={"run": finished.public_id}),
+        reverse("api:model_test_items", kwargs={"run": finished.public_id}),
+    ]
+
+    def counts():
+        found = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert editor_api.get(url).status_code == 200
+            found.append(len(queries))
+        return found
+
+    before = counts()
+    for seed in (1, 2, 3):
+        engine.create_run(
+            service=service,
+            endpoint=finished.endpoint,
+            banks=make_banks([f"问{i}" for i in range(5)]),
+            sizes={"manual": 5},
+            budget=10,
+            keyword_sources=[],
+            seed=seed,
+        )
+    assert counts() == before
+    assert len(editor_api.get(runs).json()) == 4
