@@ -252,6 +252,19 @@ def progress_of(state: State) -> dict[str, list[int]]:
     return progress
 
 
+def optional_domains(state: State) -> list[str]:
+    """Domains with applicable questions none of which must be answered (e.g. one of advisory
+    questions only): their progress is 0/0 but they are not "not applicable"."""
+    return [
+        d.code
+        for d in state.catalogue.domains
+        if any(q.code in state.applicable for q in d.questions)
+        and not any(
+            q.code in state.applicable and (q.required or q.evidence_required) for q in d.questions
+        )
+    ]
+
+
 def refresh_assessment(assessment: Assessment, state: State | None = None) -> State:
     """Recompute and store progress, the self-assessed score, the filing routes and the
     pre-filing checks that block them (filing.summary)."""

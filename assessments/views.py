@@ -64,7 +64,7 @@ def detail(request: HttpRequest, assessment: UUID) -> HttpResponse:
         "service": obj.service,
         "catalogue": catalogue,
         "domain": domain,
-        "domains": _domain_scores(obj, catalogue),
+        "domains": _domain_scores(obj, catalogue, services.optional_domains(state)),
         "prev_domain": catalogue.domains[index - 1] if index else None,
         "next_domain": catalogue.domains[index + 1] if index + 1 < len(catalogue.domains) else None,
         "cards": question_cards(
@@ -163,6 +163,7 @@ def _add_state_event(response: HttpResponse, state: services.State) -> None:
         "answered": answered,
         "total": total,
         "missing": len(services.missing_for_submission(state)),
+        "optional": services.optional_domains(state),
     }
     response["HX-Trigger"] = json.dumps({"assessment:state": event})
 
@@ -294,9 +295,9 @@ def results(request: HttpRequest, assessment: UUID) -> HttpResponse:
         "service": obj.service,
         "catalogue": catalogue,
         "results": results_for(obj, catalogue),
-        "domain_rows": _domain_scores(obj, catalogue),
     }
     state = services.load_state(obj)
+    context["domain_rows"] = _domain_scores(obj, catalogue, services.optional_domains(state))
     routes = filing_routes(obj.questionnaire, profile=state.profile, answers=state.values)
     labels = cite_labels(routes)
     context["routes"] = [
@@ -331,7 +332,7 @@ def _declared_conclusion(results, state, layout) -> dict | None:
     }
 
 
-def _domain_scores(assessment, catalogue):
+def _domain_scores(assessment, catalogue, optional=()):
     scores = {d["code"]: d for d in (assessment.self_score or {}).get("domains", [])}
     rows = []
     for d in catalogue.domains:
@@ -341,6 +342,7 @@ def _domain_scores(assessment, catalogue):
                 "domain": d,
                 "done": done,
                 "total": total,
+                "optional": d.code in optional,
                 "score": scores.get(d.code, {}).get("score"),
             }
         )

@@ -82,7 +82,12 @@
       const p = state.progress[link.dataset.domain];
       const badge = link.querySelector("[data-domain-progress]");
       if (!p || !badge) return;
-      badge.textContent = p[1] ? p[0] + "/" + p[1] : badge.dataset.naLabel;
+      const optional = (state.optional || []).includes(link.dataset.domain);
+      badge.textContent = p[1]
+        ? p[0] + "/" + p[1]
+        : optional
+          ? badge.dataset.optionalLabel
+          : badge.dataset.naLabel;
       badge.classList.toggle("text-bg-success", p[1] > 0 && p[0] === p[1]);
       badge.classList.toggle("text-bg-light", !(p[1] > 0 && p[0] === p[1]));
     });
