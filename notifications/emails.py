@@ -42,7 +42,8 @@ def build_digest_message(digest) -> EmailMultiAlternatives:
     """The weekly digest, Chinese first, then English (templates/emails/digest-*)."""
     context = {
         "digest": digest,
-        "entries": digest.content,
+        "versions": [e for e in digest.content if e.get("kind", "version") == "version"],
+        "in_force": [e for e in digest.content if e.get("kind") == "in_force"],
         "list_link": settings.SITE_URL + reverse("notifications:list"),
     }
     subject = render_to_string("emails/digest-subject.txt", context)

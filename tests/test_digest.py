@@ -125,3 +125,30 @@ def test_beat_sends_the_digest_on_monday_mornings(settings):
     assert entry["task"] in app.tasks
     assert entry["schedule"].day_of_week == {1}
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({8}, {30})
+
+
+def test_an_instrument_coming_into_force_is_named_for_the_services_it_concerns(
+    behind, owner, versions, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from library.models import Instrument, Questionnaire
+
+    # No new version this week: only the date brings a digest.
+    Questionnaire.objects.update(loaded_at=timezone.now() - timedelta(days=30))
+    in_five_days = timezone.localdate() + timedelta(days=5)
+    Instrument.objects.filter(code="UPGT").update(effective=in_five_days)
+    with django_capture_on_commit_callbacks(execute=True):
+        made = make_weekly_digests()
+    assert owner in {d.recipient for d in made}
+    body = next(m.body for m in mail.outbox if m.to == [owner.email])
+    assert f"{in_five_days.isoformat()}起施行" in body
+    assert f"in force from {in_five_days.isoformat()}" in body
+    assert "测试办法" in body and "Test measures" in body
+    assert "陪伴聊天" in body
+    # Fifteen days ahead is not "soon": nothing to tell.
+    Digest.objects.all().delete()
+    Instrument.objects.filter(code="UPGT").update(effective=in_five_days + timedelta(days=10))
+    assert make_weekly_digests() == []
