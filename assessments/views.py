@@ -64,6 +64,7 @@ def detail(request: HttpRequest, assessment: UUID) -> HttpResponse:
         "service": obj.service,
         "catalogue": catalogue,
         "domain": domain,
+        "domain_number": index + 1,
         "domains": _domain_scores(obj, catalogue, services.optional_domains(state)),
         "prev_domain": catalogue.domains[index - 1] if index else None,
         "next_domain": catalogue.domains[index + 1] if index + 1 < len(catalogue.domains) else None,

@@ -53,9 +53,10 @@ def _labels(label) -> set[str]:
 
 def _add(codes: dict[str, dict[str, str]], value, labels: dict[str, str], where: str) -> None:
     """`codes[language][value] = where`, unless the value is its own label in that language
-    (English labels such as API may equal a value) or holds no letter (numbers)."""
-    if not isinstance(value, str) or not LATIN.search(value):
-        return
+    (English labels such as API may equal a value), holds no letter (numbers) or is a single
+    letter."""
+    if not isinstance(value, str) or not LATIN.search(value) or len(value) < 2:
+        return  # one letter (a confidence tag) is also the T of T/CSAC, the A of annex A
     for language in LANGUAGES:
         if labels.get(language) != value:
             codes[language].setdefault(value, where)
