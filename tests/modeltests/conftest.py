@@ -3,6 +3,9 @@ of the test provider that point at it."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+
 import pytest
 
 from modeltests.fakeserver import ScriptedModel
@@ -66,3 +69,12 @@ def finished(service, endpoint, scripted):
     assert engine.run_to_end(run) == "done"
     run.refresh_from_db()
     return run
+
+
+@contextlib.contextmanager
+def everything_logged(caplog):
+    """DEBUG for the root and for the clients' loggers, which the settings keep at WARNING."""
+    with contextlib.ExitStack() as stack:
+        for name in (None, "openai", "httpx2", "httpcore2", "modeltests"):
+            stack.enter_context(caplog.at_level(logging.DEBUG, logger=name))
+        yield

@@ -5,9 +5,6 @@ export or the logs (the HTTP clients' own debug logging switched on)."""
 
 from __future__ import annotations
 
-import contextlib
-import logging
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -16,7 +13,7 @@ from api.tokens import token_create
 from modeltests import clients, engine
 from modeltests.fakeserver import CONTROL_ANSWER
 from modeltests.models import ItemStatus, RunStatus
-from tests.modeltests.conftest import SECRET
+from tests.modeltests.conftest import SECRET, everything_logged
 from tests.modeltests.test_runs import make_banks
 
 pytestmark = pytest.mark.django_db
@@ -27,15 +24,6 @@ HOSTILE = {
     "[shape]": "the answer is not text",
     "[huge]": "the response is too large",
 }
-
-
-@contextlib.contextmanager
-def everything_logged(caplog):
-    """DEBUG for the root and for the clients' loggers, which the settings keep at WARNING."""
-    with contextlib.ExitStack() as stack:
-        for name in (None, "openai", "httpx2", "httpcore2", "modeltests"):
-            stack.enter_context(caplog.at_level(logging.DEBUG, logger=name))
-        yield
 
 
 def test_a_hostile_endpoint_fails_its_questions_one_by_one_and_leaks_nothing(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
 from analysers.risks import risks
@@ -12,7 +10,7 @@ from modeltests.banks import Banks
 from modeltests.fakeserver import REFUSAL
 from modeltests.models import ItemStatus, ModelEndpoint, RunStatus
 from modeltests.sampling import BankQuestion
-from tests.modeltests.conftest import SECRET
+from tests.modeltests.conftest import SECRET, everything_logged
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +97,7 @@ def test_429_and_500_once_are_retried_and_a_timeout_or_lasting_500_is_an_error(
 ):
     generated = ["一 [429]", "二 [500once]", "三 [500]", "四 [timeout]", "五"]
     run = start(service, endpoint, make_banks(generated), sizes={"keyword": 5})
-    with caplog.at_level(logging.DEBUG):  # the clients' own debug logging included
+    with everything_logged(caplog):  # the clients' own debug logging included
         engine.run_to_end(run)
     assert "Retrying" in caplog.text or "retry" in caplog.text.lower()
     assert SECRET not in caplog.text, "the API key reached the logs"
