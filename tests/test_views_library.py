@@ -176,6 +176,21 @@ def test_unconfirmed_provision_is_flagged(en_client):
     assert "Unconfirmed" in page
 
 
+def test_each_confidence_below_the_official_text_is_shown(viewer_client, en_client):
+    """[T-r] official wording from a reprint, [S] secondary source: readers see which, in both
+    languages (new-rules-2026.md keeps the confidence visible)."""
+    for key, zh, en in (
+        ("NIR-4a", "官方措辞（转载本）", "Official wording, from a reprint"),
+        ("HAI-18.3", "二手资料", "Secondary source"),
+    ):
+        url = reverse("library:provision", kwargs={"key": key})
+        assert zh in html(viewer_client.get(url))
+        assert en in html(en_client.get(url))
+    official = Provision.objects.filter(confidence="T").first()
+    page = html(en_client.get(official.get_absolute_url()))
+    assert "from a reprint" not in page and "Secondary source" not in page
+
+
 # --- question -----------------------------------------------------------------------------
 
 
