@@ -60,14 +60,19 @@ def reanalyse_after_answer_change(assessment, code: str) -> int:
     kinds = next((k for role, k in CONTEXT_ANSWERS.items() if layout.code(role) == code), None)
     if not kinds:
         return 0
-    from assessments.tasks import analyse_evidence
-    from outbox.services import dispatch
-
-    ids = list(
+    return reanalyse(
         Analysis.objects.filter(evidence__assessment=assessment, kind__in=kinds).values_list(
             "pk", flat=True
         )
     )
+
+
+def reanalyse(analysis_ids) -> int:
+    """Send analyses to the worker again (their inputs or thresholds changed); their count."""
+    from assessments.tasks import analyse_evidence
+    from outbox.services import dispatch
+
+    ids = list(analysis_ids)
     # A fresh request time, so the sweeper does not take it for one whose worker died.
     Analysis.objects.filter(pk__in=ids).update(
         status=AnalysisStatus.PENDING,

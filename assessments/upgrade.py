@@ -1,7 +1,9 @@
 """Moving an assessment in flight to a newer questionnaire version, and back ("undo").
 
 Answers carry over where the question kept its code and its content fingerprint
-(library.changes.fingerprint); evidence follows its answer. Answers and files of questions that
+(library.changes.fingerprint), or where only its thresholds changed: a figure or a file answers
+it still, and is judged again (its files' analyses run again under the new thresholds, and once
+more under the old ones on undo); evidence follows its answer. Answers and files of questions that
 were removed or changed are taken out of the live assessment and kept, read-only, in the
 upgrade's `retired` list (shown on the history page). Changed and new questions are "marked"
 until answered. The move is one transaction under the assessment's row lock, the lock every
@@ -19,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from assessments.analysis import reanalyse
 from assessments.models import (
     Analysis,
     Answer,
@@ -74,6 +77,7 @@ class Plan:
     target: Questionnaire
     diff: VersionDiff
     carried: list[QuestionItem]  # answered (or with files) and unchanged: kept
+    rejudged: list[QuestionItem]  # of those, the ones judged again by changed thresholds
     dropped: list[tuple[QuestionItem, bool]]  # answered but removed/changed: (old item, removed)
     files_kept: int
     files_retired: int
@@ -121,7 +125,7 @@ def refusal(assessment: Assessment, target: Questionnaire | None) -> str | None:
 def plan_upgrade(assessment: Assessment, target: Questionnaire) -> Plan:
     source = get_catalogue(assessment.questionnaire)
     diff = compare(source, get_catalogue(target))
-    unchanged = set(diff.unchanged)
+    unchanged = set(diff.unchanged) | set(diff.rejudged)
     answered = {
         a.question_id: a for a in assessment.answers.all() if a.is_answered or a.note.strip()
     }
@@ -138,7 +142,8 @@ def plan_upgrade(assessment: Assessment, target: Questionnaire) -> Plan:
         else:
             dropped.append((q, q.code not in diff.new.by_code))
             retired += files.get(q.pk, 0)
-    return Plan(assessment, target, diff, carried, dropped, kept, retired)
+    rejudged = [q for q in carried if q.code in set(diff.rejudged)]
+    return Plan(assessment, target, diff, carried, rejudged, dropped, kept, retired)
 
 
 def _lock(assessment: Assessment) -> Assessment:
@@ -169,8 +174,8 @@ def upgrade_assessment(*, assessment: Assessment, user: User) -> Assessment:
         assessment = _lock(assessment_revise(assessment=assessment, user=user))
     plan = plan_upgrade(assessment, target)
     source, new = plan.diff.old, plan.diff.new
-    unchanged = set(plan.diff.unchanged)
-    moved: dict[str, dict] = {"answers": {}, "evidence": {}}
+    unchanged = set(plan.diff.unchanged) | set(plan.diff.rejudged)
+    moved: dict[str, dict] = {"answers": {}, "evidence": {}, "rejudged": []}
     retired: list[dict] = []
     retired_by_code: dict[str, dict] = {}
 
@@ -218,6 +223,8 @@ def upgrade_assessment(*, assessment: Assessment, user: User) -> Assessment:
             moved["evidence"][str(e.pk)] = e.question_id
             e.question_id = new.by_code[q.code].pk
             carried_files.append(e)
+            if q.code in plan.diff.rejudged and getattr(e, "analysis", None) is not None:
+                moved["rejudged"].append(e.analysis.pk)
             continue
         entry = {name: getattr(e, name) for name in EVIDENCE_FIELDS}
         analysis = getattr(e, "analysis", None)
@@ -234,6 +241,7 @@ def upgrade_assessment(*, assessment: Assessment, user: User) -> Assessment:
         retired_entry(q)["evidence"].append(entry)
         retired_files.append(e.pk)
     Evidence.objects.bulk_update(carried_files, ["question"])
+    reanalyse(moved["rejudged"])
     # The files stay in storage: storage.collect_orphans keeps every hash an upgrade retired.
     Evidence.objects.filter(pk__in=retired_files).delete()
 
@@ -312,6 +320,7 @@ def undo_upgrade(*, assessment: Assessment, user: User) -> Assessment:
     for e in files:
         e.question_id = moved["evidence"][str(e.pk)]
     Evidence.objects.bulk_update(files, ["question"])
+    reanalyse(moved.get("rejudged", ()))
     # Nothing was saved since the move, so every other answer row is an empty placeholder.
     Answer.objects.filter(assessment=assessment).exclude(pk__in=[a.pk for a in answers]).delete()
     _restore_retired(assessment, upgrade.retired)

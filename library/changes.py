@@ -168,6 +168,22 @@ class QuestionChange:
     def wording_changed(self) -> bool:
         return any(s.op != "same" for s in self.text_zh + self.text_en)
 
+    @property
+    def thresholds_only(self) -> bool:
+        """Only the thresholds it is judged by changed: what was answered (a figure, a file)
+        still answers it, and is judged again by the new thresholds."""
+        old, new = self.old, self.new
+        return bool(
+            old
+            and new
+            and self.thresholds
+            and not self.kind_changed
+            and not self.wording_changed
+            and not self.choices_added
+            and not self.choices_removed
+            and (old.unit_zh, old.unit_en) == (new.unit_zh, new.unit_en)
+        )
+
 
 @dataclass
 class VersionDiff:
@@ -182,6 +198,12 @@ class VersionDiff:
     def marked(self) -> list[str]:
         """Codes a provider has to (re)answer on the new version: added or changed."""
         return [c.code for c in self.added + self.changed]
+
+    @property
+    def rejudged(self) -> list[str]:
+        """Changed questions whose answers carry over all the same: only their thresholds
+        changed (see QuestionChange.thresholds_only)."""
+        return [c.code for c in self.changed if c.thresholds_only]
 
 
 def _choice_key(c: dict) -> tuple:

@@ -169,6 +169,7 @@ def test_fingerprint_sees_wording_kind_options_and_thresholds_not_guidance(versi
     diff = compare(old, new)
     assert diff.unchanged == ["KEEP", "GUIDE"]
     assert [c.code for c in diff.changed] == ["WORD", "OPTS", "THR"]
+    assert diff.rejudged == ["THR"]  # only its threshold changed
     assert [c.code for c in diff.added] == ["NEW"]
     assert [c.code for c in diff.removed] == ["GONE"]
     word = diff.changed[0]
@@ -192,11 +193,11 @@ def test_upgrade_carries_unchanged_answers_and_their_files_and_marks_the_rest(
 ):
     before_answers, before_files = _answers(draft), _files(draft)
     plan = plan_upgrade(draft, versions[1])
-    assert [q.code for q in plan.carried] == ["KEEP", "GUIDE"]
+    assert [q.code for q in plan.carried] == ["KEEP", "GUIDE", "THR"]
+    assert [q.code for q in plan.rejudged] == ["THR"]
     assert [(q.code, removed) for q, removed in plan.dropped] == [
         ("WORD", False),
         ("OPTS", False),
-        ("THR", False),
         ("GONE", True),
     ]
     assert (plan.files_kept, plan.files_retired) == (1, 1)
@@ -204,22 +205,54 @@ def test_upgrade_carries_unchanged_answers_and_their_files_and_marks_the_rest(
     moved = upgrade_assessment(assessment=draft, user=editor)
 
     assert moved.pk == draft.pk and moved.questionnaire == versions[1]
-    assert _answers(moved) == {c: before_answers[c] for c in ("KEEP", "GUIDE")}
+    assert _answers(moved) == {c: before_answers[c] for c in ("KEEP", "GUIDE", "THR")}
     keep_file = next(i for i, f in before_files.items() if f[0] == "KEEP")
     assert _files(moved) == {keep_file: before_files[keep_file]}
     upgrade = QuestionnaireUpgrade.objects.get(assessment=moved)
     assert upgrade.marked == ["NEW", "WORD", "OPTS", "THR"]
     retired = {r["question"]: r for r in upgrade.retired}
-    assert set(retired) == {"WORD", "OPTS", "THR", "GONE"}
+    assert set(retired) == {"WORD", "OPTS", "GONE"}
     assert retired["GONE"]["removed"] and not retired["WORD"]["removed"]
-    assert retired["THR"]["answer"]["value"] == before_answers["THR"][0]
+    assert retired["OPTS"]["answer"]["value"] == before_answers["OPTS"][0]
     assert [e["name"] for e in retired["WORD"]["evidence"]] == ["评估报告.pdf"]
-    # Progress counts the new version: the four marked questions are open.
-    assert moved.applicable_count - moved.answered_count == 4
+    # Progress counts the new version: the marked questions are open but THR, answered still.
+    assert moved.applicable_count - moved.answered_count == 3
     event = AuditEvent.objects.get(action=Action.QUESTIONNAIRE_UPGRADED)
     assert event.assessment_id == moved.pk and event.actor_id == editor.pk
-    assert event.after["carried"] == 2 and event.after["retired"] == 4
+    assert event.after["carried"] == 3 and event.after["retired"] == 3
     assert verify_chain() is None
+
+
+def test_a_file_on_a_question_whose_threshold_changed_is_judged_again_both_ways(
+    service, editor, django_capture_on_commit_callbacks
+):
+    """The keyword list stays the provider's answer when only the number of risks it must
+    cover changes: it carries over and is analysed again by the new threshold, and by the old
+    one again when the move is undone."""
+    kw = {
+        "kind": "evidence",
+        "text_zh": "上传拦截关键词列表",
+        "text_en": "Upload the keyword list",
+        "analyser": "keyword_list",
+        "thresholds": [{"key": "risks_covered_min", "value": 17, "comparison": "ge"}],
+    }
+    stricter = {**kw, "thresholds": [{**kw["thresholds"][0], "value": 31}]}
+    old, new = make_version(1, {"KW": kw}), make_version(2, {"KW": stricter})
+    assert compare(get_catalogue(old), get_catalogue(new)).rejudged == ["KW"]
+    draft = Assessment.objects.create(service=service, questionnaire=old, created_by=editor)
+    evidence = factories.attach(draft, "KW", editor)
+    assert evidence.analysis.passed is True
+
+    with django_capture_on_commit_callbacks(execute=True):
+        moved = upgrade_assessment(assessment=draft, user=editor)
+    evidence.analysis.refresh_from_db()
+    assert (evidence.analysis.status, evidence.analysis.passed) == ("done", False)
+    assert list(moved.evidence.values_list("pk", flat=True)) == [evidence.pk]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        undo_upgrade(assessment=moved, user=editor)
+    evidence.analysis.refresh_from_db()
+    assert (evidence.analysis.status, evidence.analysis.passed) == ("done", True)
 
 
 def test_undo_puts_back_every_answer_and_file_until_the_next_save(draft, versions, editor):
