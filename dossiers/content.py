@@ -331,6 +331,8 @@ def _basic_info(snapshot: dict, catalogue: Catalogue, layout: Layout, entries: d
         else "",
         "minors_allowed": profile.get("minors_allowed"),
         "public_opinion": profile.get("public_opinion"),
+        # None in snapshots taken before the field existed: the row is left out
+        "emotional_interaction": profile.get("emotional_interaction"),
         "foundation_source": FoundationModelSource(source).label
         if source in FoundationModelSource.values
         else "",

@@ -99,3 +99,15 @@ def test_provision_pages_of_keys_with_a_slash(editor_client):
         assert url.endswith(f"/{key}/")
         html = _page(editor_client, url, "zh-hans")
         assert "拟人化互动服务办法" in html and "二手" in html  # the confidence is visible
+
+
+def test_the_service_page_and_the_dossier_state_the_flag(companion, editor_client):
+    url = reverse(
+        "providers:service_detail",
+        kwargs={"provider": companion.provider.public_id, "service": companion.public_id},
+    )
+    zh = _page(editor_client, url, "zh-hans")
+    assert "提供持续性情感互动（拟人化陪伴）" in zh
+    en = _page(editor_client, url, "en")
+    assert "Offers sustained emotional interaction (anthropomorphic companion)" in en
+    assert companion.profile()["emotional_interaction"] is True
