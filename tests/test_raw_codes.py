@@ -279,7 +279,15 @@ SKIP_PATH = re.compile(
 )
 # How many distinct addresses of one view to read (the questionnaire has hundreds of
 # questions and library pages; a few of each kind show the templates).
-PER_VIEW = {"assessments:detail": 20, "reviews:detail": 12}
+PER_VIEW = {
+    "assessments:detail": 20,
+    "reviews:detail": 12,
+    # every assessment's history (answer changes), submit page, results and checks
+    "assessments:history": 4,
+    "assessments:submit": 4,
+    "assessments:results": 4,
+    "filing:checks": 4,
+}
 PER_VIEW_DEFAULT = 2
 
 
@@ -321,6 +329,14 @@ PERSONAS = {
 }
 
 
+def _choice_label(code: str, value: str, language: str) -> str:
+    from library.models import Question
+
+    question = Question.objects.filter(code=code).order_by("-questionnaire__version").first()
+    choice = next(c for c in question.choices if c["value"] == value)
+    return choice["label_en" if language == "en" else "label_zh"]
+
+
 def test_no_raw_code_on_any_page(world):
     """Both languages in one test: the world takes longer to build than a language to walk."""
     report = []
@@ -337,6 +353,9 @@ def test_no_raw_code_on_any_page(world):
             start = ["/", "/reviews/"] if persona == "reviewer" else ["/", "/dossiers/verify/"]
             pages = walk(client, start)
             read += len(pages)
+            if persona == "owner":  # the history with the changed scope answers was read
+                label = _choice_label("SCOPE-02", "provider_both", language)
+                assert any("/history/" in a and label in h for a, h in pages.items()), label
             for address, html in pages.items():
                 chunks, _links = read_page(html)
                 found = problems_in(chunks, language, codes)
@@ -399,3 +418,39 @@ def test_the_scanner_finds_what_it_looks_for():
     assert not problems_in(["Ready after remediation"], "en", codes)
     diff = read_page("<p>Provider through <del>both</del> interface</p><td>both</td>")[0]
     assert len(problems_in(diff, "en", {"both": "q"})) == 1
+
+
+def test_no_raw_code_in_any_mail(world, django_capture_on_commit_callbacks):
+    """Every notification of the review round, the weekly digest and an invitation: each
+    language half of their HTML reads like a page in that language (they speak both)."""
+    from django.core import mail
+
+    from notifications.digest import make_weekly_digests
+    from notifications.emails import build_digest_message, build_message
+    from notifications.models import Notification
+    from providers.models import Provider
+
+    owner = Client()
+    owner.force_login(world["owner@xingchen.demo.cn"])
+    provider = Provider.objects.get(memberships__user=world["owner@xingchen.demo.cn"])
+    with django_capture_on_commit_callbacks(execute=True):
+        owner.post(
+            f"/providers/{provider.public_id}/members/",
+            {"email": "new-colleague@xingchen.demo.cn", "role": "viewer"},
+        )
+    mails = list(mail.outbox)
+    assert any("/providers/invitations/" in m.body for m in mails), "no invitation was sent"
+    notifications = Notification.objects.all()
+    assert {n.kind for n in notifications} >= {"submitted", "changes_requested"}
+    mails += [build_message(n) for n in notifications]
+    mails += [build_digest_message(d) for d in make_weekly_digests()]
+    found = []
+    for message in mails:
+        html = next(body for body, kind in message.alternatives if kind == "text/html")
+        zh, separator, en = html.partition('<div lang="en">')
+        assert separator, f"{message.subject}: no English half"
+        for language, half in (("zh-hans", zh), ("en", en)):
+            chunks, _links = read_page(half)
+            for problem in problems_in(chunks, language, raw_codes()[language]):
+                found.append(f"{message.subject}: {problem}")
+    assert not found, "\n".join(dict.fromkeys(found))
