@@ -73,12 +73,14 @@ def latest_questionnaire(code: str = DEFAULT_QUESTIONNAIRE) -> Questionnaire:
 
 @transaction.atomic
 def assessment_start(*, service: AIService, user: User) -> tuple[Assessment, bool]:
-    """The open assessment of the service against the latest questionnaire, or a new draft."""
+    """The open assessment of the service, or a new draft on the latest questionnaire. An open
+    one on an earlier version is returned, not doubled by a second draft: its page offers the
+    move to the newer version (assessments.upgrade), which keeps its answers."""
     questionnaire = latest_questionnaire()
     # Lock the service row so two clicks cannot both create a draft.
     AIService.objects.select_for_update().filter(pk=service.pk).first()
-    existing = Assessment.objects.open().filter(service=service, questionnaire=questionnaire)
-    if (found := existing.first()) is not None:
+    existing = Assessment.objects.open().filter(service=service)
+    if (found := existing.order_by("-questionnaire__version", "-version").first()) is not None:
         return found, False
     version = Assessment.objects.filter(service=service, questionnaire=questionnaire).count() + 1
     assessment = Assessment.objects.create(

@@ -415,3 +415,24 @@ def test_a_diff_rebuilds_both_texts_whatever_they_hold(lang):
         assert "".join(s.text for s in segments if s.op != "del") == new
 
     check()
+
+
+def test_starting_an_assessment_returns_the_open_one_on_an_earlier_version(service, editor):
+    """No second open draft beside one on version 1: starting leads to it, where the move to
+    the newer version is offered (and keeps its answers)."""
+    v1 = Questionnaire.objects.get(code=services.DEFAULT_QUESTIONNAIRE, version=1)
+    old = Assessment.objects.create(service=service, questionnaire=v1, created_by=editor)
+    found, created = services.assessment_start(service=service, user=editor)
+    assert (found.pk, created) == (old.pk, False)
+    # A decided one on version 1 is no open work: a new draft starts on the newest version.
+    other = factories.make_service(service.provider, name="另一服务")
+    Assessment.objects.create(
+        service=other,
+        questionnaire=v1,
+        created_by=editor,
+        status=Status.APPROVED,
+        snapshot={"answers": {}},
+        snapshot_sha256="0" * 64,
+    )
+    fresh, created = services.assessment_start(service=other, user=editor)
+    assert created and fresh.questionnaire == services.latest_questionnaire()
