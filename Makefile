@@ -6,7 +6,8 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1:8000
 
 .PHONY: run test install assets messages system-deps system-deps-test migrate load-data \
-        worker lint fmt migrations-check check-deploy reset-local-db bench clean model-server
+        worker lint fmt migrations-check check-deploy reset-local-db bench clean model-server \
+        bench-pages bench-mixed profile-pages
 
 run: install migrate load-data ## serve on http://127.0.0.1:8000 with a worker beside it
 	@$(MANAGE) ensure_signing_cert
@@ -80,6 +81,22 @@ reset-local-db:
 	rm -f var/db.sqlite3
 	rm -rf var/audit-checkpoints  # they vouch for the log of the database just removed
 	$(MAKE) migrate load-data
+
+# Page, autosave and mixed-load benchmarks (docs/benchmarks.md). Each recreates the PostgreSQL
+# database it is given; bench-mixed also empties the Redis database it is given.
+BENCH_DB ?= postgres://postgres@127.0.0.1:5432/portal_bench_pages
+BENCH_MIXED_DB ?= postgres://postgres@127.0.0.1:5432/portal_bench_mixed
+
+bench-pages: ## assessment page, review page and autosave under gunicorn, then the profile
+	DATABASE_URL=$(BENCH_DB) $(PY) bench/bench_assessment_page.py
+	DATABASE_URL=$(BENCH_DB) $(PY) bench/profile_pages.py --requests 20
+
+profile-pages:
+	DATABASE_URL=$(BENCH_DB) $(PY) bench/profile_pages.py --requests 20
+
+bench-mixed: ## 40 users for 60 s; BENCH_REDIS=redis://127.0.0.1:6379/N (emptied) is required
+	@test -n "$(BENCH_REDIS)" || { echo "set BENCH_REDIS to a Redis database the benchmark may empty"; exit 2; }
+	DATABASE_URL=$(BENCH_MIXED_DB) CELERY_BROKER_URL=$(BENCH_REDIS) $(PY) bench/bench_mixed_load.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor var/staticfiles
