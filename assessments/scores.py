@@ -129,7 +129,7 @@ def score_inputs(
                 (*input_key(q, index.get(q.code)), _verdict(verdicts.get(q.code))) for q in specs
             ),
         )
-        part = _parts.get(key)
+        part = _parts.get(key) if PARTS_MAX else None
         if part is None:
             part = score_domain(d.code, specs, index, verdicts, basis)
             if len(_parts) >= PARTS_MAX:

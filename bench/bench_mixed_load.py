@@ -9,8 +9,9 @@ CELERY_BROKER_URL (give it one of your own). Starts gunicorn (2 sync workers, DE
 127.0.0.1 and one Celery worker (concurrency 1) on that Redis, then runs `--users` simulated
 people for `--seconds`:
 
-- providers (most of them): open a domain of their assessment, then autosave text answers
-  about once a second (each person owns the questions it types in, so no save conflicts);
+- providers (most of them): open a domain of their assessment, then autosave answers (a new
+  justification each time) about once a second; three people per assessment, each owning the
+  questions it types in, so no save conflicts;
 - reviewers (a fifth): open the review page of their submission, then set verdicts about once
   a second;
 - `--documents` people (default 2): one asks for a dossier, one for a draft filing package,
@@ -109,7 +110,11 @@ def provider(person: dict, codes: list[str], rec: Recorder, stop: float, seed: i
                 return
             time.sleep(rnd.uniform(0.5, 1.5))
             code = rnd.choice(codes)
-            data = {"revision": revisions[code], "value": f"第{revisions[code] + 1}版说明"}
+            data = {
+                **person["typed"][code],
+                "revision": revisions[code],
+                "note": f"第{revisions[code] + 1}版说明",
+            }
             if rec.call("autosave", client, _post(f"{base}answers/{code}/", data, token)):
                 revisions[code] += 1
                 with rec.lock:
@@ -272,8 +277,8 @@ def run(args, drafts, submissions, providers: int, broker: str) -> str:
     for i in range(providers):
         draft = drafts[i % len(drafts)]
         person = {**draft, "session": draft["sessions"][(i // len(drafts)) % 3]}
-        # Each person types in its own questions of the page's domain, so saves never conflict.
-        mine = draft["text_questions"][i // len(drafts) :: 3]
+        # Each person types justifications into questions of its own, so saves never conflict.
+        mine = sorted(draft["typed"])[i // len(drafts) :: 3]
         person["revisions"] = draft["revisions"]  # shared per assessment, disjoint codes
         threads.append(threading.Thread(target=provider, args=(person, mine, rec, stop, i)))
         before[draft["assessment"]] = sum(draft["revisions"].values())
@@ -302,13 +307,13 @@ def run(args, drafts, submissions, providers: int, broker: str) -> str:
     saves_stored = 0
     for draft in drafts:
         catalogue = get_catalogue(Assessment.objects.get(pk=draft["assessment_pk"]).questionnaire)
-        pks = [catalogue.by_code[c].pk for c in draft["text_questions"]]
+        pks = [catalogue.by_code[c].pk for c in draft["typed"]]
         stored = sum(
             Answer.objects.filter(
                 assessment_id=draft["assessment_pk"], question_id__in=pks
             ).values_list("revision", flat=True)
         )
-        start = sum(draft["initial_revisions"][c] for c in draft["text_questions"])
+        start = sum(draft["initial_revisions"][c] for c in draft["typed"])
         saves_stored += stored - start
     verdicts_acked = sum(n for (kind, _a), n in rec.acked.items() if kind == "verdict")
     verdicts_stored = AnswerReview.objects.filter(

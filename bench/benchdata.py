@@ -105,6 +105,13 @@ def half_answered(n: int = 1, *, editors: int = 1) -> list[dict]:
             for q in state.catalogue.questions
             if q.kind == "text" and q.code in state.applicable
         ]
+        # Answers people type justifications into: every applicable question but files and
+        # gates (a gate answer would move questions in and out of the page under the others).
+        typed = {
+            q.code: factories.answer_data(q)
+            for q in state.catalogue.questions
+            if q.code in state.applicable and q.kind != "evidence" and not q.gate
+        }
         out.append(
             {
                 "user": user,
@@ -114,6 +121,7 @@ def half_answered(n: int = 1, *, editors: int = 1) -> list[dict]:
                 "assessment_pk": assessment.pk,
                 "text_question": text_codes[0],
                 "text_questions": text_codes,
+                "typed": typed,
                 "revisions": revisions,
                 "initial_revisions": dict(revisions),
             }

@@ -26,6 +26,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--only", default="login,page,review,save")
     parser.add_argument("--lang", default="zh-hans")
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="switch the caches off for comparison: question fragments rendered every time, "
+        "widgets through Django's template renderer, every domain scored on every save",
+    )
     args = parser.parse_args()
     url = benchdata.require_postgres()
     benchdata.recreate_database(url)
@@ -42,6 +48,15 @@ def main() -> None:
     from django.test import Client
     from pyinstrument import Profiler
 
+    if args.plain:
+        from django.forms.renderers import DjangoTemplates
+
+        from assessments import question_static, scores
+        from assessments.forms import AnswerForm
+
+        question_static.enabled = False
+        AnswerForm.default_renderer = DjangoTemplates
+        scores.PARTS_MAX = 0  # every part dropped before the next is kept
     only = set(args.only.split(","))
     editor = benchdata.half_answered(1)[0]
     review = benchdata.in_review(1)[0] if "review" in only else None
