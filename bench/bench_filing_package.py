@@ -73,9 +73,21 @@ def setup(url: str, workdir: Path):
     return approve(assessment, editor, reviewer), editor
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its ended children (the forked render processes)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--routes", help="comma-separated routes (default: every route)")
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="run the builds under cProfile and write the statistics to FILE (python -m pstats)",
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
@@ -93,27 +105,49 @@ def main() -> None:
         blocks = packages.blocking_titles(facts_for(assessment))
         if blocks:
             raise SystemExit(f"pre-filing checks block: {blocks}")
-        print("| route | kind | median s | min s | files | signed PDFs | ZIP MB |")
-        print("|---|---|---:|---:|---:|---:|---:|")
-        for route in packages.routes_of(facts_for(assessment)):
+        print(
+            "| route | kind | median s | min s | median CPU s | files | signed PDFs | ZIP MB |"
+            " load average |"
+        )
+        print("|---|---|---:|---:|---:|---:|---:|---:|---|")
+        profiler = None
+        if args.profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+        routes = packages.routes_of(facts_for(assessment))
+        if args.routes:
+            routes = [r for r in routes if r in args.routes.split(",")]
+        for route in routes:
             for preview in (True, False):
-                seconds, package = [], None
+                seconds, cpu, package = [], [], None
+                load = os.getloadavg()[0]
                 for _run in range(args.runs):
                     package, _created = services.package_request(
                         assessment=assessment, user=editor, route=route, preview=preview
                     )
-                    started = time.perf_counter()
+                    started, cpu_started = time.perf_counter(), _cpu()
+                    if profiler:
+                        profiler.enable()
                     assert services.package_build(package.pk)
+                    if profiler:
+                        profiler.disable()
                     seconds.append(time.perf_counter() - started)
+                    cpu.append(_cpu() - cpu_started)
                     package = FilingPackage.objects.get(pk=package.pk)
                     assert package.status == "ready", (package.error_code, package.error_detail)
                 with zipfile.ZipFile(Path(settings.MEDIA_ROOT) / package.zip_path) as zf:
                     files = len(zf.namelist())
                 print(
                     f"| {route} | {'draft' if preview else 'signed'} | "
-                    f"{statistics.median(seconds):.2f} | {min(seconds):.2f} | {files} | "
-                    f"{len(package.signed_files)} | {package.zip_size / 1048576:.2f} |"
+                    f"{statistics.median(seconds):.2f} | {min(seconds):.2f} | "
+                    f"{statistics.median(cpu):.2f} | {files} | "
+                    f"{len(package.signed_files)} | {package.zip_size / 1048576:.2f} | "
+                    f"{load:.1f}–{os.getloadavg()[0]:.1f} |",
+                    flush=True,
                 )
+        if profiler:
+            profiler.dump_stats(args.profile)
         from django.db import connections
 
         connections.close_all()

@@ -11,6 +11,10 @@ class DossierError(Exception):
         self.code = code
         self.detail = detail[:500]
 
+    def __reduce__(self):
+        # Raised in a render process and re-raised in the worker (portal/forking.py).
+        return (type(self), (self.code, self.detail))
+
 
 class TransientError(Exception):
     """Worth a retry with backoff: the database, the storage or the timestamp server failed."""

@@ -24,8 +24,10 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 import unicodedata
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from copy import copy
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -34,6 +36,7 @@ from django.core.files.storage import default_storage
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -125,12 +128,32 @@ def _bold(ws, values: Iterable[Any]) -> list[WriteOnlyCell]:
     return cells
 
 
+_STYLES: weakref.WeakKeyDictionary[Workbook, dict[int, tuple[Alignment, StyleArray]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _style_of(ws, alignment: Alignment) -> StyleArray:
+    """The workbook's style entry for an alignment, looked up once per workbook: assigning
+    `cell.alignment` hashes the Alignment against the workbook's style table on every cell,
+    which was most of the time of a 10 000-row annex."""
+    # Keyed by identity: hashing an Alignment is the slow part. The alignments are this
+    # module's constants, alive as long as the module; the entry keeps its own alive too.
+    cache = _STYLES.setdefault(ws.parent, {})
+    entry = cache.get(id(alignment))
+    if entry is None:
+        template = WriteOnlyCell(ws)
+        template.alignment = alignment
+        entry = cache[id(alignment)] = (alignment, template._style)
+    return entry[1]
+
+
 def _styled(ws, values: Iterable[Any], styles: dict[int, Alignment], default=TOP) -> list:
     """A row of cells aligned per column (index -> alignment), the others `default`."""
     cells = []
     for i, value in enumerate(values):
         cell = WriteOnlyCell(ws, value=cell_text(value))
-        cell.alignment = styles.get(i, default)
+        cell._style = copy(_style_of(ws, styles.get(i, default)))
         cells.append(cell)
     return cells
 

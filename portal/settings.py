@@ -5,6 +5,7 @@ on the console. Production sets DEBUG=false and gets secure cookies, HSTS and SS
 unless told otherwise.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -360,6 +361,9 @@ DOSSIER_DEV_SIGNING_DIR = VAR_DIR / "signing"
 DOSSIER_ALLOW_DEV_SIGNING = env_bool("DOSSIER_ALLOW_DEV_SIGNING", DEBUG)
 DOSSIER_VERIFY_MAX_BYTES = env_int("DOSSIER_VERIFY_MAX_MB", 200, minimum=1) * 1024 * 1024
 DOSSIER_VERIFY_PER_HOUR = env_int("DOSSIER_VERIFY_PER_HOUR", 30, minimum=1)
+# Processes one build may use at once (portal/forking.py: the PDFs and workbooks of a filing
+# package, the parts of a long dossier); 1 renders everything in the worker process itself.
+RENDER_PROCESSES = env_int("RENDER_PROCESSES", os.cpu_count() or 1, minimum=1)
 DOSSIER_TASK_SOFT_TIME_LIMIT = env_int("DOSSIER_TASK_TIME_LIMIT", 600, minimum=30)
 DOSSIER_TASK_TIME_LIMIT = DOSSIER_TASK_SOFT_TIME_LIMIT + 60
 if "visibility_timeout" not in CELERY_BROKER_TRANSPORT_OPTIONS and not CELERY_BROKER_URL.startswith(

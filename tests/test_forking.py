@@ -1,0 +1,57 @@
+"""portal/forking.py: pieces of a build in forked processes give what they give in-process."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+
+from dossiers.errors import DossierError
+from portal import forking
+
+
+@pytest.fixture(autouse=True)
+def _two_processes(settings):
+    settings.RENDER_PROCESSES = 2
+
+
+def _pid_and(value):
+    return os.getpid(), value
+
+
+def test_results_come_back_in_order_from_other_processes():
+    calls = [lambda v=v: _pid_and(v * v) for v in range(5)]
+    results = forking.run_all(calls)
+    assert [value for _pid, value in results] == [0, 1, 4, 9, 16]
+    assert all(pid != os.getpid() for pid, _value in results)
+
+
+def test_one_process_runs_everything_here(settings):
+    settings.RENDER_PROCESSES = 1
+    results = forking.run_all([lambda: _pid_and(1), lambda: _pid_and(2)])
+    assert results == [(os.getpid(), 1), (os.getpid(), 2)]
+
+
+def test_an_error_in_a_child_is_raised_with_its_code():
+    def fails():
+        raise DossierError("font_missing", "U+4E2D")
+
+    with pytest.raises(DossierError) as caught:
+        forking.run_all([lambda: 1, fails, lambda: 3])
+    assert (caught.value.code, caught.value.detail) == ("font_missing", "U+4E2D")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_child_using_the_database_leaves_the_parents_session_alone():
+    def query():
+        with connection.cursor() as cursor:  # the child's own connection, not the parent's
+            cursor.execute("SELECT 1")
+            return cursor.fetchone()[0]
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 2")
+    assert forking.run_all([query, query]) == [1, 1]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 3")
+        assert cursor.fetchone()[0] == 3
