@@ -73,9 +73,34 @@ class RenderedPdf:
     seconds: float
 
 
+def _cache_page_references() -> None:
+    """pydyf builds its tuple of page references anew on every read of `page_references`, and
+    WeasyPrint's PDF/UA tagging reads it once per structure element: quadratic in pages (61
+    pages: 16 000 reads of 61 references, 0.12 s of CPU; 180 pages: 48 000 of 180, 1 s). Pages
+    are only ever appended, so a tuple kept until the page count changes is the same value."""
+    import pydyf
+
+    original = pydyf.PDF.page_references.fget
+    if getattr(original, "portal_cached", False):
+        return
+
+    def page_references(pdf) -> tuple[bytes, ...]:
+        count = pdf.pages["Count"]
+        cached = pdf.__dict__.get("_portal_page_references")
+        if cached is None or cached[0] != count:
+            cached = (count, original(pdf))
+            pdf.__dict__["_portal_page_references"] = cached
+        return cached[1]
+
+    page_references.portal_cached = True  # type: ignore[attr-defined]
+    pydyf.PDF.page_references = property(page_references)
+
+
 def html_to_pdf(html: str, *, lang: str = "zh-CN") -> RenderedPdf:
     """Render with WeasyPrint. DossierError("font_missing") when a glyph had no font."""
     from weasyprint import HTML
+
+    _cache_page_references()
 
     # A control character has no glyph in any font: WeasyPrint would draw .notdef and the
     # render would be refused as "font missing", which it is not.

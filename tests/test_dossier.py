@@ -554,3 +554,17 @@ def test_bilingual_text_is_escaped_once():
     out = template.render(Context({"edition": "bilingual", "text": "the user's <b>"}))
     assert "&amp;" not in out
     assert out.count("the user&#x27;s &lt;b&gt;") == 2
+
+
+def test_cached_page_references_equal_pydyfs_own_as_pages_are_added():
+    import pydyf
+
+    from dossiers.pdf import _cache_page_references
+
+    _cache_page_references()
+    _cache_page_references()  # twice: still one layer
+    pdf = pydyf.PDF()
+    for _page in range(5):
+        pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+        assert pdf.page_references == tuple(f"{n} 0 R".encode() for n in pdf.pages["Kids"][::3])
+        assert pdf.page_references is pdf.page_references  # no rebuild between additions
