@@ -95,3 +95,18 @@ def test_a_control_character_does_not_pass_for_a_missing_font():
     html = f'<html lang="zh-CN"><body><p>{CONTROLS}</p></body></html>'
     rendered = html_to_pdf(html)
     assert rendered.pages == 1
+
+
+def test_the_separator_list_is_every_unicode_separator_but_the_space():
+    """strip_controls' shortcut sets these aside before str.isprintable(); a separator missing
+    from the list would only send its text down the slow path, one too many would skip a
+    control character: both caught here when Python's Unicode version changes."""
+    from portal.text import SEPARATORS
+
+    separators = {c for c in map(chr, range(0x110000)) if unicodedata.category(c)[0] == "Z"}
+    assert separators - {" "} == set(SEPARATORS)
+
+
+def test_long_text_with_newlines_and_controls_is_cleaned():
+    text = "第一行\n" * 5000 + "\u3000a\x00b\u202e\r\nc"
+    assert strip_controls(text) == "第一行\n" * 5000 + "\u3000ab\nc"
