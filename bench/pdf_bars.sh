@@ -5,13 +5,15 @@
 #     sh bench/pdf_bars.sh            # about 6 minutes on an idle 2-core machine
 #
 # Creates and drops the PostgreSQL databases portal_bench_dossier and portal_bench_package
-# (BENCH_DB_URL, default postgres://postgres@127.0.0.1:5432, names the server).
+# (BENCH_DB_URL, default postgres://postgres@127.0.0.1:5432, names the server; BENCH_DB_PREFIX,
+# default portal_bench, the start of the two names).
 set -eu
 cd "$(dirname "$0")/.."
 server=${BENCH_DB_URL:-postgres://postgres@127.0.0.1:5432}
+prefix=${BENCH_DB_PREFIX:-portal_bench}
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores, $(date -u '+%Y-%m-%d %H:%M UTC')"
-DATABASE_URL=$server/portal_bench_dossier .venv/bin/python bench/bench_dossier.py \
+DATABASE_URL=$server/${prefix}_dossier .venv/bin/python bench/bench_dossier.py \
     --editions zh,bilingual --runs 2
-DATABASE_URL=$server/portal_bench_package .venv/bin/python bench/bench_filing_package.py \
+DATABASE_URL=$server/${prefix}_package .venv/bin/python bench/bench_filing_package.py \
     --runs 5 --routes gai_filing
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
