@@ -591,6 +591,7 @@ def _load_questionnaire(path: Path, data: dict, replace_unused: bool, problems: 
                 "already loaded and versions are immutable. Give the changed questionnaire a new "
                 "version number (a new file) instead of editing this one."
                 + (" Assessments already use it." if questionnaire_in_use(existing) else "")
+                + " On a local development database, `make reset-local-db` starts it afresh."
             )
             return None
         existing.delete()

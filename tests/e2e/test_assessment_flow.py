@@ -117,15 +117,27 @@ def pre_answer(assessment: Assessment, user) -> None:
     catalogue = services.load_state(assessment).catalogue
     for code, value in GATES.items():
         save_answer(assessment, catalogue.by_code[code], user, form_data(None, value))
-    values = {**services.load_state(assessment).values, **BROWSER_VALUES}
-    applicable = catalogue.applicable(assessment.service.profile(), values)
-    for q in catalogue.questions:
-        if q.code in IN_BROWSER or q.code in GATES or q.code not in applicable:
-            continue
-        if q.kind != QuestionKind.EVIDENCE and q.required:
-            save_answer(assessment, q, user, form_data(q))
-        if q.evidence_required or (q.kind == QuestionKind.EVIDENCE and q.required):
-            add_evidence(assessment, q, user)
+    done: set[str] = set()
+    # Answers can open further questions (a gate inside a domain): pass again until none opens.
+    while True:
+        values = {**services.load_state(assessment).values, **BROWSER_VALUES}
+        applicable = catalogue.applicable(assessment.service.profile(), values)
+        todo = [
+            q
+            for q in catalogue.questions
+            if q.code in applicable
+            and q.code not in done
+            and q.code not in IN_BROWSER
+            and q.code not in GATES
+        ]
+        if not todo:
+            return
+        for q in todo:
+            done.add(q.code)
+            if q.kind != QuestionKind.EVIDENCE and q.required:
+                save_answer(assessment, q, user, form_data(q))
+            if q.evidence_required or (q.kind == QuestionKind.EVIDENCE and q.required):
+                add_evidence(assessment, q, user)
 
 
 @pytest.fixture
