@@ -736,3 +736,18 @@ def test_a_foreign_share_outside_zero_to_one_blocks(share):
     result = SPECS["FORM-04"].run(make(A("TD-05", share)))
     assert result.status == "block"
     assert "0.25" in result.fix_en
+
+
+def test_a_filing_number_given_twice_is_named_and_counted_once():
+    """The profile's foundation-model number repeated in the list of models (SCOPE-14) is one
+    model: the checks name it once and count one number."""
+    facts = make(
+        A("SCOPE-03", "fine_tuned"),
+        A("SCOPE-14", f"乙大模型（备案号 {FILED}）"),
+        service={"foundation_model_filing_number": FILED},
+    )
+    named = SPECS["MODEL-01"].run(facts)
+    assert named.status == "pass" and named.why_zh.count(FILED) == 1, named.why_zh
+    counted = SPECS["MODEL-02"].run(facts)
+    assert counted.status == "pass" and counted.why_zh.startswith("1 个"), counted.why_zh
+    assert counted.why_en == "the number is well-formed"

@@ -139,11 +139,14 @@ def base_model_filed(facts: FilingFacts) -> Verdict | None:
             "Switch to a filed foundation model, or have its provider file it first.",
             q(filed),
         )
-    numbers = [
-        n
-        for where, n in filing_numbers(facts)
-        if where in ("foundation_model_filing_number", models_used) and "网信算备" not in n
-    ]
+    # The same number in the profile and in the list of models is one model, named once.
+    numbers = list(
+        dict.fromkeys(
+            n
+            for where, n in filing_numbers(facts)
+            if where in ("foundation_model_filing_number", models_used) and "网信算备" not in n
+        )
+    )
     if not numbers:
         return block(
             "使用或调用第三方基础模型，但未给出其备案号",
@@ -195,11 +198,10 @@ def number_formats(facts: FilingFacts) -> Verdict | None:
                 f"the foundation model number '{number}' is a registration number; a "
                 "foundation model needs a filing number",
             )
+    distinct = len({number for _where, number in numbers})
     return problems.verdict(
-        f"{len(numbers)} 个编号格式正确",
-        "the number is well-formed"
-        if len(numbers) == 1
-        else f"{len(numbers)} numbers are well-formed",
+        f"{distinct} 个编号格式正确",
+        "the number is well-formed" if distinct == 1 else f"{distinct} numbers are well-formed",
         "按网信办公布的格式核对编号（省份-名称-日期[序号]，登记号带 S，算法备案为 网信算备+21 位数字+号）。",
         "Check the numbers against the CAC's formats (Province-Name-date[serial], S for "
         "registrations, 网信算备 + 21 digits + 号 for algorithms).",
