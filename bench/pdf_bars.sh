@@ -2,7 +2,7 @@
 # The dossier and filing-package bars of docs/benchmarks.md ("Filing dossier", "Filing
 # packages") in one command, with the load average before and after; run it on an idle machine:
 #
-#     sh bench/pdf_bars.sh            # about 6 minutes on an idle 2-core machine
+#     sh bench/pdf_bars.sh            # 8 minutes at load 4-5 on 2 cores, less when idle
 #
 # Creates and drops the PostgreSQL databases portal_bench_dossier and portal_bench_package
 # (BENCH_DB_URL, default postgres://postgres@127.0.0.1:5432, names the server; BENCH_DB_PREFIX,
