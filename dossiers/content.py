@@ -9,6 +9,7 @@ the same value once per language (see templatetags/dossier_pdf.py, `{% both %}`)
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -357,7 +358,12 @@ def _coverage(catalogue: Catalogue, entries: dict, statuses: dict) -> list[dict]
             row = rows.setdefault(p.key, {"provision": p, "questions": [], "counts": Counter()})
             row["questions"].append(q.code)
             row["counts"][_bucket(status)] += 1
-    return sorted(rows.values(), key=lambda r: r["provision"].key)
+    return sorted(rows.values(), key=lambda r: natural_key(r["provision"].key))
+
+
+def natural_key(text: str) -> tuple:
+    """Numbers compared as numbers: GAI-2 before GAI-10."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
 
 
 def _bucket(status: str | None) -> str:

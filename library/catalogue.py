@@ -14,7 +14,7 @@ from typing import Any
 
 from library import conditions
 from library.i18n import reader_text, text_language
-from library.models import Provision, Question, Questionnaire
+from library.models import Confidence, Provision, Question, Questionnaire
 from library.scope import effective_answers
 
 _lang = text_language
@@ -28,6 +28,8 @@ class CitedProvision:
     instrument_zh: str
     instrument_en: str
     unconfirmed: bool
+    # Read in secondary sources only (confidence S): advisory, like an unconfirmed one.
+    secondary: bool = False
 
     @property
     def label(self) -> str:
@@ -160,6 +162,7 @@ def _build(questionnaire_id: int, content_hash: str) -> Catalogue:
                 instrument_zh=p.instrument.short_zh,
                 instrument_en=p.instrument.short_en,
                 unconfirmed=p.is_unconfirmed,
+                secondary=p.confidence == Confidence.SECONDARY,
             )
         )
     questions: dict[int, list[QuestionItem]] = {}
