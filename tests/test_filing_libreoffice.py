@@ -147,9 +147,9 @@ def test_every_word_and_excel_file_of_the_demo_packages_converts_to_pdf(db, tmp_
         "the demo provider's services should cover every route with a package"
     )
     profile = tmp_path / "lo-profile"  # one LibreOffice profile, reused by every start
-    for service, route, data in packages:
+    for n, (service, route, data) in enumerate(packages):
         label = f"{service} / {route}"
-        folder = tmp_path / route
+        folder = tmp_path / f"{n:02d}-{route}"  # two services may share a route
         (folder / "src").mkdir(parents=True)
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             office = [n for n in archive.namelist() if n.endswith(OFFICE)]
