@@ -244,7 +244,7 @@ class ChatClient:
             headers["Authorization"] = f"Bearer {self.config.api_key}"
         retrying = Retrying(
             stop=stop_after_attempt(self.config.max_retries + 1),
-            wait=wait_exponential_jitter(initial=0.5, max=20),
+            wait=wait_exponential_jitter(multiplier=0.5, max=20),
             retry=retry_if_exception(_retryable),
             reraise=False,
         )
