@@ -238,3 +238,34 @@ def fill_required(assessment, user, *, skip: tuple[str, ...] = ()) -> None:
             break
         Answer.objects.bulk_create(rows)
         services.refresh_assessment(assessment)
+
+
+def make_unreachable_model_run(provider, service, *, name: str = "unreachable"):
+    """A model endpoint nothing answers at (port 9, discard: a connection test fails at once)
+    and a queued run of one question on it: (endpoint, run)."""
+    from modeltests import engine
+    from modeltests.banks import Banks
+    from modeltests.models import ModelEndpoint
+    from modeltests.sampling import BankQuestion
+
+    endpoint = ModelEndpoint(
+        provider=provider,
+        name=name,
+        base_url="http://127.0.0.1:9/v1",
+        model_name="m",
+        timeout_seconds=1,
+        max_retries=0,
+    )
+    endpoint.set_api_key(f"sk-{name}")
+    endpoint.save()
+    banks = Banks(questions={"generated": [BankQuestion("k", "generated", "问题", "A.1 a")]})
+    run = engine.create_run(
+        service=service,
+        endpoint=endpoint,
+        banks=banks,
+        sizes={"manual": 1},
+        budget=5,
+        keyword_sources=[],
+        seed=1,
+    )
+    return endpoint, run

@@ -110,32 +110,7 @@ def world(provider, service, personas):
 
 def _model_test_world(provider, service, personas):
     """A model endpoint that nothing answers at (port 9, discard): a connection test fails fast."""
-    from modeltests.models import ModelEndpoint
-
-    endpoint = ModelEndpoint(
-        provider=provider,
-        name="matrix",
-        base_url="http://127.0.0.1:9/v1",
-        model_name="m",
-        timeout_seconds=1,
-        max_retries=0,
-    )
-    endpoint.set_api_key("sk-matrix")
-    endpoint.save()
-    from modeltests import engine
-    from modeltests.banks import Banks
-    from modeltests.sampling import BankQuestion
-
-    banks = Banks(questions={"generated": [BankQuestion("k", "generated", "问题", "A.1 a")]})
-    run = engine.create_run(
-        service=service,
-        endpoint=endpoint,
-        banks=banks,
-        sizes={"manual": 1},
-        budget=5,
-        keyword_sources=[],
-        seed=1,
-    )
+    endpoint, run = factories.make_unreachable_model_run(provider, service, name="matrix")
     return {
         "model_endpoint": endpoint.public_id,
         "model_test_run": run.public_id,

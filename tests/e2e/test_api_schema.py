@@ -93,32 +93,7 @@ def world(live_server, queued_only):
 def _model_test(provider, service):
     """An endpoint nothing answers at (port 9: a connection test fails at once) and a run of
     one question on it, queued."""
-    from modeltests import engine
-    from modeltests.banks import Banks
-    from modeltests.models import ModelEndpoint
-    from modeltests.sampling import BankQuestion
-
-    endpoint = ModelEndpoint(
-        provider=provider,
-        name="fuzz",
-        base_url="http://127.0.0.1:9/v1",
-        model_name="m",
-        timeout_seconds=1,
-        max_retries=0,
-    )
-    endpoint.set_api_key("sk-fuzz")
-    endpoint.save()
-    banks = Banks(questions={"generated": [BankQuestion("k", "generated", "问题", "A.1 a")]})
-    run = engine.create_run(
-        service=service,
-        endpoint=endpoint,
-        banks=banks,
-        sizes={"manual": 1},
-        budget=5,
-        keyword_sources=[],
-        seed=1,
-    )
-    return endpoint, run
+    return factories.make_unreachable_model_run(provider, service, name="fuzz")
 
 
 def _real(case, ids) -> None:
