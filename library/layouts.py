@@ -19,6 +19,9 @@ from typing import Any
 
 import yaml
 
+# libyaml where PyYAML has it (see library.loading).
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 SUFFIX = ".layout.yaml"
 SECTIONS_ROW_KEY = "q"
 
@@ -41,8 +44,8 @@ def read_layout(
     name = path.name
     try:
         text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=_SafeLoader)
+        data = yaml.load(text, Loader=_SafeLoader)
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
         problems.append(f"{name}: cannot be read as YAML: {exc}")
         return None
