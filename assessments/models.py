@@ -121,6 +121,11 @@ class Assessment(models.Model):
     blocking_count = models.PositiveIntegerField(
         _("blocking pre-filing checks"), null=True, blank=True
     )
+    # The autosave leaves the summary to a background task (filing.summary): every change of
+    # its inputs counts up `edit_revision` in the transaction that makes it, and the summary
+    # stored is that of `summary_revision`; it is being updated while the two differ.
+    edit_revision = models.PositiveBigIntegerField(_("edit revision"), default=0)
+    summary_revision = models.PositiveBigIntegerField(_("filing summary revision"), default=0)
     snapshot = models.JSONField(_("submission snapshot"), null=True, blank=True)
     snapshot_sha256 = models.CharField(_("snapshot SHA-256"), max_length=64, blank=True)
 
@@ -159,6 +164,11 @@ class Assessment(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("assessments:detail", kwargs={"assessment": self.public_id})
+
+    @property
+    def summary_outdated(self) -> bool:
+        """The stored filing routes and blocking checks are being recomputed."""
+        return self.summary_revision != self.edit_revision
 
     @property
     def is_editable(self) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -267,9 +268,14 @@ def optional_domains(state: State) -> list[str]:
     ]
 
 
-def refresh_assessment(assessment: Assessment, state: State | None = None) -> State:
-    """Recompute and store progress, the self-assessed score, the filing routes and the
-    pre-filing checks that block them (filing.summary)."""
+def refresh_assessment(
+    assessment: Assessment, state: State | None = None, *, summary_later: bool = False
+) -> State:
+    """Recompute and store progress and the self-assessed score, and the filing routes with
+    the pre-filing checks that block them (filing.summary): now, or with `summary_later` in a
+    background task queued after the commit. `summary_later` requires the caller to hold the
+    row lock and to have read the revisions under it (`lock_assessment`): a burst of saves
+    then queues one task, the first save's."""
     from filing import summary
 
     state = state or load_state(assessment)
@@ -278,18 +284,21 @@ def refresh_assessment(assessment: Assessment, state: State | None = None) -> St
     assessment.applicable_count = sum(total for _, total in progress.values())
     assessment.answered_count = sum(done for done, _ in progress.values())
     assessment.self_score = score_self(state).to_json()
-    assessment.filing_routes, assessment.blocking_count = summary.compute(assessment, state)
-    assessment.save(
-        update_fields=[
-            "progress",
-            "applicable_count",
-            "answered_count",
-            "self_score",
-            "filing_routes",
-            "blocking_count",
-            "updated_at",
-        ]
-    )
+    fields = ["progress", "applicable_count", "answered_count", "self_score", "updated_at"]
+    if summary_later:
+        if not assessment.summary_outdated:
+            summary.queue_refresh(assessment.pk)
+        assessment.edit_revision += 1
+        fields.append("edit_revision")
+    else:
+        assessment.filing_routes, assessment.blocking_count = summary.compute(assessment, state)
+        # Counted up in the database: a caller without the row lock may hold an old revision.
+        assessment.edit_revision = F("edit_revision") + 1
+        assessment.summary_revision = F("edit_revision") + 1
+        fields += ["filing_routes", "blocking_count", "edit_revision", "summary_revision"]
+    assessment.save(update_fields=fields)
+    if not summary_later:
+        assessment.refresh_from_db(fields=["edit_revision", "summary_revision"])
     return state
 
 
@@ -342,7 +351,7 @@ def answer_save(
     answer.save()
     if before is None or before["value"] != answer.value:
         reanalyse_after_answer_change(assessment, question.code)
-    state = refresh_assessment(assessment)
+    state = refresh_assessment(assessment, summary_later=True)
     # Last: the audit chain's lock is held from here to the commit and serialises every
     # audited write of the portal, so nothing slow may run after it (audit.services).
     record(

@@ -49,3 +49,11 @@ def build_package(self, package_id: int) -> None:
             return
         services.package_requeue(package_id)
         raise self.retry(exc=exc, countdown=min(300, 10 * 2**self.request.retries)) from exc
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def refresh_summary(assessment_pk: int) -> bool:
+    """The stored filing routes and blocking checks of one assessment (filing.summary)."""
+    from filing.summary import catch_up
+
+    return catch_up(assessment_pk)

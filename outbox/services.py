@@ -38,28 +38,32 @@ QUEUED_WHILE_DOWN = _(
 GRACE = timedelta(seconds=30)
 
 
-def dispatch(task: Task, *args, task_id: str | None = None) -> OutboxMessage:
-    """Queue `task(*args)` to run after the current transaction commits (see above)."""
+def dispatch(
+    task: Task, *args, task_id: str | None = None, countdown: int = 0, tell: bool = True
+) -> OutboxMessage:
+    """Queue `task(*args)` to run after the current transaction commits (see above), at the
+    earliest `countdown` seconds later (the sweeper sends a kept row without delay). `tell`:
+    say so to the person when the broker is down (not for work they never asked for)."""
     message = OutboxMessage.objects.create(
         task=task.name, args=list(args), task_id=task_id or str(uuid.uuid4())
     )
-    transaction.on_commit(partial(_send_after_commit, task, message))
+    transaction.on_commit(partial(_send_after_commit, task, message, countdown, tell))
     return message
 
 
-def _send_after_commit(task: Task, message: OutboxMessage) -> None:
-    if not publish(message, task=task):
+def _send_after_commit(task: Task, message: OutboxMessage, countdown=0, tell=True) -> None:
+    if not publish(message, task=task, countdown=countdown) and tell:
         _tell_the_person()
 
 
-def publish(message: OutboxMessage, *, task: Task | None = None) -> bool:
+def publish(message: OutboxMessage, *, task: Task | None = None, countdown: int = 0) -> bool:
     """Send one outbox row to the broker and delete it; False (row kept) if that failed."""
     if task is None:
         from portal.celery import app
 
         task = app.tasks[message.task]
     try:
-        task.apply_async(tuple(message.args), task_id=message.task_id)
+        task.apply_async(tuple(message.args), task_id=message.task_id, countdown=countdown or None)
     except Exception as exc:  # the broker's connection errors differ by transport and client
         logger.warning("broker unreachable, %s kept in the outbox: %r", message, exc)
         OutboxMessage.objects.filter(pk=message.pk).update(
@@ -83,7 +87,7 @@ def _tell_the_person() -> None:
 
 def sweep_lost_work() -> dict[str, int]:
     """Send again what never reached the broker, and re-queue what a dead worker left."""
-    counts = {"resent": 0, "dossiers": 0, "packages": 0, "analyses": 0}
+    counts = {"resent": 0, "dossiers": 0, "packages": 0, "analyses": 0, "summaries": 0}
     due = OutboxMessage.objects.filter(created_at__lt=timezone.now() - GRACE).order_by("id")
     for message in due[:500]:
         if not publish(message):
@@ -92,6 +96,7 @@ def sweep_lost_work() -> dict[str, int]:
     counts["dossiers"] = _requeue_stale_builds()
     counts["packages"] = _requeue_stale_packages()
     counts["analyses"] = _requeue_stale_analyses()
+    counts["summaries"] = _requeue_outdated_summaries()
     if any(counts.values()):
         logger.info("sweeper: %s", counts)
     return counts
@@ -143,5 +148,39 @@ def _requeue_stale_analyses() -> int:
         if fresh:
             with transaction.atomic():
                 dispatch(analyse_evidence, pk)
+            count += 1
+    return count
+
+
+# A filing summary still outdated this long after the last change: its task was lost (a dead
+# worker; a broker that was down keeps the row above instead).
+SUMMARY_LOST_AFTER = timedelta(minutes=5)
+
+
+def _requeue_outdated_summaries() -> int:
+    """Queued at most once per SUMMARY_LOST_AFTER each, so one whose computation fails does
+    not loop every sweep."""
+    from django.core.cache import cache
+
+    from assessments.models import Assessment
+    from filing.summary import queue_refresh
+
+    outdated = (
+        Assessment.objects.exclude(summary_revision=F("edit_revision"))
+        .filter(updated_at__lt=timezone.now() - SUMMARY_LOST_AFTER)
+        .values_list("pk", flat=True)
+    )
+    count = 0
+    for pk in outdated[:200]:
+        try:
+            fresh = cache.add(
+                f"outbox:summary:{pk}", 1, timeout=int(SUMMARY_LOST_AFTER.total_seconds())
+            )
+        except Exception as exc:  # the cache may be the Redis that is down
+            logger.warning("sweeper: cache unavailable, summaries wait: %r", exc)
+            break
+        if fresh:
+            with transaction.atomic():
+                queue_refresh(pk, delay=0)
             count += 1
     return count

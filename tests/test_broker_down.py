@@ -115,10 +115,11 @@ def _wait_for(predicate, timeout=60.0) -> bool:
 
 
 def test_work_queued_while_redis_is_down_is_done_once_when_it_is_back(own_redis, settings):
-    from assessments.models import Analysis, AnalysisStatus
+    from assessments.models import Analysis, AnalysisStatus, Assessment
     from assessments.services import assessment_start, get_catalogue
     from audit.models import Action, AuditEvent
     from dossiers.models import Dossier, DossierStatus
+    from filing import summary
     from library.loading import load_library
     from library.models import Questionnaire
     from providers.models import Invitation
@@ -154,28 +155,46 @@ def test_work_queued_while_redis_is_down_is_done_once_when_it_is_back(own_redis,
         {"edition": "zh"},
         HTTP_HX_REQUEST="true",
     )
+    # An autosave: saved at once; the filing summary it outdates waits in the outbox too
+    # (nobody asked for that work, so nobody is told about it).
+    text = next(
+        q
+        for q in get_catalogue(assessment.questionnaire).questions
+        if q.kind == "text" and not q.gate
+    )
+    autosaved = client.post(
+        reverse(
+            "assessments:answer",
+            kwargs={"assessment": assessment.public_id, "question": text.code},
+        ),
+        {"revision": 0, "value": "按季度开展安全评估"},
+        HTTP_HX_REQUEST="true",
+    )
     assert time.monotonic() - started < 30, "requests waited for the broker"
+    assert autosaved.status_code == 200
     assert invited.status_code == requested.status_code == uploaded.status_code == 200
     with translation.override("zh-hans"):
         told = str(QUEUED_WHILE_DOWN)
     assert told in invited.content.decode()  # the page after the redirect says so
     assert told in uploaded.content.decode()  # the fragments say so
     assert told in requested.content.decode()
+    assert told not in autosaved.content.decode()
     invitation = Invitation.objects.get(email="new@down.example.cn")
     analysis = Analysis.objects.get(evidence__assessment=assessment)
     assert analysis.status == AnalysisStatus.PENDING
     dossier = Dossier.objects.get(assessment=assessment)
     assert dossier.status == DossierStatus.QUEUED
-    assert OutboxMessage.objects.count() == 3  # kept, not lost
+    assert OutboxMessage.objects.count() == 4  # kept, not lost
     assert sweep_lost_work()["resent"] == 0  # still down: nothing sent, nothing dropped
-    assert OutboxMessage.objects.count() == 3
+    assert OutboxMessage.objects.count() == 4
+    assert Assessment.objects.get(pk=assessment.pk).summary_outdated
 
     own_redis.start()  # --- Redis is back ----------------------------------------------------
     OutboxMessage.objects.update(
         created_at=OutboxMessage.objects.first().created_at.replace(year=2000)
     )  # older than the grace the sweeper gives requests still sending
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        assert sweep_lost_work()["resent"] == 3
+        assert sweep_lost_work()["resent"] == 4
         assert _wait_for(lambda: len(mail.outbox) == 1), "the invitation was never mailed"
         assert _wait_for(
             lambda: Analysis.objects.get(pk=analysis.pk).status != AnalysisStatus.PENDING
@@ -183,12 +202,17 @@ def test_work_queued_while_redis_is_down_is_done_once_when_it_is_back(own_redis,
         assert _wait_for(
             lambda: Dossier.objects.get(pk=dossier.pk).status == DossierStatus.READY, timeout=180
         ), "the dossier was never built"
+        assert _wait_for(lambda: not Assessment.objects.get(pk=assessment.pk).summary_outdated), (
+            "the filing summary never caught up"
+        )
         # Another sweep finds nothing left: each piece of work was sent once.
-        assert sweep_lost_work() == {"resent": 0, "dossiers": 0, "packages": 0, "analyses": 0}
+        assert not any(sweep_lost_work().values())
         time.sleep(1)
     assert [m.to for m in mail.outbox] == [[invitation.email]]
     assert Analysis.objects.get(pk=analysis.pk).status == AnalysisStatus.DONE
     assert not OutboxMessage.objects.exists()
+    stored = Assessment.objects.get(pk=assessment.pk)
+    assert (stored.filing_routes, stored.blocking_count) == summary.compute(stored)
     built = AuditEvent.objects.filter(action=Action.DOSSIER_GENERATED, object_id=dossier.public_id)
     assert Dossier.objects.filter(assessment=assessment).count() == 1 and built.count() == 1
 
