@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -24,8 +25,13 @@ INPUT_CLASS = {
 
 @dataclass
 class Card:
+    """Everything one question card shows. assessments.card_cache keys a rendered card by the
+    values of all these fields, so whatever the card template reads must come from here (the
+    form and its labelled fields are built from `question`, `initial` and `editable`)."""
+
     question: QuestionItem
-    form: AnswerForm
+    initial: dict  # the form's initial data: the stored answer or the profile's prefill
+    editable: bool
     applicable: bool
     answer: Answer | None
     evidence: list[Evidence]
@@ -39,7 +45,19 @@ class Card:
     warnings: tuple[str, ...] = ()  # thresholds a number answer misses
     static: dict | None = None  # badges and citations, the same for every assessment
     new_in: int | None = None  # questionnaire version that added or changed it, until answered
-    fields: FieldBlocks | None = None
+
+    @cached_property
+    def form(self) -> AnswerForm:
+        # Built only when the card is rendered (a card served from the cache needs none).
+        form = AnswerForm(
+            initial=self.initial, question=self.question, auto_id=f"{self.question.code}-%s"
+        )
+        _style(form, self.editable)
+        return form
+
+    @cached_property
+    def fields(self) -> FieldBlocks:
+        return FieldBlocks(self.form)
 
 
 def labelled(bound) -> SafeString:
@@ -90,13 +108,10 @@ def question_cards(
     for q in domain.questions:
         answer = state.answers.get(q.code)
         prefill = scope.prefilled_value(q.code, state.profile, answer.value if answer else None)
-        form = AnswerForm(
-            initial=initial_for(q, answer, prefill), question=q, auto_id=f"{q.code}-%s"
-        )
-        _style(form, editable)
         card = Card(
             question=q,
-            form=form,
+            initial=initial_for(q, answer, prefill),
+            editable=editable,
             applicable=q.code in state.applicable,
             answer=answer,
             evidence=state.evidence.get(q.code, []),
@@ -107,7 +122,6 @@ def question_cards(
             contradictions=tuple(contradictions.get(q.code, ())),
             warnings=tuple(threshold_warnings(q, answer.value if answer else None)),
             static=static[q.code],
-            fields=FieldBlocks(form),
         )
         if q.code in marked and not state.complete[q.code]:
             card.new_in = state.catalogue.version

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments import filetypes, services, upgrade
+from assessments import card_cache, filetypes, services, upgrade
 from assessments.access import get_assessment, get_evidence, get_writable_assessment
 from assessments.downloads import evidence_response
 from assessments.forms import AnswerForm, EvidenceForm, threshold_warnings
@@ -57,6 +57,15 @@ def detail(request: HttpRequest, assessment: UUID) -> HttpResponse:
     index = catalogue.domains.index(domain)
     moved = upgrade.latest_upgrade(obj)
     marked = upgrade.marked_codes(obj, moved)
+    cards = question_cards(
+        domain,
+        state,
+        editable=editable,
+        previous=previous,
+        comments=provider_comments(obj),
+        marked=marked,
+    )
+    max_mb = settings.EVIDENCE_MAX_BYTES // 1048576
     context = {
         "assessment": obj,
         "membership": membership,
@@ -68,13 +77,14 @@ def detail(request: HttpRequest, assessment: UUID) -> HttpResponse:
         "domains": _domain_scores(obj, catalogue, services.optional_domains(state)),
         "prev_domain": catalogue.domains[index - 1] if index else None,
         "next_domain": catalogue.domains[index + 1] if index + 1 < len(catalogue.domains) else None,
-        "cards": question_cards(
-            domain,
-            state,
+        "cards": cards,
+        "cards_html": card_cache.render_cards(
+            cards,
+            catalogue=catalogue,
+            assessment=obj,
             editable=editable,
-            previous=previous,
-            comments=provider_comments(obj),
-            marked=marked,
+            max_mb=max_mb,
+            request=request,
         ),
         "upgrade": moved if marked else None,
         "can_undo_upgrade": editable and upgrade.undoable(obj, moved),
@@ -83,7 +93,7 @@ def detail(request: HttpRequest, assessment: UUID) -> HttpResponse:
         else None,
         "returned": _returned_version(obj),
         "editable": editable,
-        "max_mb": settings.EVIDENCE_MAX_BYTES // 1048576,
+        "max_mb": max_mb,
         "missing_count": len(services.missing_for_submission(state)) if editable else 0,
         "score": obj.self_score,
     }

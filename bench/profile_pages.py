@@ -29,7 +29,8 @@ def main() -> None:
     parser.add_argument(
         "--plain",
         action="store_true",
-        help="switch the caches off for comparison: question fragments rendered every time, "
+        help="switch the caches off for comparison: whole cards and question fragments rendered "
+        "every time, "
         "widgets through Django's template renderer, every domain scored on every save",
     )
     args = parser.parse_args()
@@ -51,9 +52,10 @@ def main() -> None:
     if args.plain:
         from django.forms.renderers import DjangoTemplates
 
-        from assessments import question_static, scores
+        from assessments import card_cache, question_static, scores
         from assessments.forms import AnswerForm
 
+        card_cache.enabled = False
         question_static.enabled = False
         AnswerForm.default_renderer = DjangoTemplates
         scores.PARTS_MAX = 0  # every part dropped before the next is kept
