@@ -29,12 +29,15 @@ HEAVY_FIELDS = (
 def get_assessment(
     request: HttpRequest, assessment_id: UUID, *, light: bool = False
 ) -> tuple[Assessment, Membership]:
-    """`light`: without the HEAVY_FIELDS (read on access, one query each, if ever needed)."""
-    found = Assessment.objects.select_related(
-        "service__provider", "service__disclosure", "questionnaire", "previous"
-    )
+    """`light`: without the HEAVY_FIELDS, the disclosure and the previous version (read on
+    access, one query each, if ever needed): what an autosave reads."""
     if light:
-        found = found.defer(*HEAVY_FIELDS)
+        found = Assessment.objects.select_related("service__provider", "questionnaire")
+        found = found.defer(*(f for f in HEAVY_FIELDS if not f.startswith("previous__")))
+    else:
+        found = Assessment.objects.select_related(
+            "service__provider", "service__disclosure", "questionnaire", "previous"
+        )
     assessment = found.filter(public_id=assessment_id).first()
     membership = None
     if assessment is not None:

@@ -116,6 +116,21 @@ def lock_assessment(pk: int, *, defer: tuple[str, ...] = ()) -> Assessment:
     )
 
 
+def relock_assessment(assessment: Assessment, *, defer: tuple[str, ...] = ()) -> Assessment:
+    """`assessment` (as a request read it moments ago, with its service, provider and
+    questionnaire) locked and read again, in one query without joins: the related rows are the
+    request's, unless the row now points to others (an upgrade moved it meanwhile), which are
+    then read again as `lock_assessment` does."""
+    locked = Assessment.objects.select_for_update().defer(*defer).get(pk=assessment.pk)
+    if (locked.service_id, locked.questionnaire_id) != (
+        assessment.service_id,
+        assessment.questionnaire_id,
+    ):
+        return lock_assessment(assessment.pk, defer=defer)
+    locked.service, locked.questionnaire = assessment.service, assessment.questionnaire
+    return locked
+
+
 # --- reading state ----------------------------------------------------------------------------
 
 
@@ -131,6 +146,8 @@ class State:
     complete: dict[str, bool]
     incomplete: dict[str, list[tuple[str, str]]]
     profile: dict[str, Any] = field(default_factory=dict)
+    # missing_for_submission's answer, kept: progress, the save's reply and the pages all ask.
+    missing: list[tuple[QuestionItem, str]] | None = field(default=None, repr=False)
 
     def contradictions(self, code: str) -> list[str]:
         """Where the saved answers and the service profile disagree, at question `code`."""
@@ -328,11 +345,8 @@ def answer_save(
     *, assessment: Assessment, question: QuestionItem, form: AnswerForm, user: User
 ) -> tuple[Answer, State]:
     """Store a validated answer form; refuse it when someone saved in between."""
-    # Without about 40 KB of score JSON that is rewritten below, and the previous version's.
-    assessment = lock_assessment(
-        assessment.pk,
-        defer=("self_score", "reviewed_score", *(f"previous__{f}" for f in LARGE_COLUMNS)),
-    )
+    # Without about 40 KB of score JSON that is rewritten below, and the other large columns.
+    assessment = relock_assessment(assessment, defer=LARGE_COLUMNS)
     _ensure_editable(assessment)
     _ensure_same_version(assessment, question)
     answer, _created = Answer.objects.select_for_update().get_or_create(
@@ -447,7 +461,14 @@ def evidence_delete(*, evidence: Evidence, user: User) -> State:
 
 def missing_for_submission(state: State) -> list[tuple[QuestionItem, str]]:
     """What stands between the assessment and its submission: each question once, with why.
-    Its length is THE remaining count every page shows (submit button, submit page, API)."""
+    Its length is THE remaining count every page shows (submit button, submit page, API).
+    Computed once per state (a state is not changed after `derive_state`)."""
+    if state.missing is None:
+        state.missing = _missing_for_submission(state)
+    return state.missing
+
+
+def _missing_for_submission(state: State) -> list[tuple[QuestionItem, str]]:
     missing: list[tuple[QuestionItem, str]] = []
     for q in state.catalogue.questions:
         if q.code not in state.applicable:

@@ -241,19 +241,31 @@ def test_the_assessment_page_runs_constant_queries(
 
 
 def test_autosave_does_a_bounded_number_of_queries(
-    editor_client, assessment, django_assert_num_queries
+    editor_client, assessment, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     q = _first(assessment, "text")
     url = _url(assessment, "answer", question=q.code)
-    editor_client.post(url, {"revision": 0, "value": "第一版"})
-    # session, user, assessment, membership; savepoint, lock the bare assessment row, read it
-    # with its joins (services.lock_assessment: a joined row lock loses a row an upgrade
-    # moved), lock answer, update answer; all answers, evidence, update progress and score;
+    # session, user, assessment (with service, provider, questionnaire), membership; savepoint,
+    # lock the assessment row and read it again without joins (services.relock_assessment),
+    # lock answer, update answer; all answers, evidence, update progress, score and revision;
     # audit (last, so the chain's lock is held the shortest time): chain lock, last hash,
     # insert; release savepoint. The chain lock is a PostgreSQL advisory lock; on SQLite (the
     # embedded default) reading the last hash is the lock, one query fewer.
-    with django_assert_num_queries(16 if connection.vendor == "postgresql" else 15):
-        editor_client.post(url, {"revision": 1, "value": "第二版"})
+    queries = 15 if connection.vendor == "postgresql" else 14
+    with django_capture_on_commit_callbacks(execute=True):
+        editor_client.post(url, {"revision": 0, "value": "第一版"})  # the answer exists now
+    # The first save of a burst also queues the filing summary's task (filing.summary): one
+    # outbox row written in the transaction (deleted after the commit, once the task reached
+    # the broker; the task waits SUMMARY_DELAY, so it has not run when the next save comes).
+    with django_capture_on_commit_callbacks() as after_commit:
+        with django_assert_num_queries(queries + 1):
+            editor_client.post(url, {"revision": 1, "value": "第二版"})
+    assert len(after_commit) == 1
+    # The saves that follow while the summary is outdated queue nothing.
+    with django_capture_on_commit_callbacks(execute=True) as after_commit:
+        with django_assert_num_queries(queries):
+            editor_client.post(url, {"revision": 2, "value": "第三版"})
+    assert not after_commit
 
 
 # --- evidence ---------------------------------------------------------------------------------

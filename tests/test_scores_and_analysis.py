@@ -261,7 +261,8 @@ def test_changing_the_domain_answer_judges_the_non_refuse_bank_again(
     with django_capture_on_commit_callbacks(execute=True):
         factories.answer(assessment, "SCOPE-10", editor, value="general")
     assert aspects_check()["advisory"] is False and evidence.analysis.passed is False
-    # Saving the same answer again sends nothing.
+    # Saving the same answer again sends no analysis (only the filing summary's refresh, which
+    # every save that finds it current queues: filing.summary).
     with django_capture_on_commit_callbacks() as callbacks:
         factories.answer(assessment, "SCOPE-10", editor, value="general")
-    assert not callbacks
+    assert [c.args[0].name for c in callbacks] == ["filing.tasks.refresh_summary"]
