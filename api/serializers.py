@@ -235,12 +235,23 @@ class SubmissionSerializer(s.Serializer):
     missing = MissingSerializer(many=True)
 
 
+class AdvisorySerializer(s.Serializer):
+    applicable = s.IntegerField()
+    answered = s.IntegerField()
+    conforming = s.IntegerField()
+
+
 class ScoreSerializer(s.Serializer):
     verdict = s.CharField(allow_null=True)
     verdict_label = s.CharField()
     conclusion = s.CharField(allow_null=True)
     conclusion_label = s.CharField()
-    overall = s.FloatField(allow_null=True)
+    overall = s.FloatField(
+        allow_null=True, help_text="Binding questions only: advisory questions are not scored."
+    )
+    advisory = AdvisorySerializer(
+        allow_null=True, help_text="The advisory questions, counted apart from the score."
+    )
     failed_red_lines = s.ListField(child=s.CharField())
     self_score = s.JSONField(allow_null=True, help_text="The self-assessed score, in full.")
     reviewed_score = s.JSONField(allow_null=True, help_text="With the reviewers' verdicts.")

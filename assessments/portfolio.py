@@ -232,6 +232,18 @@ class Row:
         return score.get("overall")
 
     @property
+    def advisory(self) -> str | None:
+        """`3 / 12`: the advisory questions that conform, of those that apply (outside the
+        score); None when none applies."""
+        if self.current is None:
+            return None
+        score = self.current.reviewed_score or self.current.self_score or {}
+        advisory = score.get("advisory") or {}
+        if not advisory.get("applicable"):
+            return None
+        return f"{advisory['conforming']} / {advisory['applicable']}"
+
+    @property
     def verdict_code(self) -> str:
         if self.current is None:
             return ""

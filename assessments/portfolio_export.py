@@ -25,7 +25,8 @@ def columns() -> list[tuple[str, float]]:
         (_("Progress (%)"), 10),
         (_("Answered"), 10),
         (_("Applicable"), 10),
-        (_("Score"), 8),
+        (_("Score (binding questions)"), 10),
+        (_("Advisory questions conforming (of applicable)"), 14),
         (_("Verdict"), 18),
         (_("Filing routes"), 30),
         (_("Blocking pre-filing checks"), 12),
@@ -48,6 +49,7 @@ def values(row: Row) -> list:
         a.answered_count if a else None,
         a.applicable_count if a else None,
         row.score,
+        row.advisory,
         row.verdict,
         "; ".join(row.routes),
         a.blocking_count if a else None,
@@ -71,7 +73,7 @@ def workbook(rows: list[Row]) -> bytes:
         sheet.column_dimensions[get_column_letter(index)].width = width
     for row in rows:
         sheet.append([cell_text(v) for v in values(row)])
-    for column in (13, 14, 15, 16):  # dates as dates, shown as 2026-12-06
+    for column in (14, 15, 16, 17):  # dates as dates, shown as 2026-12-06
         for cell in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
             cell[0].number_format = "yyyy-mm-dd"
     sheet.freeze_panes = "A2"

@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from assessments.scoring import (
+    RULES,
     AnswerInput,
     Basis,
     DomainPart,
@@ -168,3 +169,47 @@ def snapshot_inputs(snapshot: dict, catalogue: Catalogue) -> list[AnswerInput]:
             value = entry.get("value") if entry.get("complete") else None
         inputs.append(AnswerInput(q.code, value, applicable=is_applicable))
     return inputs
+
+
+def snapshot_score(snapshot: dict, catalogue: Catalogue) -> dict | None:
+    """The self-assessed score of a submitted version, as stored JSON. A snapshot is frozen (its
+    SHA-256 is what dossiers cite), so a score it holds from older scoring rules is not rewritten
+    but scored again from the snapshot's own answers."""
+    stored = snapshot.get("self_score")
+    if stored is None or stored.get("rules") == RULES:
+        return stored
+    return score_inputs(catalogue, snapshot_inputs(snapshot, catalogue)).to_json()
+
+
+def recompute_stale(**kwargs) -> int:
+    """Recompute every stored score computed under older scoring rules (`scoring.RULES`): the
+    self-assessed score with the progress (as `manage.py recompute_scores` does) and the
+    reviewed score. One query when every score is current; run after each `migrate`."""
+    from django.db.models import Q
+
+    from assessments.models import Assessment
+
+    def stale(field: str) -> Q:
+        return Q(**{f"{field}__isnull": False}) & (
+            Q(**{f"{field}__rules__isnull": True}) | ~Q(**{f"{field}__rules": RULES})
+        )
+
+    queryset = Assessment.objects.filter(stale("self_score") | stale("reviewed_score"))
+    count = 0
+    for assessment in queryset.select_related(
+        "service__provider", "service__disclosure", "questionnaire"
+    ).iterator(chunk_size=100):
+        rescore(assessment)
+        count += 1
+    return count
+
+
+def rescore(assessment) -> None:
+    """Recompute an assessment's stored progress and scores, self-assessed and reviewed."""
+    from assessments.services import refresh_assessment
+    from reviews.services import reviewed_score
+
+    refresh_assessment(assessment)
+    if assessment.reviewed_score is not None:
+        assessment.reviewed_score = reviewed_score(assessment).to_json()
+        assessment.save(update_fields=["reviewed_score"])

@@ -13,15 +13,20 @@ Score of one answer (a fraction in 0..1)
     number            1 when every non-advisory threshold holds, else 0
     `AnswerInput.partial` overrides the computed fraction of an answered scored question.
 
-Only *scored* questions enter the denominator: a gradable kind (clause; yes_no with `expected`;
-choice questions with choice scores; number questions with a non-advisory threshold) and a
-weight above 0. Kinds text, date and evidence are never scored. A non-applicable question and a
+Only *scored* binding questions enter the denominator: a gradable kind (clause; yes_no with
+`expected`; choice questions with choice scores; number questions with a non-advisory threshold),
+a weight above 0 and not advisory. Kinds text, date and evidence are never scored. A non-applicable question and a
 clause answered N/A leave the denominator. An applicable scored question that is unanswered counts
 as 0 in the score and is also reported in `ScoreResult.unanswered`.
 
 Scores are weighted: 100 * sum(weight * fraction) / sum(weight), per domain and overall (the
 overall score weighs questions, not domains), rounded half up to one decimal; None when nothing
 enters the denominator.
+
+Advisory questions (recommendations, and provisions read only in secondary sources or not yet
+confirmed) never enter the score: a provider's headline figure must not rest on rules that may
+not bind. They are counted apart, per domain and overall (`Advisory`): how many apply, how many
+are answered and how many conform (after the reviewer's verdict on the reviewed basis).
 
 Reviewed score
     A reviewer's verdict on an answer overrides the self-assessment: `accepted` keeps the
@@ -79,6 +84,8 @@ __all__ = [
     "RED_LINE_LABELS",
     "REVIEW_LABELS",
     "VERDICT_LABELS",
+    "RULES",
+    "Advisory",
     "AnswerInput",
     "Basis",
     "Conclusion",
@@ -107,6 +114,10 @@ __all__ = [
 KINDS = frozenset(
     {"clause", "yes_no", "single_choice", "multiple_choice", "number", "date", "text", "evidence"}
 )
+# The version of the rules below; bump it when a change alters stored scores, so that they are
+# recomputed after `migrate` (assessments.scores.recompute_stale). 2: advisory questions left
+# the score.
+RULES = 2
 UNSCORED_KINDS = frozenset({"date", "text", "evidence"})
 CLAUSE_VALUES = frozenset({"conform", "not_conform", "na"})
 COMPARISONS = frozenset({"ge", "le", "gt", "lt", "eq"})
@@ -365,6 +376,29 @@ class OpenItem:
 
 
 @dataclass(frozen=True)
+class Advisory:
+    """The advisory questions of a domain or of the whole assessment, outside the score."""
+
+    applicable: int = 0
+    answered: int = 0
+    conforming: int = 0
+
+    def __add__(self, other: Advisory) -> Advisory:
+        return Advisory(
+            self.applicable + other.applicable,
+            self.answered + other.answered,
+            self.conforming + other.conforming,
+        )
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "applicable": self.applicable,
+            "answered": self.answered,
+            "conforming": self.conforming,
+        }
+
+
+@dataclass(frozen=True)
 class DomainScore:
     code: str
     title_zh: str
@@ -377,6 +411,7 @@ class DomainScore:
     answered: int  # applicable questions answered
     unanswered: int  # applicable scored or required questions unanswered
     failed_red_lines: tuple[str, ...] = ()
+    advisory: Advisory = Advisory()  # outside `score`
 
 
 @dataclass(frozen=True)
@@ -399,6 +434,11 @@ class ScoreResult:
         return tuple(r.code for r in self.red_lines if r.status == RedLineStatus.FAILED)
 
     @property
+    def advisory(self) -> Advisory:
+        """The advisory questions of all domains (outside `overall`)."""
+        return sum((d.advisory for d in self.domains), Advisory())
+
+    @property
     def pending_red_lines(self) -> tuple[str, ...]:
         return tuple(r.code for r in self.red_lines if r.status == RedLineStatus.NOT_YET_MET)
 
@@ -417,6 +457,10 @@ class ScoreResult:
             "failed_red_lines": list(self.failed_red_lines),
             "conclusion": None if self.conclusion is None else str(self.conclusion),
             "not_ready_below": self.not_ready_below,
+            # Which rules produced this score: a stored score of older rules is recomputed
+            # (assessments.scores.recompute_stale).
+            "rules": RULES,
+            "advisory": self.advisory.to_json(),
             "domains": [
                 {
                     "code": d.code,
@@ -430,6 +474,7 @@ class ScoreResult:
                     "answered": d.answered,
                     "unanswered": d.unanswered,
                     "failed_red_lines": list(d.failed_red_lines),
+                    "advisory": d.advisory.to_json(),
                 }
                 for d in self.domains
             ],
@@ -463,7 +508,13 @@ class ScoreResult:
             basis=Basis(data["basis"]),
             overall=data["overall"],
             domains=tuple(
-                DomainScore(**{**d, "failed_red_lines": tuple(d["failed_red_lines"])})
+                DomainScore(
+                    **{
+                        **d,
+                        "failed_red_lines": tuple(d["failed_red_lines"]),
+                        "advisory": Advisory(**d.get("advisory", {})),
+                    }
+                )
                 for d in data["domains"]
             ),
             verdict=Verdict(data["verdict"]),
@@ -579,6 +630,7 @@ class DomainPart:
     answered: int
     unanswered_count: int
     failed: tuple[str, ...]
+    advisory: Advisory
     results: tuple[QuestionResult, ...]
     red_lines: tuple[RedLine, ...]
     open_items: tuple[OpenItem, ...]
@@ -634,6 +686,7 @@ def score_domain(
     advisory_gaps: list[str] = []
     unreviewed: list[str] = []
     clause_states: list[bool | None] = []  # True conforms, False does not, None N/A
+    advisory = Advisory()
 
     for q in questions:
         acc["questions"] += 1
@@ -671,10 +724,12 @@ def score_domain(
         elif basis == Basis.REVIEWED and outcome is None and answered:
             unreviewed.append(q.code)
 
-        counted = q.scored and fraction is not None
+        counted = q.scored and not q.advisory and fraction is not None
         if applicable:
             acc["applicable"] += 1
             acc["answered"] += answered
+            if q.advisory:
+                advisory += Advisory(1, int(answered), int(status == "conform"))
         if counted:
             assert fraction is not None
             acc["earned"] += q.weight * fraction
@@ -748,6 +803,7 @@ def score_domain(
         answered=acc["answered"],
         unanswered_count=acc["unanswered"],
         failed=tuple(acc["failed"]),
+        advisory=advisory,
         results=tuple(results),
         red_lines=tuple(red_lines),
         open_items=tuple(open_items),
@@ -829,6 +885,7 @@ def combine(
             "answered": p.answered,
             "unanswered": p.unanswered_count,
             "failed": p.failed,
+            "advisory": p.advisory,
         }
         for p in parts
     }
@@ -846,6 +903,7 @@ def combine(
             answered=per_domain[d.code]["answered"],
             unanswered=per_domain[d.code]["unanswered"],
             failed_red_lines=tuple(per_domain[d.code]["failed"]),
+            advisory=per_domain[d.code]["advisory"],
         )
         for d in domains
     )

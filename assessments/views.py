@@ -355,6 +355,7 @@ def _domain_scores(assessment, catalogue, optional=()):
                 "total": total,
                 "optional": d.code in optional,
                 "score": scores.get(d.code, {}).get("score"),
+                "advisory": scores.get(d.code, {}).get("advisory"),
             }
         )
     return rows

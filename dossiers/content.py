@@ -25,10 +25,12 @@ from django.utils.translation import gettext as _
 from analysers.risks import NON_REFUSE_ASPECTS, risks
 from assessments import charts
 from assessments.models import Assessment, ClauseResult, NonConformity
+from assessments.scores import snapshot_score
 from assessments.scoring import (
     CONCLUSION_LABELS,
     RED_LINE_LABELS,
     VERDICT_LABELS,
+    Advisory,
     RedLineStatus,
     ScoreResult,
 )
@@ -148,6 +150,7 @@ class DomainView:
     not_applicable: list[QuestionItem]
     self_score: float | None
     reviewed_score: float | None
+    advisory: Advisory | None = None  # the advisory questions, outside both scores
 
 
 def _score(data: dict | None) -> ScoreResult | None:
@@ -173,7 +176,7 @@ def build_context(
     manifest_sha256: str,
 ) -> dict[str, Any]:
     catalogue = get_catalogue(assessment.questionnaire)
-    self_score = _score(snapshot.get("self_score"))
+    self_score = _score(snapshot_score(snapshot, catalogue))
     reviewed = _score(assessment.reviewed_score) if dossier.is_final else None
     if reviewed is not None and [d.code for d in reviewed.domains] != [
         d.code for d in (self_score.domains if self_score else ())
@@ -222,6 +225,7 @@ def build_context(
         "basic": _basic_info(snapshot, catalogue, get_layout(assessment.questionnaire), entries),
         "self_score": self_score,
         "reviewed_score": reviewed,
+        "advisory": (reviewed or self_score).advisory if self_score else None,
         "verdict": _pair(VERDICT_LABELS, (reviewed or self_score).verdict) if self_score else None,
         "conclusion": _pair(CONCLUSION_LABELS, (reviewed or self_score).conclusion)
         if self_score
@@ -273,9 +277,19 @@ def _domains(catalogue, entries, evidence, reviews, statuses, self_score, review
                 not_applicable=hidden,
                 self_score=_domain_score(self_score, d.code),
                 reviewed_score=_domain_score(reviewed, d.code),
+                advisory=_domain_advisory(reviewed or self_score, d.code),
             )
         )
     return out
+
+
+def _domain_advisory(result: ScoreResult | None, code: str) -> Advisory | None:
+    if result is None:
+        return None
+    try:
+        return result.domain(code).advisory
+    except KeyError:
+        return None
 
 
 def _domain_score(result: ScoreResult | None, code: str) -> float | None:

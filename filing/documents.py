@@ -907,8 +907,14 @@ def _chapter_conclusion(doc, facts: FilingFacts, catalogue: Catalogue) -> None:
     doc.para(f"上线建议：{recommendation}。")
     if score.get("overall") is not None:
         doc.para(
-            f"门户自评分：{score.get('overall')}（门户按问卷权重计算的参考分，"
-            "不是 TC260-003 规定的评估结论）。"
+            f"门户自评分：{score.get('overall')}（门户按问卷权重计算的参考分，仅计入约束性问题，"
+            "参考项（推荐性要求或尚未与官方文本核对的条款）不计分；不是 TC260-003 规定的评估结论）。"
+        )
+    advisory = score.get("advisory") or {}
+    if advisory.get("applicable"):
+        doc.para(
+            f"参考项（不计分）：适用 {advisory['applicable']} 条，已作答 {advisory['answered']} 条，"
+            f"符合 {advisory['conforming']} 条。"
         )
     doc.heading("8.1 主要剩余风险及整改安排", 2)
     doc.bullets(open_items or ["无不符合项。"])

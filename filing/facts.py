@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.storage import default_storage
 
+from assessments.scores import snapshot_score
 from assessments.services import load_state
 from library.catalogue import Catalogue, get_catalogue
 from library.layouts import EMPTY, Layout, get_layout
@@ -247,7 +248,7 @@ def _from_snapshot(snapshot: Mapping[str, Any], catalogue: Catalogue) -> dict[st
         "applicable": frozenset(snapshot.get("applicable") or ()),
         "evidence": evidence,
         "submitted_on": dt.datetime.fromisoformat(submitted).date() if submitted else None,
-        "self_score": snapshot.get("self_score"),
+        "self_score": snapshot_score(dict(snapshot), catalogue),
     }
 
 

@@ -179,10 +179,19 @@ def test_the_conclusion_follows_9_1_d_and_the_score_is_the_portals(catalogue):
         conclusion(AnswerFact(mandatory.code, "conform"), AnswerFact(other.code, "not_conform"))
         == "部分符合要求"
     )
-    facts = make(catalogue, AnswerFact(mandatory.code, "conform"), score={"overall": 87.5})
+    advisory_figure = {"applicable": 4, "answered": 3, "conforming": 2}
+    facts = make(
+        catalogue,
+        AnswerFact(mandatory.code, "conform"),
+        score={"overall": 87.5, "advisory": advisory_figure},
+    )
     text = documents.assessment_report(facts, catalogue).text()
     assert "总体结论：全部符合要求。" in text
     assert "上线建议：建议整改完成后上线。" in text
-    assert "门户自评分：87.5（门户按问卷权重计算的参考分，不是 TC260-003 规定的评估结论）" in text
+    assert (
+        "门户自评分：87.5（门户按问卷权重计算的参考分，仅计入约束性问题，参考项（推荐性要求或"
+        "尚未与官方文本核对的条款）不计分；不是 TC260-003 规定的评估结论）" in text
+    )
+    assert "参考项（不计分）：适用 4 条，已作答 3 条，符合 2 条。" in text
     # The legal representative also leads the assessment: 9.1 e) note 3.
     assert "法定代表人张三同时担任评估工作整体负责人" in text

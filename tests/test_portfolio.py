@@ -184,7 +184,7 @@ def test_labels_not_codes_on_the_page_and_in_the_export(client_for, provider, ow
     header, rows = _sheet(client.get(EXPORT, {"route": "none"}))
     assert header[0] == ("服务提供者" if language == "zh-hans" else "Provider")
     assert {row[2] for row in rows} == {"组合服务02", "组合服务06", "组合服务10"}
-    assert all(row[10] == labels[3] for row in rows)
+    assert all(row[11] == labels[3] for row in rows)
     cells = " ".join(str(c) for row in rows for c in row)
     assert "none" not in cells and "draft" not in cells and "approved" not in cells
 
@@ -199,7 +199,7 @@ def test_export_holds_every_filtered_row_not_one_page(client_for, provider, owne
     assert [row[2] for row in overdue] == [
         n for i, n in enumerate(names) if i % 10 != 9 and i % 5 == 0
     ]
-    assert all(row[13] is not None and row[13].date() < timezone.localdate() for row in overdue)
+    assert all(row[14] is not None and row[14].date() < timezone.localdate() for row in overdue)
 
 
 def test_an_export_is_on_each_exported_providers_audit_trail(client_for):

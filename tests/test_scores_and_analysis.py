@@ -266,3 +266,56 @@ def test_changing_the_domain_answer_judges_the_non_refuse_bank_again(
     with django_capture_on_commit_callbacks() as callbacks:
         factories.answer(assessment, "SCOPE-10", editor, value="general")
     assert [c.args[0].name for c in callbacks] == ["filing.tasks.refresh_summary"]
+
+
+def _old_rules(score: dict) -> dict:
+    """A score as stored before the current rules: no `rules` key and a figure that differs."""
+    old = {k: v for k, v in score.items() if k != "rules"}
+    return {**old, "overall": 12.3}
+
+
+def test_scores_of_older_rules_are_recomputed_after_migrate(service, editor, reviewer):
+    from reviews import services as review_services
+
+    draft, _ = services.assessment_start(service=service, user=editor)
+    factories.fill_required(draft, editor)
+    submitted, _ = services.assessment_start(
+        service=factories.make_service(service.provider), user=editor
+    )
+    factories.fill_required(submitted, editor)
+    submitted = services.assessment_submit(assessment=submitted, user=editor)
+    review_services.assessment_claim(assessment=submitted, reviewer=reviewer)
+    review_services._store_reviewed_score(submitted)
+    fresh = {
+        a.pk: (a.self_score, a.reviewed_score)
+        for a in Assessment.objects.filter(pk__in=[draft.pk, submitted.pk])
+    }
+    assert all(s["rules"] for s, _r in fresh.values()) and fresh[submitted.pk][1]
+    Assessment.objects.filter(pk=draft.pk).update(self_score=_old_rules(fresh[draft.pk][0]))
+    Assessment.objects.filter(pk=submitted.pk).update(
+        reviewed_score=_old_rules(fresh[submitted.pk][1])
+    )
+    call_command("migrate", verbosity=0)  # nothing to migrate; post_migrate still runs
+    for a in Assessment.objects.filter(pk__in=[draft.pk, submitted.pk]):
+        assert (a.self_score, a.reviewed_score) == fresh[a.pk]
+    from assessments.scores import recompute_stale
+
+    assert recompute_stale() == 0  # everything current: nothing recomputed
+
+
+def test_a_snapshot_scored_under_older_rules_is_scored_again_not_rewritten(service, editor):
+    from assessments.scores import snapshot_score
+    from filing.facts import facts_for
+
+    assessment, _ = services.assessment_start(service=service, user=editor)
+    factories.fill_required(assessment, editor)
+    assessment = services.assessment_submit(assessment=assessment, user=editor)
+    current = assessment.snapshot["self_score"]
+    catalogue = get_catalogue(assessment.questionnaire)
+    assert snapshot_score(assessment.snapshot, catalogue) is current
+    old = {**assessment.snapshot, "self_score": _old_rules(current)}
+    assert snapshot_score(old, catalogue) == current
+    Assessment.objects.filter(pk=assessment.pk).update(snapshot=old)
+    assessment.refresh_from_db()
+    assert facts_for(assessment).self_score == current
+    assert assessment.snapshot["self_score"]["overall"] == 12.3  # the frozen record stays

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from decimal import Decimal
 
@@ -594,3 +595,65 @@ def test_na_where_it_is_not_allowed_counts_as_unanswered():
 )
 def test_declared_conclusion_is_compared_with_the_computed_one(declared, computed, mismatch):
     assert declared_mismatch(declared, computed) is mismatch
+
+
+# --------------------------------------------------------------------------- advisory questions
+
+# d1: Q (clause, w1)   V (clause, advisory, w3)   N (number ≥ 10, advisory)
+# d2: W (yes_no, advisory, w2)   T (text, advisory)
+ADVISORY_QS = [
+    clause("Q"),
+    clause("V", 3, advisory=True),
+    QuestionSpec("N", "d1", "number", advisory=True, thresholds=[("ge", 10)]),
+    QuestionSpec("W", "d2", "yes_no", weight=2, expected=True, advisory=True),
+    QuestionSpec("T", "d2", "text", advisory=True, required=False),
+]
+ADVISORY_VALUES = {
+    "V": ["conform", "not_conform", "na", None, "skip"],
+    "N": [12, 3, None, "skip"],
+    "W": [True, False, None, "skip"],
+    "T": ["说明", "", None, "skip"],
+}
+
+
+@pytest.mark.parametrize("q_value", ["conform", "not_conform", None])
+def test_advisory_answers_never_move_any_score(q_value):
+    """Every combination of advisory answers (and reviewer verdicts on them) gives the score of
+    the binding question alone: the headline figure never rests on advisory rules."""
+    binding = score_assessment([clause("Q")], [D1], answers(Q=q_value))
+    for combo in itertools.product(*ADVISORY_VALUES.values()):
+        given = answers(Q=q_value, **dict(zip(ADVISORY_VALUES, combo, strict=True)))
+        for reviews in (None, [ReviewVerdict("V", "does_not_conform")]):
+            result = score_assessment(ADVISORY_QS, [D1, D2], given, reviews)
+            assert result.overall == binding.overall
+            assert result.domain("d1").score == binding.domain("d1").score
+            assert result.domain("d2").score is None  # advisory questions only
+            assert result.verdict == binding.verdict
+            assert all(q.fraction is None for q in result.questions if q.code != "Q")
+
+
+def test_advisory_questions_are_counted_apart():
+    result = score_assessment(
+        ADVISORY_QS,
+        [D1, D2],
+        answers(Q="conform", V="not_conform", N=12, W=None, T="skip"),
+    )
+    assert result.overall == 100.0
+    d1, d2 = result.domain("d1").advisory, result.domain("d2").advisory
+    assert (d1.applicable, d1.answered, d1.conforming) == (2, 2, 1)
+    assert (d2.applicable, d2.answered, d2.conforming) == (1, 0, 0)
+    total = result.advisory
+    assert (total.applicable, total.answered, total.conforming) == (3, 2, 1)
+    assert result.advisory_gaps == ("V", "W")
+    data = result.to_json()
+    assert data["advisory"] == {"applicable": 3, "answered": 2, "conforming": 1}
+    assert ScoreResult.from_json(json.loads(json.dumps(data))) == result
+    # A reviewer who rejects a conforming advisory answer lowers the advisory figure only.
+    reviewed = score_assessment(
+        ADVISORY_QS,
+        [D1, D2],
+        answers(Q="conform", V="conform", N=12),
+        [ReviewVerdict("V", "does_not_conform")],
+    )
+    assert reviewed.overall == 100.0
+    assert reviewed.domain("d1").advisory.conforming == 1  # N still conforms, V no longer

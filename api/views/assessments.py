@@ -460,6 +460,7 @@ class Score(ApiView):
                     "conclusion": conclusion,
                     "conclusion_label": label_of(CONCLUSION_LABELS, conclusion),
                     "overall": score.get("overall"),
+                    "advisory": score.get("advisory"),
                     "failed_red_lines": obj.failed_red_lines,
                     "self_score": obj.self_score,
                     "reviewed_score": obj.reviewed_score,
