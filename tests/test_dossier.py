@@ -6,6 +6,7 @@ Tasks run eagerly here (tests/conftest.py); tests/test_worker.py runs them on a 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import io
 import json
@@ -568,3 +569,87 @@ def test_cached_page_references_equal_pydyfs_own_as_pages_are_added():
         pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
         assert pdf.page_references == tuple(f"{n} 0 R".encode() for n in pdf.pages["Kids"][::3])
         assert pdf.page_references is pdf.page_references  # no rebuild between additions
+
+
+def _stranded_labels(html: str) -> tuple[int, list[tuple[int, str]]]:
+    """(labels seen, [(page, text) of each label whose value starts on a later page]) in the
+    laid-out dossier, from WeasyPrint's boxes. Labels: a field label (dt, whose value is the
+    next dd), a question (its provisions or first field follow) and its provisions line."""
+    from weasyprint import HTML
+
+    from dossiers.pdf import _fetcher_class, static_root
+
+    document = HTML(
+        string=html, base_url=static_root().as_uri() + "/", url_fetcher=_fetcher_class()()
+    ).render()
+    first_page: dict[int, int] = {}
+    elements = {}
+
+    def walk(box, page):
+        element = getattr(box, "element", None)
+        if element is not None and (
+            box.element_tag in ("dt", "dd")
+            or {"head", "provisions"} & set((element.get("class") or "").split())
+        ):
+            first_page.setdefault(id(element), page)
+            elements[id(element)] = element
+        for child in getattr(box, "children", ()):
+            walk(child, page)
+
+    for number, page in enumerate(document.pages, start=1):
+        walk(page._page_box, number)
+    order = list(elements)  # document order: each label is followed by what it introduces
+    labels, stranded = 0, []
+    for key, following in zip(order, order[1:], strict=False):
+        if elements[key].tag == "dd":
+            continue
+        labels += 1
+        if first_page[following] != first_page[key]:
+            text = " ".join("".join(elements[key].itertext()).split())
+            stranded.append((first_page[key], text[:40]))
+    return labels, stranded
+
+
+def test_no_field_label_ends_a_page_without_its_answer(
+    service, editor, reviewer, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    """A label (答案, 理由说明…) or a question at the foot of a page with its answer on the next
+    one reads as unanswered. Answers of many lengths put labels at every height of a page: what
+    a label introduces must start on the label's page."""
+    from assessments.models import Answer, Assessment
+    from assessments.services import refresh_assessment
+    from dossiers import services as dossier_services
+    from tests import factories
+
+    questionnaire = factories.make_questionnaire(36, domains=1)
+    assessment = Assessment.objects.create(
+        service=service, questionnaire=questionnaire, created_by=editor
+    )
+    factories.fill_required(assessment, editor)
+    sentence = "按季度开展安全评估并留存记录，covering every release；"
+    for i, answer in enumerate(Answer.objects.filter(assessment=assessment).order_by("pk")):
+        answer.note = (sentence * 40)[: 15 + (i * 37) % 260]
+        if answer.value == "conform" and i % 3 == 0:
+            answer.value, answer.nonconformity = "not_conform", "remediation"
+            answer.measures_taken = (sentence * 10)[: 10 + (i * 53) % 120]
+            answer.remediation_plan = (sentence * 10)[: 20 + (i * 29) % 200]
+            answer.remediation_due = dt.date(2027, 3, 31)
+        answer.save()
+    refresh_assessment(assessment)
+    approved = approve(assessment, editor, reviewer)
+    captured = []
+    original = dossier_services.render_dossier_html
+
+    def spy(context, *, edition):
+        captured.append(html := original(context, edition=edition))
+        return html
+
+    monkeypatch.setattr(dossier_services, "render_dossier_html", spy)
+    for edition in ("zh", "bilingual"):
+        dossier = generate(approved, editor, django_capture_on_commit_callbacks, edition)
+        assert dossier.status == DossierStatus.READY, dossier.error_detail
+        keep(f"varied-answers-{edition}.pdf", media_file(settings, dossier.pdf_path))
+    for html in captured:
+        labels, stranded = _stranded_labels(html)
+        assert labels > 150
+        assert not stranded
