@@ -5,6 +5,8 @@ files and data: URIs, and fails on a `.notdef` glyph (a CJK font missing: boxes,
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import io
 import logging
 import time
@@ -96,10 +98,45 @@ def _cache_page_references() -> None:
     pydyf.PDF.page_references = property(page_references)
 
 
-def html_to_pdf(html: str, *, lang: str = "zh-CN") -> RenderedPdf:
-    """Render with WeasyPrint. DossierError("font_missing") when a glyph had no font."""
+@contextlib.contextmanager
+def old_objects_left_out_of_gc():
+    """WeasyPrint allocates millions of short-lived objects, so the cyclic garbage collector
+    runs full collections during a render, and each walks every object of the process: in a
+    worker with Django, the catalogue and the build's data loaded, that was 8-30 % of the CPU
+    of a 43-page filing report (docs/benchmarks.md). Objects that exist before the render are
+    moved out of the collector's sight (`gc.freeze`) for its duration. At the end, the garbage
+    the render left is collected while they are still out of sight (a walk of the render's
+    own survivors only), then they are given back, so that garbage among them is collected as
+    before; nothing of a render may outlive this block, or it would stay until the next full
+    collection. A process that froze its objects for good (a forked render process, which
+    exits afterwards) keeps them frozen."""
+    if gc.get_freeze_count() or not gc.isenabled():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.collect()
+        gc.unfreeze()
+
+
+def _weasyprint(html: str) -> tuple[bytes, int]:
+    """The PDF and its page count; the laid-out document is dropped on return."""
     from weasyprint import HTML
 
+    document = HTML(
+        string=html,
+        base_url=static_root().as_uri() + "/",
+        url_fetcher=_fetcher_class()(timeout=5),
+    ).render(pdf_variant=PDF_VARIANT, custom_metadata=True)
+    out = io.BytesIO()
+    document.write_pdf(out, pdf_variant=PDF_VARIANT, custom_metadata=True)
+    return out.getvalue(), len(document.pages)
+
+
+def html_to_pdf(html: str, *, lang: str = "zh-CN") -> RenderedPdf:
+    """Render with WeasyPrint. DossierError("font_missing") when a glyph had no font."""
     _cache_page_references()
 
     # A control character has no glyph in any font: WeasyPrint would draw .notdef and the
@@ -110,15 +147,10 @@ def html_to_pdf(html: str, *, lang: str = "zh-CN") -> RenderedPdf:
     logger.addHandler(catcher)
     started = time.perf_counter()
     try:
-        document = HTML(
-            string=html,
-            base_url=static_root().as_uri() + "/",
-            url_fetcher=_fetcher_class()(timeout=5),
-        ).render(pdf_variant=PDF_VARIANT, custom_metadata=True)
-        out = io.BytesIO()
-        document.write_pdf(out, pdf_variant=PDF_VARIANT, custom_metadata=True)
+        with old_objects_left_out_of_gc():
+            data, pages = _weasyprint(html)
     finally:
         logger.removeHandler(catcher)
     if catcher.missing:
         raise DossierError("font_missing", catcher.missing[0][:300])
-    return RenderedPdf(out.getvalue(), len(document.pages), time.perf_counter() - started)
+    return RenderedPdf(data, pages, time.perf_counter() - started)

@@ -11,6 +11,7 @@ the pieces run one after another in this process: same results, same order.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import signal
@@ -85,6 +86,11 @@ def _start(call: Callable[[], Any], out) -> int:
     # The child: never returns into the parent's code, never runs its exit handlers.
     code = 0
     try:
+        # Everything inherited stays until the child exits: out of the garbage collector's
+        # walks (dossiers.pdf.old_objects_left_out_of_gc says what they cost a render), and
+        # its pages stay shared with the parent instead of being copied as the collector
+        # writes to them.
+        gc.freeze()
         _detach_database()
         try:
             payload = (True, call())

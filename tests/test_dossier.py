@@ -323,6 +323,37 @@ def test_a_failed_job_says_why_keeps_the_assessment_and_can_be_retried(
     assert dossier.attempts == 2
 
 
+def test_a_render_leaves_the_garbage_collector_as_it_found_it():
+    """html_to_pdf hides the process's older objects from the collector while WeasyPrint runs
+    (dossiers.pdf.old_objects_left_out_of_gc); afterwards nothing stays hidden, garbage made
+    before the render is still collected, and nothing of the render is left behind."""
+    import gc
+    import weakref
+
+    from dossiers.pdf import html_to_pdf
+
+    html = '<html lang="zh-CN"><body><h1>安全评估报告</h1><p>第一章 总则</p></body></html>'
+    html_to_pdf(html)  # fonts and caches loaded once per process
+    gc.collect()
+    before = len(gc.get_objects())
+
+    class Node:
+        pass
+
+    cycle = Node()
+    cycle.self = cycle
+    collected = []
+    weakref.finalize(cycle, collected.append, True)
+    del cycle
+    for _ in range(3):
+        assert html_to_pdf(html).pages == 1
+    assert gc.get_freeze_count() == 0
+    # The render's garbage went with it, without waiting for a full collection.
+    assert len(gc.get_objects()) < before + 500
+    gc.collect()
+    assert collected == [True]
+
+
 def test_a_missing_cjk_font_fails_the_render(tmp_path):
     """With a fontconfig that knows only DejaVu, WeasyPrint draws boxes and logs .notdef;
     html_to_pdf must refuse (in a subprocess: fontconfig reads its configuration once)."""
