@@ -26,7 +26,7 @@ import tempfile
 import unicodedata
 import weakref
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from copy import copy
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -78,6 +78,7 @@ class Source:
     name: str
     open: Callable[[], IO[bytes]]
     default_bank: Bank | None = None
+    sha256: str = ""  # of an upload's content (filing.annex_cache keys on it)
 
 
 @dataclass
@@ -201,7 +202,7 @@ def _notes(wb: Workbook, title: str, stats: Stats, extra: list[tuple[str, Any]])
     ws = _sheet(wb, "说明", ["项目", "内容"], NOTES_WIDTHS)
     rows: list[tuple[str, Any]] = [
         ("文件", title),
-        ("生成日期", dt.date.today().isoformat()),
+        ("生成日期", today().isoformat()),
         ("来源文件", "、".join(stats.sources) or "（无）"),
         ("读取行数", stats.rows_read),
         ("写入行数（去重后）", stats.written),
@@ -220,6 +221,11 @@ def _notes(wb: Workbook, title: str, stats: Stats, extra: list[tuple[str, Any]])
         # Left-aligned and wrapped: counts next to their label, long names on several lines.
         _fit_height(ws, number, list(row), (0, 1), NOTES_WIDTHS)
         ws.append(_styled(ws, row, {}, default=LEFT))
+
+
+def today() -> dt.date:
+    """The 生成日期 of a workbook written now (part of filing.annex_cache's key)."""
+    return dt.date.today()
 
 
 def _output() -> IO[bytes]:
@@ -466,32 +472,43 @@ def _bank_coverage(wb: Workbook, banks: dict[Bank, dict[str, _Question]]) -> Non
 # --- from an assessment ---------------------------------------------------------------------
 
 
-def _sources(facts: FilingFacts, plan: Iterable[tuple[str, Bank | None]]) -> Iterator[Source]:
+def _sources(facts: FilingFacts, plan: Iterable[tuple[str, Bank | None]]) -> list[Source]:
     """The uploaded files of the plan's questions, each file once (same content, same file)."""
     seen: set[str] = set()
+    sources = []
     for code, bank in plan:
         for e in facts.files(code):
             if e.sha256 in seen or not e.sha256:
                 continue
             seen.add(e.sha256)
             path = evidence_path(e.sha256)
-            yield Source(e.name, lambda path=path: default_storage.open(path, "rb"), bank)
+            sources.append(
+                Source(e.name, lambda path=path: default_storage.open(path, "rb"), bank, e.sha256)
+            )
+    return sources
+
+
+def annex4_sources(facts: FilingFacts) -> list[Source]:
+    return _sources(facts, [(row["q"], None) for row in facts.layout.rows(ANNEX4_SOURCES)])
+
+
+def annex5_sources(facts: FilingFacts) -> list[Source]:
+    return _sources(
+        facts, [(row["q"], row.get("bank")) for row in facts.layout.rows(ANNEX5_SOURCES)]
+    )
 
 
 def annex4_for(facts: FilingFacts) -> IO[bytes]:
+    """Written now, not cached (filing.annex_cache.workbook keeps them)."""
     out = _output()
-    build_annex4(
-        _sources(facts, [(row["q"], None) for row in facts.layout.rows(ANNEX4_SOURCES)]),
-        out,
-        max_bytes=settings.ANALYSER_MAX_BYTES,
-    )
+    build_annex4(annex4_sources(facts), out, max_bytes=settings.ANALYSER_MAX_BYTES)
     out.seek(0)
     return out
 
 
 def annex5_for(facts: FilingFacts) -> IO[bytes]:
+    """Written now, not cached (filing.annex_cache.workbook keeps them)."""
     out = _output()
-    banks = [(row["q"], row.get("bank")) for row in facts.layout.rows(ANNEX5_SOURCES)]
-    build_annex5(_sources(facts, banks), out, max_bytes=settings.ANALYSER_MAX_BYTES)
+    build_annex5(annex5_sources(facts), out, max_bytes=settings.ANALYSER_MAX_BYTES)
     out.seek(0)
     return out

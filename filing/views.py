@@ -3,7 +3,7 @@
 Members of the provider see them under the assessment; reviewers under the review guard. Single
 documents (Word form and report, annex 4/5 workbooks) are built per request from the same facts
 as the checks (a submitted assessment from its snapshot): well under a second for the Word
-files, and the annexes stream their source files row by row. Route packages render and sign
+files; the annexes come from filing.annex_cache (written once per set of uploads and day). Route packages render and sign
 PDFs, so they are queued here and built by the worker (filing.services, filing.tasks); the
 packages section polls until they are ready.
 """
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.access import get_assessment
-from filing import annexes, documents, docx, services
+from filing import annex_cache, documents, docx, services
 from filing.access import get_package
 from filing.checks import run_checks
 from filing.disclosure import card_context
@@ -53,8 +53,16 @@ DOCUMENTS: dict[str, tuple[str, str, Callable]] = {
             docx.render(documents.assessment_report(facts, get_catalogue(a.questionnaire)))
         ),
     ),
-    "annex4.xlsx": ("附件4-拦截关键词列表", XLSX, lambda a, facts: annexes.annex4_for(facts)),
-    "annex5.xlsx": ("附件5-评估测试题", XLSX, lambda a, facts: annexes.annex5_for(facts)),
+    "annex4.xlsx": (
+        "附件4-拦截关键词列表",
+        XLSX,
+        lambda a, facts: io.BytesIO(annex_cache.workbook("annex4", facts)),
+    ),
+    "annex5.xlsx": (
+        "附件5-评估测试题",
+        XLSX,
+        lambda a, facts: io.BytesIO(annex_cache.workbook("annex5", facts)),
+    ),
 }
 
 

@@ -33,9 +33,16 @@ def processes() -> int:
     return max(1, int(getattr(settings, "RENDER_PROCESSES", 1)))
 
 
-def run_all(calls: Sequence[Callable[[], Any]], *, limit: int | None = None) -> list[Any]:
+def run_all(
+    calls: Sequence[Callable[[], Any]],
+    *,
+    limit: int | None = None,
+    costs: Sequence[float] | None = None,
+) -> list[Any]:
     """The results of `calls`, in order; at most `limit` (default: RENDER_PROCESSES) children at
-    once. The first exception a call raised is raised here, after every child has ended."""
+    once, the calls with the highest `costs` (an estimate, any unit) started first, so that the
+    longest piece does not start last while the other processes run out of work. The first
+    exception a call raised is raised here, after every child has ended."""
     limit = processes() if limit is None else min(limit, processes())
     if limit <= 1 or len(calls) <= 1:
         return [call() for call in calls]
@@ -43,6 +50,8 @@ def run_all(calls: Sequence[Callable[[], Any]], *, limit: int | None = None) -> 
     running: dict[int, tuple[int, Any]] = {}  # pid -> (index, result file)
     error: BaseException | None = None
     pending = list(enumerate(calls))
+    if costs is not None:
+        pending.sort(key=lambda item: -costs[item[0]])
     try:
         while pending or running:
             while pending and len(running) < limit and error is None:

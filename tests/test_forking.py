@@ -27,6 +27,21 @@ def test_results_come_back_in_order_from_other_processes():
     assert all(pid != os.getpid() for pid, _value in results)
 
 
+def test_the_costliest_calls_start_first_and_results_keep_their_order(monkeypatch):
+    calls = [lambda v=v: _pid_and(v) for v in range(5)]
+    started = []
+    real_start = forking._start
+
+    def start(call, out):
+        started.append(calls.index(call))
+        return real_start(call, out)
+
+    monkeypatch.setattr(forking, "_start", start)
+    results = forking.run_all(calls, costs=[1, 5, 0, 9, 5])
+    assert [value for _pid, value in results] == [0, 1, 2, 3, 4]
+    assert started == [3, 1, 4, 0, 2]  # ties in their own order
+
+
 def test_one_process_runs_everything_here(settings):
     settings.RENDER_PROCESSES = 1
     results = forking.run_all([lambda: _pid_and(1), lambda: _pid_and(2)])
