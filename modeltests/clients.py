@@ -52,17 +52,41 @@ class ResponseTooLarge(openai.OpenAIError):
 
 
 # An endpoint is the provider's, but a misconfigured proxy or a hostile one can send anything:
-# bodies above this are refused before they are read (by their Content-Length), answers are
-# cut at MAX_ANSWER_CHARS and stored without control characters (PostgreSQL refuses NUL).
+# bodies above this are refused (at once when their Content-Length says so, else as soon as
+# more arrives than this), answers are cut at MAX_ANSWER_CHARS and stored without control
+# characters (PostgreSQL refuses NUL).
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 MAX_ANSWER_CHARS = 100_000
 
 
+class _CappedStream(httpx2.SyncByteStream):
+    """A response body as it arrives, refused once more than MAX_RESPONSE_BYTES have come: a
+    chunked or close-delimited body has no length to check beforehand, and a declared length
+    may lie. Counts the bytes on the wire (before any Content-Encoding is undone)."""
+
+    def __init__(self, stream: httpx2.SyncByteStream):
+        self._stream = stream
+
+    def __iter__(self):
+        received = 0
+        for chunk in self._stream:
+            received += len(chunk)
+            if received > MAX_RESPONSE_BYTES:
+                self._stream.close()
+                raise ResponseTooLarge("response too large")
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
+
+
 def _refuse_huge(response) -> None:
+    """Response hook, run before the body is read (whatever transport or proxy carried it)."""
     length = response.headers.get("content-length", "")
     if length.isdigit() and int(length) > MAX_RESPONSE_BYTES:
         response.close()
         raise ResponseTooLarge("response too large")
+    response.stream = _CappedStream(response.stream)
 
 
 def answer_text(value: Any) -> str:

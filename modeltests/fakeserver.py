@@ -10,7 +10,9 @@ answers depends on markers in the prompt, so a test bank can script the model:
 - `[timeout]`    no answer before the client gives up (sleeps `hang_seconds`)
 - `[garbage]`    200 with a body that is not JSON; `[gbk]` JSON encoded in GBK, not UTF-8;
   `[shape]` JSON of the wrong shape (content a number, no model); `[huge]` a 12 MB answer;
-  `[control]` an answer full of control characters and a NUL
+  `[chunked]` a 12 MB answer in chunks, with no Content-Length; `[unbounded]` a 12 MB answer
+  ended by closing the connection, with no length at all; `[lying]` a 12 MB answer declared as
+  100 bytes; `[control]` an answer full of control characters and a NUL
 - anything else  a plain answer
 
 A request whose system message asks for a verdict is answered as a judge would: JSON with
@@ -156,6 +158,41 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
+    def _stream_huge(self, framing: str) -> None:
+        """HUGE_BYTES of a JSON answer in 64 KB writes: `chunked`, `unbounded` (the end of the
+        body is the end of the connection) or `lying` (Content-Length: 100)."""
+        head = json.dumps({"model": MODEL, "choices": [{"message": {"content": ""}}]})
+        opening, closing = head.split('""')
+        opening += '"'
+        closing = '"' + closing
+        piece = "长" * (64 * 1024 // 3)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        if framing == "chunked":
+            self.send_header("Transfer-Encoding", "chunked")
+        elif framing == "lying":
+            self.send_header("Content-Length", "100")
+        else:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+
+        def write(data: str) -> None:
+            raw = data.encode("utf-8")
+            if framing == "chunked":
+                raw = b"%x\r\n%s\r\n" % (len(raw), raw)
+            self.wfile.write(raw)
+
+        try:
+            write(opening)
+            for _ in range(HUGE_BYTES // len(piece.encode("utf-8")) + 1):
+                write(piece)
+            write(closing)
+            if framing == "chunked":
+                self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client stopped reading: what it should do
+
     def _hostile(self, prompt: str) -> bool:
         """The answers of a broken or hostile endpoint; True when one was sent."""
         if "[garbage]" in prompt:
@@ -169,6 +206,8 @@ class _Handler(BaseHTTPRequestHandler):
             filler = "长" * (HUGE_BYTES // 3)
             answer = {"model": MODEL, "choices": [{"message": {"content": filler}}]}
             self._raw(json.dumps(answer, ensure_ascii=False).encode("utf-8"))
+        elif m := re.search(r"\[(chunked|unbounded|lying)\]", prompt):
+            self._stream_huge(m.group(1))
         elif "[control]" in prompt:
             answer = {"model": MODEL, "choices": [{"message": {"content": CONTROL_ANSWER}}]}
             self._raw(json.dumps(answer).encode("utf-8"))

@@ -1,5 +1,6 @@
 """A broken or hostile endpoint: a body that is not JSON, JSON in GBK, the wrong shape, a
-12 MB answer, control characters and NUL. Each such question fails on its own with a reason
+12 MB answer (declared, chunked, close-delimited or declared as 100 bytes), control characters
+and NUL. Each such question fails on its own with a reason
 (never the run), is not retried, and nothing of it or of the key breaks a page, the API, the
 export or the logs (the HTTP clients' own debug logging switched on)."""
 
@@ -23,6 +24,11 @@ HOSTILE = {
     "[gbk]": "the response is not JSON",
     "[shape]": "the answer is not text",
     "[huge]": "the response is too large",
+    # Refused on the bytes that arrive, not on a declared length: 12 MB in chunks, or until
+    # the connection closes; a body declared as 100 bytes is read as 100 bytes.
+    "[chunked]": "the response is too large",
+    "[unbounded]": "the response is too large",
+    "[lying]": "the response is not JSON",
 }
 
 
@@ -90,3 +96,26 @@ def test_an_answer_is_kept_to_its_first_hundred_thousand_characters():
     assert clients.answer_text("a\x00b\u202ec\r\nd") == "abc\nd"
     with pytest.raises(clients.EndpointError):
         clients.answer_text(42)
+
+
+@pytest.mark.parametrize("kind", ["openai", "custom"])
+def test_a_body_over_the_limit_is_refused_on_the_bytes_read_and_the_client_goes_on(scripted, kind):
+    """No declared length to check (chunked, or ended by closing the connection): the client
+    stops reading just past MAX_RESPONSE_BYTES and raises, on both kinds of endpoint, and the
+    same client answers the next question."""
+    base = scripted.openai_base if kind == "openai" else f"{scripted.url}/custom"
+    config = clients.EndpointConfig(
+        kind=kind,
+        base_url=base,
+        model="scripted-model",
+        request_template='{"input": "{{prompt}}", "model": "{{model}}"}',
+        response_path="output.text",
+        max_retries=2,
+    )
+    with clients.ChatClient(config) as client:
+        for marker in ("[chunked]", "[unbounded]"):
+            client.gate.start_call()
+            with pytest.raises(clients.EndpointError, match="the response is too large"):
+                client.ask(f"问题 {marker}")
+            assert client.gate.call_attempts() == 1  # not retried
+            assert client.ask("普通问题").text
