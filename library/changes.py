@@ -260,7 +260,7 @@ def in_force_from(obj, today: dt.date | None = None) -> dt.date | None:
         date = obj.instrument.effective
     if date is not None and date > today:
         return date
-    if isinstance(obj, Instrument) and obj.status == InstrumentStatus.NOT_YET_IN_FORCE:
+    if isinstance(obj, Instrument) and obj.status_on(today) == InstrumentStatus.NOT_YET_IN_FORCE:
         return date
     return None
 

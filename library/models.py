@@ -4,8 +4,11 @@ questionnaires whose questions cite the provisions. Loaded from fixtures/ by
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from library.i18n import reader_text, text_language
@@ -82,6 +85,25 @@ class Instrument(Bilingual, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("library:instrument", kwargs={"code": self.code})
+
+    def status_on(self, today: dt.date | None = None) -> str:
+        """The status on `today`: the recorded one, except that the date in force decides
+        between "not yet in force" and "in force" (an instrument comes into force on its date
+        without anyone editing the library). Superseded stays superseded."""
+        if self.status == InstrumentStatus.SUPERSEDED or self.effective is None:
+            return self.status
+        today = today or timezone.localdate()
+        if self.effective <= today:
+            return InstrumentStatus.IN_FORCE
+        return InstrumentStatus.NOT_YET_IN_FORCE
+
+    @property
+    def current_status(self) -> str:
+        return self.status_on()
+
+    @property
+    def current_status_label(self) -> str:
+        return str(InstrumentStatus(self.current_status).label)
 
 
 class Provision(Bilingual, models.Model):

@@ -461,3 +461,47 @@ def test_admin_filters(admin_user, client_for):
 def test_non_staff_cannot_open_the_admin(viewer_client):
     response = viewer_client.get(reverse("admin:library_question_changelist"))
     assert response.status_code == 302
+
+
+# --- status in force ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("recorded", ["not_yet_in_force", "in_force"])
+def test_an_instruments_status_follows_its_date_in_force(viewer, client_for, recorded):
+    """Recorded "not yet in force" (or, wrongly, "in force") with a date ahead: not yet in force
+    the day before, in force from the date on, on the library index, the instrument's page and
+    the API, without anyone editing the library."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    instrument = Instrument.objects.exclude(status="superseded").order_by("code").first()
+    Instrument.objects.filter(pk=instrument.pk).update(
+        status=recorded, effective=dt.date(2027, 1, 1)
+    )
+    instrument.refresh_from_db()
+    api = reverse("api:instrument", kwargs={"code": instrument.code})
+    shanghai = ZoneInfo("Asia/Shanghai")
+    days = {
+        dt.datetime(2026, 12, 31, 23, 30, tzinfo=shanghai): (
+            "not_yet_in_force",
+            "Not yet in force",
+        ),
+        dt.datetime(2027, 1, 1, 0, 30, tzinfo=shanghai): ("in_force", "In force"),
+    }
+    for moment, (status, label) in days.items():
+        with time_machine.travel(moment, tick=False):
+            assert instrument.status_on() == status
+            en_client = client_for(viewer)  # signed in on that day
+            en_client.cookies["django_language"] = "en"
+            page = html(en_client.get(instrument.get_absolute_url()))
+            header = page.split("<h1", 1)[1].split("</p>", 2)[:2]
+            assert label in " ".join(header)
+            upcoming = "in force from 2027-01-01" in page
+            assert upcoming is (status == "not_yet_in_force")
+            index = html(en_client.get(reverse("library:index")))
+            row = index.split(instrument.get_absolute_url(), 1)[1].split("</li>", 1)[0]
+            assert f">{label}</span>" in row
+            data = en_client.get(api).json()
+            assert (data["status"], data["status_label"]) == (status, label)

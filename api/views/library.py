@@ -22,8 +22,8 @@ def instrument_out(instrument: Instrument, count: int) -> dict:
         "short": instrument.tr("short"),
         "kind": instrument.kind,
         "kind_label": instrument.get_kind_display(),
-        "status": instrument.status,
-        "status_label": instrument.get_status_display(),
+        "status": instrument.current_status,
+        "status_label": instrument.current_status_label,
         "effective": instrument.effective,
         "provisions": count,
     }
