@@ -1,4 +1,5 @@
-"""Whole rendered question cards, kept per process under a key made of everything they show.
+"""Whole rendered question cards (and the page's domain list), kept per process under a key
+made of everything they show.
 
 A card (templates/assessments/_question.html and the templates it includes) was most of the
 assessment page's time, and between two visits nearly every card is the same. The key is not a
@@ -12,9 +13,11 @@ card's templates (their source, every include followed). A cached card is render
 exactly that context and nothing else (no request, no page context), so a card cannot show
 something its key does not hold: a new `Card` field enters the key by itself, a value of a type
 the key does not know how to compare raises instead of being ignored, and a template reading
-anything else renders it empty in both the cached and the compared plain path of
-tests/test_page_cache.py, which compares the page with the cache against the page without it
-after every kind of change.
+anything else renders it empty in the cached path but not in the plain one, which
+tests/test_page_cache.py compares with the cached page after every kind of change.
+
+The domain list (beside the cards, twice: phone menu and sidebar) is cached the same way, keyed
+by its rows (each domain's progress, score and whether it is optional) and the current domain.
 
 Why a bounded dict in the process and not the shared cache: a card is a few kilobytes, the
 page needs about 30 of them, and the key already needs the rows the page reads anyway; a Redis
@@ -46,18 +49,18 @@ from django.utils.functional import Promise
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
-from assessments.presenters import Card
-from library.catalogue import QuestionItem
+from library.catalogue import DomainItem, QuestionItem
 from library.i18n import text_language
 
 TEMPLATE = "assessments/_question.html"
+DOMAIN_LIST = "assessments/_domain_list.html"
 MAX_BYTES = 24 * 1024 * 1024  # per process; about 8 000 cards of 3 KB
 enabled = True  # tests and the profile's --plain switch it off
 
 _cache: OrderedDict[bytes, SafeString] = OrderedDict()
 _size = 0
 _lock = threading.Lock()
-_revision: tuple[object, str] | None = None
+_revisions: dict[str, tuple[object, str]] = {}
 stats = {"hits": 0, "misses": 0}
 
 
@@ -86,20 +89,23 @@ def template_names(name: str = TEMPLATE) -> list[str]:
     return names
 
 
-def template_revision() -> str:
-    """The digest of the sources of the card's templates. Recomputed whenever the loader hands
-    out another card template object (an edited template under the development server)."""
-    global _revision
-    root = get_template(TEMPLATE).template
-    if _revision is None or _revision[0] is not root:
+def template_revision(name: str = TEMPLATE) -> str:
+    """The digest of the sources of a fragment's templates. Recomputed whenever the loader
+    hands out another template object (an edited template under the development server)."""
+    root = get_template(name).template
+    known = _revisions.get(name)
+    if known is None or known[0] is not root:
         digest = hashlib.sha256()
-        for name in template_names():
-            digest.update(name.encode() + b"\0" + get_template(name).template.source.encode())
-        _revision = (root, digest.hexdigest())
-    return _revision[1]
+        for included in template_names(name):
+            digest.update(
+                included.encode() + b"\0" + get_template(included).template.source.encode()
+            )
+        known = _revisions[name] = (root, digest.hexdigest())
+    return known[1]
 
 
 _PLAIN = (bool, int, float, str, Decimal, datetime.date, datetime.time, uuid.UUID)
+_PLAIN_TYPES = frozenset((*_PLAIN, datetime.datetime))  # exact types: the fast path of a column
 
 
 def _frozen(value, seen: set[int]):
@@ -112,14 +118,24 @@ def _frozen(value, seen: set[int]):
         return tuple(_frozen(v, seen) for v in value)
     if isinstance(value, dict):
         return tuple((k, _frozen(v, seen)) for k, v in value.items())
-    if isinstance(value, QuestionItem):
-        # Immutable within a questionnaire version; the version and its content hash are in
-        # the key's prefix.
-        return ("question", value.code)
+    if isinstance(value, (QuestionItem, DomainItem)):
+        # Immutable within a questionnaire version; the version and its content hash are the
+        # key's scope.
+        return (type(value).__name__, value.code)
     if isinstance(value, FieldFile):
         return ("file", value.name)
     if isinstance(value, Model):
         return _row(value, seen)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # A Card: every field (its form is a property built from them).
+        return (
+            type(value).__name__,
+            tuple(
+                (f.name, _frozen(getattr(value, f.name), seen)) for f in dataclasses.fields(value)
+            ),
+        )
+    if isinstance(value, SimpleNamespace):
+        return ("ns", _frozen(vars(value), seen))
     raise TypeError(f"card_cache cannot key a {type(value).__name__}; teach _frozen about it")
 
 
@@ -134,7 +150,9 @@ def _row(row: Model, seen: set[int]):
     columns = []
     for field in row._meta.concrete_fields:
         value = getattr(row, field.attname)
-        if isinstance(field, JSONField):
+        if value is None or type(value) in _PLAIN_TYPES:
+            columns.append(value)
+        elif isinstance(field, JSONField):
             # Decoded JSON holds only plain values, whose repr is faithful and fast.
             columns.append(("json", repr(value)))
         else:
@@ -148,23 +166,18 @@ def _row(row: Model, seen: set[int]):
     return (row._meta.label, tuple(columns), tuple(related))
 
 
-def card_key(card: Card, prefix: tuple) -> bytes:
-    parts = [prefix]
-    seen: set[int] = set()
-    for field in dataclasses.fields(card):
-        parts.append((field.name, _frozen(getattr(card, field.name), seen)))
+def _key(template_name: str, context: dict, scope: tuple) -> bytes:
+    """Everything the fragment is rendered from: its templates, the language, the context (every
+    value of it, walked) and `scope`, within which the context's questions and domains are
+    named by their code (the questionnaire version and its content hash)."""
+    parts = (
+        template_revision(template_name),
+        get_language(),
+        text_language(),
+        scope,
+        _frozen(context, set()),
+    )
     return hashlib.blake2b(repr(parts).encode(), digest_size=20).digest()
-
-
-def _context(card: Card, *, assessment, editable: bool, max_mb: int) -> dict:
-    # Only what the key holds: the assessment as its public id alone.
-    return {
-        "card": card,
-        "assessment": SimpleNamespace(public_id=assessment.public_id),
-        "editable": editable,
-        "max_mb": max_mb,
-        "LANGUAGE_CODE": get_language(),
-    }
 
 
 def _store(key: bytes, html: SafeString) -> None:
@@ -180,38 +193,62 @@ def _store(key: bytes, html: SafeString) -> None:
             _size -= len(old) * 4 + 200
 
 
+def render(template_name: str, context: dict, *, scope: tuple) -> SafeString:
+    """`template_name` rendered from `context` alone (no request, no context processors), from
+    the cache when the same templates, language and context were rendered before."""
+    key = _key(template_name, context, scope)
+    html = _cache.get(key)
+    if html is None:
+        stats["misses"] += 1
+        html = SafeString(get_template(template_name).render(context))
+        _store(key, html)
+    else:
+        stats["hits"] += 1
+        with _lock:
+            if key in _cache:
+                _cache.move_to_end(key)
+    return html
+
+
+def usable(request) -> bool:
+    """False when the page must render its fragments as before: the cache switched off, or a
+    request with per-request parts in them."""
+    return enabled and not getattr(request, "queued_while_down", False)
+
+
 def render_cards(cards, *, catalogue, assessment, editable: bool, max_mb: int, request=None):
     """The HTML of each card, from the cache where the key matches; None when the cards must
-    be rendered in the page as before (cache off, or a request with per-request parts)."""
-    if not enabled or getattr(request, "queued_while_down", False):
+    be rendered in the page as before (see `usable`)."""
+    if not usable(request):
         return None
-    template = get_template(TEMPLATE)
-    prefix = (
-        template_revision(),
-        get_language(),
-        text_language(),
-        catalogue.questionnaire_id,
-        catalogue.content_hash,
-        str(assessment.public_id),
-        editable,
-        max_mb,
+    scope = (catalogue.questionnaire_id, catalogue.content_hash)
+    # Only what the key holds: the assessment as its public id alone.
+    ref = SimpleNamespace(public_id=assessment.public_id)
+    language = get_language()
+    return [
+        render(
+            TEMPLATE,
+            {
+                "card": card,
+                "assessment": ref,
+                "editable": editable,
+                "max_mb": max_mb,
+                "LANGUAGE_CODE": language,
+            },
+            scope=scope,
+        )
+        for card in cards
+    ]
+
+
+def render_domain_list(rows, *, domain, catalogue, assessment, request=None):
+    """The domain list of the page (views._domain_scores rows, `domain` the current one)."""
+    if not usable(request):
+        return None
+    # Scoped to the assessment although it shows no id of it: no fragment is ever served to
+    # another assessment than the one it was rendered for.
+    return render(
+        DOMAIN_LIST,
+        {"domains": rows, "domain": domain},
+        scope=(catalogue.questionnaire_id, catalogue.content_hash, str(assessment.public_id)),
     )
-    out = []
-    for card in cards:
-        key = card_key(card, prefix)
-        html = _cache.get(key)
-        if html is None:
-            stats["misses"] += 1
-            html = SafeString(
-                template.render(
-                    _context(card, assessment=assessment, editable=editable, max_mb=max_mb)
-                )
-            )
-            _store(key, html)
-        else:
-            stats["hits"] += 1
-            with _lock:
-                if key in _cache:
-                    _cache.move_to_end(key)
-        out.append(html)
-    return out

@@ -66,6 +66,7 @@ def detail(request: HttpRequest, assessment: UUID) -> HttpResponse:
         marked=marked,
     )
     max_mb = settings.EVIDENCE_MAX_BYTES // 1048576
+    domain_rows = _domain_scores(obj, catalogue, services.optional_domains(state))
     context = {
         "assessment": obj,
         "membership": membership,
@@ -74,7 +75,10 @@ def detail(request: HttpRequest, assessment: UUID) -> HttpResponse:
         "catalogue": catalogue,
         "domain": domain,
         "domain_number": index + 1,
-        "domains": _domain_scores(obj, catalogue, services.optional_domains(state)),
+        "domains": domain_rows,
+        "domain_list": card_cache.render_domain_list(
+            domain_rows, domain=domain, catalogue=catalogue, assessment=obj, request=request
+        ),
         "prev_domain": catalogue.domains[index - 1] if index else None,
         "next_domain": catalogue.domains[index + 1] if index + 1 < len(catalogue.domains) else None,
         "cards": cards,

@@ -22,6 +22,7 @@ loopback interface; every loop is bounded.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import sys
@@ -34,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchdata
 
-PORT = 8107
+PORT = int(os.environ.get("BENCH_PORT", "8107"))  # another port when two people measure
 BASE = f"http://127.0.0.1:{PORT}"
 
 
