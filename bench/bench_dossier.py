@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_dossier \\
         .venv/bin/python bench/bench_dossier.py [--editions zh,bilingual] [--runs 2] \\
-        [--long-answers 10000]
+        [--long-answers 10000] [--parallel 2]
 
 Creates (and afterwards drops) the database named in DATABASE_URL, loads the questionnaire,
 answers every applicable question (long justifications, three clauses with remediation plans,
@@ -168,6 +168,59 @@ def child_steps(html_path: str) -> dict:
     return {"seconds": ended - started, "pages": rendered.pages, "steps": steps}
 
 
+def child_render(html_path: str, processes: str) -> dict:
+    """`dossiers.parallel.render_pdf` on our HTML with `processes` render processes (1: the
+    one-process render); CPU seconds of this process and of the render processes it forked."""
+    _setup_django()
+    import logging
+
+    from django.conf import settings
+
+    from dossiers.parallel import render_pdf
+    from dossiers.tasks import warm_up
+
+    warm_up()
+    settings.RENDER_PROCESSES = int(processes)
+    settings.DOSSIER_PARALLEL_MIN_PAGES = 1
+    parts = []
+
+    class PartLog(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage().startswith("dossier part "):
+                parts.append(record.args[2])  # the part's CPU seconds at each step
+
+    log = logging.getLogger("dossiers.parallel")
+    log.setLevel(logging.DEBUG)
+    log.addHandler(PartLog())
+    html = Path(html_path).read_text(encoding="utf-8")
+    load = os.getloadavg()[0]
+    started, cpu = time.perf_counter(), _cpu_with_children()
+    own = time.process_time()
+    rendered = render_pdf(html)
+    own = time.process_time() - own
+    total_cpu = _cpu_with_children() - cpu
+    # What the wall time would be on 2 idle cores, from the CPU seconds of each step: the parts
+    # wait for the slowest layout, then draw; 2 cores do at most 2 CPU seconds a second.
+    critical = own
+    if parts:
+        critical += max(p["layout"] for p in parts) + max(p["written"] - p["layout"] for p in parts)
+    return {
+        "seconds": time.perf_counter() - started,
+        "cpu": total_cpu,
+        "idle_2_cores": max(critical, total_cpu / 2),
+        "pages": rendered.pages,
+        "parts": len(parts),
+        "load": f"{load:.1f}–{os.getloadavg()[0]:.1f}",
+    }
+
+
+def _cpu_with_children() -> float:
+    own, children = (
+        resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def child_weasyprint(html_path: str, variant: str = "") -> dict:
     """WeasyPrint alone on our HTML: default options, or `variant` (our "pdf/ua-1")."""
     from weasyprint import HTML
@@ -183,22 +236,6 @@ def child_weasyprint(html_path: str, variant: str = "") -> dict:
         "peak_mb": _peak_mb(),
         "pages": len(document.pages),
     }
-
-
-def _lengthen_first_domain(assessment, length: int) -> None:
-    """Every text field of every answer of the first domain becomes `length` characters of
-    mixed Chinese and English (the worst case of WeasyPrint's line breaking)."""
-    from assessments.forms import CLAUSE_FIELDS
-    from assessments.models import Answer
-    from library.catalogue import get_catalogue
-
-    catalogue = get_catalogue(assessment.questionnaire)
-    first = catalogue.domains[0].code
-    pks = [q.pk for q in catalogue.questions if q.domain == first]
-    sentence = "训练数据来源合法性审查记录见附件三，covering 12 data sources and their licences；"
-    text = (sentence * (length // len(sentence) + 1))[:length]
-    fields = {n: text for n in CLAUSE_FIELDS if n not in ("nonconformity", "remediation_due")}
-    Answer.objects.filter(assessment=assessment, question_id__in=pks).update(note=text, **fields)
 
 
 def setup(url: str, workdir: Path, editions: list[str], long_answers: int = 0) -> dict[str, int]:
@@ -220,7 +257,7 @@ def setup(url: str, workdir: Path, editions: list[str], long_answers: int = 0) -
     from dossiers.package import build_manifest
     from dossiers.pdf import render_dossier_html
     from dossiers.services import dossier_request
-    from dossiers.testing import approve, make_assessment
+    from dossiers.testing import approve, lengthen_first_domain, make_assessment
     from providers.models import Role
     from tests import factories
 
@@ -238,7 +275,7 @@ def setup(url: str, workdir: Path, editions: list[str], long_answers: int = 0) -
     reviewer = factories.make_user(is_reviewer=True, display_name="赵审核")
     assessment = make_assessment(service, editor)
     if long_answers:
-        _lengthen_first_domain(assessment, long_answers)
+        lengthen_first_domain(assessment, long_answers)
     assessment = approve(assessment, editor, reviewer)
     ids = {}
     for edition in editions:
@@ -294,6 +331,13 @@ def main() -> None:
         help="build each edition once under cProfile (stats to FILE-EDITION.prof, its HTML to "
         "FILE-EDITION.html) and print where the time goes instead of the timing table",
     )
+    parser.add_argument(
+        "--parallel",
+        type=int,
+        metavar="PROCESSES",
+        help="render each edition's HTML in one process and in parts by PROCESSES processes "
+        "(dossiers/parallel.py), alternately, and print both with the speed-up",
+    )
     parser.add_argument("--child", nargs="+")
     args = parser.parse_args()
     if args.child:
@@ -302,6 +346,8 @@ def main() -> None:
             result = child_profile(int(value), rest[0])
         elif kind == "steps":
             result = child_steps(value)
+        elif kind == "render":
+            result = child_render(value, rest[0])
         else:
             result = child_build(int(value)) if kind == "build" else child_weasyprint(value, *rest)
         print(json.dumps(result))
@@ -344,6 +390,10 @@ def main() -> None:
                     print(f"| {step} | {seconds:.2f} | {seconds / steps['seconds']:.0%} |")
             _drop(url)
             return
+        if args.parallel:
+            _compare_parallel(workdir, editions, args.runs, args.parallel, env)
+            _drop(url)
+            return
         print(
             "| edition | pages | ours s | ours CPU s | pages per CPU s | render s | sign s |"
             " WeasyPrint alone s | alone CPU s | ratio (CPU) | alone PDF/UA CPU s | ratio to it"
@@ -371,6 +421,29 @@ def main() -> None:
                     flush=True,
                 )
     _drop(url)
+
+
+def _compare_parallel(workdir: Path, editions: list[str], runs: int, processes: int, env) -> None:
+    print(
+        f"| edition | pages | one process s | CPU s | {processes} processes s | CPU s (all) "
+        "| parts | speed-up (wall) | CPU ratio | estimated idle 2-core s | estimated speed-up "
+        "| load average (one; parts) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for edition in editions:
+        html = str(workdir / f"{edition}.html")
+        for _run in range(runs):
+            one = run_child(["render", html, "1"], env)
+            many = run_child(["render", html, str(processes)], env)
+            assert one["pages"] == many["pages"], (one, many)
+            print(
+                f"| {edition} | {one['pages']} | {one['seconds']:.1f} | {one['cpu']:.1f} | "
+                f"{many['seconds']:.1f} | {many['cpu']:.1f} | {many['parts']} | "
+                f"{one['seconds'] / many['seconds']:.2f} | {many['cpu'] / one['cpu']:.2f} | "
+                f"{many['idle_2_cores']:.1f} | {one['cpu'] / many['idle_2_cores']:.2f} | "
+                f"{one['load']}; {many['load']} |",
+                flush=True,
+            )
 
 
 def _drop(url: str) -> None:

@@ -27,7 +27,8 @@ from dossiers import package, signing
 from dossiers.content import build_context
 from dossiers.errors import DossierError
 from dossiers.models import IN_PROGRESS, Dossier, DossierKind, DossierStatus, new_dossier_number
-from dossiers.pdf import html_to_pdf, render_dossier_html
+from dossiers.parallel import render_pdf
+from dossiers.pdf import render_dossier_html
 from notifications.services import notify
 from portal.locks import exclusive
 from portal.text import safe_filename
@@ -187,7 +188,7 @@ def _build(dossier: Dossier) -> None:
     )
     html = render_dossier_html(context, edition=dossier.edition)
     _progress(dossier, DossierStatus.RENDERING, 30)
-    rendered = html_to_pdf(html)
+    rendered = render_pdf(html)  # in parts by several processes when it is large
     pdf, sign_seconds, signed_at = rendered.data, None, None
     if key is not None:
         _progress(dossier, DossierStatus.SIGNING, 75)

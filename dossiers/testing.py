@@ -172,3 +172,19 @@ def approve(assessment, user, reviewer, *, summary: str = ""):
     return Assessment.objects.select_related("service__provider", "questionnaire").get(
         pk=assessment.pk
     )
+
+
+def lengthen_first_domain(assessment, length: int) -> None:
+    """Every text field of every answer of the first domain becomes `length` characters of
+    mixed Chinese and English (the worst case of WeasyPrint's line breaking): a large dossier."""
+    from assessments.forms import CLAUSE_FIELDS
+    from assessments.models import Answer
+    from library.catalogue import get_catalogue
+
+    catalogue = get_catalogue(assessment.questionnaire)
+    first = catalogue.domains[0].code
+    pks = [q.pk for q in catalogue.questions if q.domain == first]
+    sentence = "训练数据来源合法性审查记录见附件三，covering 12 data sources and their licences；"
+    text = (sentence * (length // len(sentence) + 1))[:length]
+    fields = {n: text for n in CLAUSE_FIELDS if n not in ("nonconformity", "remediation_due")}
+    Answer.objects.filter(assessment=assessment, question_id__in=pks).update(note=text, **fields)
