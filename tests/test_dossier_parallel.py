@@ -166,7 +166,9 @@ def test_a_large_dossier_rendered_in_parts_equals_the_one_process_rendering(larg
     annotation_keys = [int(a["/StructParent"]) for a in annotations if a["/Subtype"] == "/Link"]
     assert sorted(page_keys + annotation_keys) == keys
     assert merged.trailer["/Root"]["/MarkInfo"]["/Marked"]
+    # The title a viewer shows (DisplayDocTitle): text, not the bilingual markup.
     assert merged.metadata.title == single.metadata.title
+    assert merged.metadata.title.startswith("生成式人工智能服务备案材料 / Generative AI")
 
     # One signature over the whole merged file: poppler, and pyHanko through our verification.
     report = subprocess.run(
