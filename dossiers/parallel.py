@@ -32,6 +32,7 @@ Small dossiers, a single render process or no fork: one process, as before (doss
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import pickle
@@ -254,6 +255,9 @@ class _Child:
             return cls(pid, parent_end)
         code = 0
         try:
+            # As portal/forking.py's children: what the worker had loaded stays out of the
+            # garbage collector's walks (and shared with it) until this process exits.
+            gc.freeze()
             parent_end.close()
             forking._detach_database()
             _run_child(child_end, index, html)
