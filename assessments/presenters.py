@@ -103,11 +103,13 @@ def question_cards(
     cards = []
     static = question_static.static_parts(state.catalogue, domain.questions)
     contradictions: dict[str, list[str]] = {}
-    for found in scope.contradictions(state.profile, state.values):
+    for found in scope.contradictions(state.catalogue.layout, state.profile, state.values):
         contradictions.setdefault(found.question, []).append(found.message)
     for q in domain.questions:
         answer = state.answers.get(q.code)
-        prefill = scope.prefilled_value(q.code, state.profile, answer.value if answer else None)
+        prefill = scope.prefilled_value(
+            state.catalogue.layout, q.code, state.profile, answer.value if answer else None
+        )
         card = Card(
             question=q,
             initial=initial_for(q, answer, prefill),

@@ -152,7 +152,9 @@ class State:
     def contradictions(self, code: str) -> list[str]:
         """Where the saved answers and the service profile disagree, at question `code`."""
         return [
-            c.message for c in scope.contradictions(self.profile, self.values) if c.question == code
+            c.message
+            for c in scope.contradictions(self.catalogue.layout, self.profile, self.values)
+            if c.question == code
         ]
 
 

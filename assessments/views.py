@@ -157,8 +157,8 @@ def save_answer(request: HttpRequest, assessment: UUID, question: str) -> HttpRe
         saved=True,
         gaps=state.incomplete.get(item.code, []),
         warnings=threshold_warnings(item, answer.value),
-        contradictions=[(c, state.contradictions(c)) for c in scope.CHECKED]
-        if item.code.startswith("SCOPE-")
+        contradictions=[(c, state.contradictions(c)) for c in checked]
+        if item.code in (checked := scope.checked(state.catalogue.layout))
         else [],
     )
     response = render(request, "assessments/_save_status.html", context)
@@ -328,7 +328,7 @@ def results(request: HttpRequest, assessment: UUID) -> HttpResponse:
     )
     context["scope_conflicts"] = [
         (catalogue.by_code[c.question], c.message)
-        for c in scope.contradictions(state.profile, state.values)
+        for c in scope.contradictions(catalogue.layout, state.profile, state.values)
         if c.question in catalogue.by_code
     ]
     return render(request, "assessments/results.html", context)

@@ -14,6 +14,7 @@ from typing import Any
 
 from library import conditions
 from library.i18n import reader_text, text_language
+from library.layouts import EMPTY, Layout, get_layout
 from library.models import Confidence, Provision, Question, Questionnaire
 from library.scope import effective_answers
 
@@ -115,6 +116,9 @@ class Catalogue:
     domains: tuple[DomainItem, ...]
     by_code: Mapping[str, QuestionItem]
     by_pk: Mapping[int, QuestionItem]
+    # The version's document layout: which questions play which role (the scope questions the
+    # profile prefills, among others).
+    layout: Layout = EMPTY
 
     @property
     def questions(self) -> list[QuestionItem]:
@@ -127,7 +131,7 @@ class Catalogue:
         """Codes of the questions that apply. Conditions read only earlier gate answers, so one
         pass in order suffices; the answer of a gate that does not apply itself counts as
         missing. Unanswered scope questions take the value the service profile implies."""
-        answers = effective_answers(profile, answers)
+        answers = effective_answers(self.layout, profile, answers)
         seen: dict[str, Any] = {}
         result = set()
         for q in self.questions:
@@ -139,11 +143,13 @@ class Catalogue:
 
 
 def get_catalogue(questionnaire: Questionnaire) -> Catalogue:
-    return _build(questionnaire.pk, questionnaire.content_hash)
+    # The layout may be corrected while the questionnaire stays the same: its hash is part of
+    # the key.
+    return _build(questionnaire.pk, questionnaire.content_hash, questionnaire.layout_hash)
 
 
 @lru_cache(maxsize=16)
-def _build(questionnaire_id: int, content_hash: str) -> Catalogue:
+def _build(questionnaire_id: int, content_hash: str, layout_hash: str = "") -> Catalogue:
     questionnaire = Questionnaire.objects.get(pk=questionnaire_id)
     through = Question.provisions.through
     cited: dict[int, list[CitedProvision]] = {}
@@ -212,4 +218,5 @@ def _build(questionnaire_id: int, content_hash: str) -> Catalogue:
         domains=tuple(domains),
         by_code={q.code: q for q in all_questions},
         by_pk={q.pk: q for q in all_questions},
+        layout=get_layout(questionnaire),
     )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from library import conditions
 from library.i18n import text_language
+from library.layouts import get_layout
 from library.models import Questionnaire
 from library.scope import effective_answers
 
@@ -53,7 +54,7 @@ def filing_routes(
     which scope questions decide it: never "no filing required" by default.
     """
     lang_en = text_language() == "en"
-    answers = effective_answers(profile, answers)
+    answers = effective_answers(get_layout(questionnaire), profile, answers)
     matched = []
     for route in questionnaire.filing_routes:
         if not conditions.evaluate(route.get("applies_if"), profile=profile, answers=answers):

@@ -15,6 +15,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from library.layouts import Layout
+
 
 def _audience(value: Any) -> bool | None:
     # enterprise_cn decides nothing by itself: an API sold to enterprises is public when the
@@ -33,51 +35,67 @@ def _flag(value: Any) -> bool | None:
 
 @dataclass(frozen=True)
 class Prefill:
-    question: str
+    role: str  # the question's role in the version's layout (library.layouts)
     profile_field: str
     derive: Any  # profile value -> answer value, or None when the profile does not decide
 
 
+# Which questions these are is the layout's to say (`questions:` of the version's layout file),
+# so that a version can renumber or drop them; a version whose layout names none prefills none.
 PREFILLS = (
-    Prefill("SCOPE-01", "audience", _audience),
-    Prefill("SCOPE-03", "foundation_model_source", _model_source),
-    Prefill("SCOPE-04", "public_opinion", _flag),
-    # version 2: anthropomorphic services (a version without SCOPE-15 never reads the value)
-    Prefill("SCOPE-15", "emotional_interaction", _flag),
+    Prefill("scope.audience", "audience", _audience),
+    Prefill("scope.model_source", "foundation_model_source", _model_source),
+    Prefill("scope.public_opinion", "public_opinion", _flag),
+    Prefill("scope.emotional_interaction", "emotional_interaction", _flag),
 )
-BY_QUESTION = {p.question: p for p in PREFILLS}
-# Questions at which contradictions() may report something.
-CHECKED = ("SCOPE-01", "SCOPE-03", "SCOPE-04", "SCOPE-05", "SCOPE-15")
+# Roles of the questions at which contradictions() may report something.
+CHECKED_ROLES = (
+    "scope.audience",
+    "scope.model_source",
+    "scope.public_opinion",
+    "scope.user_input_training",
+    "scope.emotional_interaction",
+)
+
+
+def checked(layout: Layout) -> tuple[str, ...]:
+    """Codes of the questions at which contradictions() may report something."""
+    return tuple(code for role in CHECKED_ROLES if (code := layout.code(role)))
 
 
 def _missing(value: Any) -> bool:
     return value in (None, "", [])
 
 
-def profile_defaults(profile: Mapping[str, Any]) -> dict[str, Any]:
+def profile_defaults(layout: Layout, profile: Mapping[str, Any]) -> dict[str, Any]:
     """Answers the service profile implies, by question code (only those it decides)."""
     out = {}
     for p in PREFILLS:
+        code = layout.code(p.role)
         value = p.derive(profile.get(p.profile_field))
-        if value is not None:
-            out[p.question] = value
+        if code and value is not None:
+            out[code] = value
     return out
 
 
-def effective_answers(profile: Mapping[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:
+def effective_answers(
+    layout: Layout, profile: Mapping[str, Any], answers: Mapping[str, Any]
+) -> dict[str, Any]:
     """The answers with unanswered scope questions filled from the profile."""
     merged = dict(answers)
-    for code, value in profile_defaults(profile).items():
+    for code, value in profile_defaults(layout, profile).items():
         if _missing(merged.get(code)):
             merged[code] = value
     return merged
 
 
-def prefilled_value(code: str, profile: Mapping[str, Any], answer_value: Any) -> Any:
+def prefilled_value(
+    layout: Layout, code: str, profile: Mapping[str, Any], answer_value: Any
+) -> Any:
     """The value a form shows as prefilled for an unanswered scope question, else None."""
-    if not _missing(answer_value) or code not in BY_QUESTION:
+    if not _missing(answer_value):
         return None
-    return profile_defaults(profile).get(code)
+    return profile_defaults(layout, profile).get(code)
 
 
 @dataclass(frozen=True)
@@ -100,18 +118,23 @@ AUDIENCE_CONFLICT = {
 }
 
 
-def contradictions(profile: Mapping[str, Any], answers: Mapping[str, Any]) -> list[Contradiction]:
+def contradictions(
+    layout: Layout, profile: Mapping[str, Any], answers: Mapping[str, Any]
+) -> list[Contradiction]:
     """Where the saved answers and the service profile disagree, at the question concerned."""
     found = []
-    audience_conflict = AUDIENCE_CONFLICT.get((profile.get("audience"), answers.get("SCOPE-01")))
-    if audience_conflict:
-        found.append(Contradiction("SCOPE-01", str(audience_conflict)))
-    source = answers.get("SCOPE-03")
+    audience_q, source_q, opinion_q, training_q, companion_q = (
+        layout.code(role) for role in CHECKED_ROLES
+    )
+    audience_conflict = AUDIENCE_CONFLICT.get((profile.get("audience"), answers.get(audience_q)))
+    if audience_q and audience_conflict:
+        found.append(Contradiction(audience_q, str(audience_conflict)))
+    source = answers.get(source_q) if source_q else None
     profile_source = profile.get("foundation_model_source")
     if source == "call_filed_only" and profile_source == "self_developed":
         found.append(
             Contradiction(
-                "SCOPE-03",
+                source_q,
                 str(
                     _(
                         "The service profile says the model is self-developed, but this answer "
@@ -123,7 +146,7 @@ def contradictions(profile: Mapping[str, Any], answers: Mapping[str, Any]) -> li
     if source == "self_developed" and profile_source == "third_party":
         found.append(
             Contradiction(
-                "SCOPE-03",
+                source_q,
                 str(
                     _(
                         "The service profile names a third-party foundation model, but this "
@@ -133,12 +156,12 @@ def contradictions(profile: Mapping[str, Any], answers: Mapping[str, Any]) -> li
                 ),
             )
         )
-    opinion = answers.get("SCOPE-04")
+    opinion = answers.get(opinion_q) if opinion_q else None
     if isinstance(opinion, bool) and isinstance(profile.get("public_opinion"), bool):
         if opinion != profile["public_opinion"]:
             found.append(
                 Contradiction(
-                    "SCOPE-04",
+                    opinion_q,
                     str(
                         _(
                             "The service profile and this answer disagree on whether the "
@@ -148,12 +171,12 @@ def contradictions(profile: Mapping[str, Any], answers: Mapping[str, Any]) -> li
                     ),
                 )
             )
-    companion = answers.get("SCOPE-15")
+    companion = answers.get(companion_q) if companion_q else None
     if isinstance(companion, bool) and isinstance(profile.get("emotional_interaction"), bool):
         if companion != profile["emotional_interaction"]:
             found.append(
                 Contradiction(
-                    "SCOPE-15",
+                    companion_q,
                     str(
                         _(
                             "The service profile and this answer disagree on whether the "
@@ -164,18 +187,17 @@ def contradictions(profile: Mapping[str, Any], answers: Mapping[str, Any]) -> li
                     ),
                 )
             )
-    if source == "call_filed_only" and answers.get("SCOPE-05") is True:
+    if source == "call_filed_only" and training_q and answers.get(training_q) is True:
         found.append(
             Contradiction(
-                "SCOPE-05",
-                str(
-                    _(
-                        "SCOPE-03 says the service only calls an already filed model without "
-                        "training it, yet this answer says user inputs are used for training. "
-                        "If you train a model on them, SCOPE-03 should say 'further trained'; "
-                        "if the model's vendor trains on them, say so in the note."
-                    )
-                ),
+                training_q,
+                _(
+                    "%(code)s says the service only calls an already filed model without "
+                    "training it, yet this answer says user inputs are used for training. "
+                    "If you train a model on them, %(code)s should say 'further trained'; "
+                    "if the model's vendor trains on them, say so in the note."
+                )
+                % {"code": source_q},
             )
         )
     return found

@@ -14,8 +14,9 @@ from django.utils import translation
 from assessments.services import latest_questionnaire
 from library import scope
 from library.catalogue import get_catalogue
-from library.layouts import get_layout
+from library.layouts import EMPTY, get_layout, layout_from_data
 from library.routes import filing_routes
+from tests import factories
 
 PUBLIC_OWN = {
     "audience": "public_cn",
@@ -296,14 +297,44 @@ def test_scope_13_band_includes_ten_million(questionnaire):
     ],
 )
 def test_contradictions_between_profile_and_answers(profile, answers, flagged):
-    assert [c.question for c in scope.contradictions(profile, answers)] == flagged
+    v2 = factories.layout(2)
+    assert [c.question for c in scope.contradictions(v2, profile, answers)] == flagged
+    # A version whose layout names no scope question checks nothing.
+    assert scope.contradictions(EMPTY, profile, answers) == []
 
 
 def test_scope_15_is_prefilled_from_the_emotional_interaction_flag():
-    assert scope.effective_answers({"emotional_interaction": True}, {})["SCOPE-15"] is True
-    assert scope.effective_answers({"emotional_interaction": False}, {})["SCOPE-15"] is False
-    assert scope.prefilled_value("SCOPE-15", {"emotional_interaction": True}, None) is True
-    assert scope.prefilled_value("SCOPE-15", {"emotional_interaction": True}, False) is None
+    v2 = factories.layout(2)
+    assert scope.effective_answers(v2, {"emotional_interaction": True}, {})["SCOPE-15"] is True
+    assert scope.effective_answers(v2, {"emotional_interaction": False}, {})["SCOPE-15"] is False
+    assert scope.prefilled_value(v2, "SCOPE-15", {"emotional_interaction": True}, None) is True
+    assert scope.prefilled_value(v2, "SCOPE-15", {"emotional_interaction": True}, False) is None
+    # Version 1 has no such question: its layout names none, and nothing is prefilled.
+    assert scope.effective_answers(factories.layout(1), {"emotional_interaction": True}, {}) == {}
+
+
+def test_the_layout_says_which_question_a_scope_check_reads():
+    """Renumbered in a later version, the prefill and the checks follow the layout."""
+    moved = layout_from_data(
+        {
+            "questions": {
+                **factories.layout(2).questions,
+                "scope.audience": "S-1",
+                "scope.model_source": "S-3",
+                "scope.user_input_training": "S-5",
+            }
+        }
+    )
+    profile = {"audience": "public_cn", "foundation_model_source": "self_developed"}
+    assert scope.effective_answers(moved, profile, {}) == {"S-1": True, "S-3": "self_developed"}
+    with translation.override("en"):
+        found = scope.contradictions(moved, profile, {"S-3": "call_filed_only", "S-5": True})
+    assert [c.question for c in found] == ["S-3", "S-5"]
+    assert "S-3 says the service only calls" in found[1].message
+    with translation.override("zh-hans"):
+        found = scope.contradictions(moved, profile, {"S-3": "call_filed_only", "S-5": True})
+    assert "S-3" in found[1].message and "%(code)s" not in found[1].message
+    assert "S-1" in scope.checked(moved) and "SCOPE-01" not in scope.checked(moved)
 
 
 def test_the_anthropomorphic_route_names_the_provincial_cac_and_the_thresholds(questionnaire):
@@ -333,11 +364,12 @@ def test_the_anthropomorphic_route_names_the_provincial_cac_and_the_thresholds(q
 
 def test_prefill_comes_from_the_profile_and_yields_to_an_answer():
     profile = {"audience": "public_cn", "foundation_model_source": "third_party"}
-    assert scope.effective_answers(profile, {}) == {"SCOPE-01": True}
-    assert scope.effective_answers(profile, {"SCOPE-01": False})["SCOPE-01"] is False
-    assert scope.prefilled_value("SCOPE-01", profile, None) is True
-    assert scope.prefilled_value("SCOPE-01", profile, False) is None
-    assert scope.prefilled_value("SCOPE-01", {"audience": "enterprise_cn"}, None) is None
+    v2 = factories.layout(2)
+    assert scope.effective_answers(v2, profile, {}) == {"SCOPE-01": True}
+    assert scope.effective_answers(v2, profile, {"SCOPE-01": False})["SCOPE-01"] is False
+    assert scope.prefilled_value(v2, "SCOPE-01", profile, None) is True
+    assert scope.prefilled_value(v2, "SCOPE-01", profile, False) is None
+    assert scope.prefilled_value(v2, "SCOPE-01", {"audience": "enterprise_cn"}, None) is None
 
 
 # --- on the pages -------------------------------------------------------------------------

@@ -44,7 +44,9 @@ def route(facts: FilingFacts) -> Verdict | None:
             "Answer the scope questions listed, then check again.",
             q(*missing),
         )
-    found = {c.question: c for c in scope.contradictions(facts.profile, _values(facts))}
+    found = {
+        c.question: c for c in scope.contradictions(facts.layout, facts.profile, _values(facts))
+    }
     source, audience = facts.role("scope.model_source"), facts.role("scope.audience")
     if source in found:
         return block(
