@@ -18,12 +18,13 @@ from pathlib import Path
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 from django.conf import settings
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers, timestamps
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params
 
 from dossiers.errors import DossierError, TransientError
 
@@ -73,6 +74,33 @@ def load_signing_key() -> SigningKey:
     return key
 
 
+class _KeptKeySigner(signers.SimpleSigner):
+    """pyHanko's SimpleSigner parses its private key again for every signature
+    (`load_der_private_key`, which for an RSA key also checks it: most of the CPU of signing a
+    PDF). This one parses it once, when the key is loaded, before a worker forks its render
+    processes; RSA (PKCS#1 v1.5, PSS) and ECDSA keys, the others as pyHanko does."""
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        algorithm = mechanism["algorithm"].native
+        key = self.kept_key
+        if algorithm in ("rsassa_pkcs1v15", "sha256_rsa", "sha384_rsa", "sha512_rsa"):
+            return key.sign(data, padding.PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+        if algorithm == "rsassa_pss":
+            pss, hash_algorithm = process_pss_params(mechanism["parameters"])
+            return key.sign(data, pss, hash_algorithm)
+        if algorithm in ("ecdsa", "sha256_ecdsa", "sha384_ecdsa", "sha512_ecdsa"):
+            return key.sign(data, ec.ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
+        return super().sign_raw(data, digest_algorithm)
+
+    @classmethod
+    def keeping_key_of(cls, signer: signers.SimpleSigner) -> _KeptKeySigner:
+        kept = cls.__new__(cls)
+        kept.__dict__.update(signer.__dict__)
+        kept.kept_key = serialization.load_der_private_key(signer.signing_key.dump(), None)
+        return kept
+
+
 @lru_cache(maxsize=4)
 def _load(pkcs12, key_path, cert_path, chain, _passphrase_value, allow_dev, dev_path):
     passphrase = _passphrase()
@@ -96,6 +124,7 @@ def _load(pkcs12, key_path, cert_path, chain, _passphrase_value, allow_dev, dev_
         raise DossierError("signing_not_configured")
     if signer is None:
         raise DossierError("signing_key_unreadable")
+    signer = _KeptKeySigner.keeping_key_of(signer)
     fingerprint = hashlib.sha256(signer.signing_cert.dump()).hexdigest()
     return SigningKey(signer, fingerprint, development)
 

@@ -323,6 +323,59 @@ def test_a_failed_job_says_why_keeps_the_assessment_and_can_be_retried(
     assert dossier.attempts == 2
 
 
+def test_the_kept_key_signs_as_pyhanko_does(dev_signing):
+    """dossiers.signing keeps the private key parsed; a signature must be what pyHanko's own
+    SimpleSigner makes (PKCS#1 v1.5 is deterministic), and an ECDSA one must verify."""
+    import datetime as dt
+
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    def plain(signer):
+        return signers.SimpleSigner(
+            signing_cert=signer.signing_cert,
+            signing_key=signer.signing_key,
+            cert_registry=signer.cert_registry,
+        )
+
+    kept = signing.load_signing_key().signer
+    for data in (b"", b"abc", bytes(range(256)) * 40):
+        assert kept.sign_raw(data, "sha256") == plain(kept).sign_raw(data, "sha256")
+
+    ec_key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ecdsa test")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(ec_key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(ec_key, hashes.SHA256())
+    )
+    ec_signer = signers.SimpleSigner(
+        signing_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+        signing_key=asn1_keys.PrivateKeyInfo.load(
+            ec_key.private_bytes(
+                serialization.Encoding.DER,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        ),
+        cert_registry=SimpleCertificateStore(),
+    )
+    signature = signing._KeptKeySigner.keeping_key_of(ec_signer).sign_raw(b"abc", "sha256")
+    ec_key.public_key().verify(signature, b"abc", ec.ECDSA(hashes.SHA256()))  # raises if wrong
+
+
 def test_a_render_leaves_the_garbage_collector_as_it_found_it():
     """html_to_pdf hides the process's older objects from the collector while WeasyPrint runs
     (dossiers.pdf.old_objects_left_out_of_gc); afterwards nothing stays hidden, garbage made
