@@ -285,6 +285,8 @@ CURRENT_FIELDS = (
     "reviewed_score",
     "filing_routes",
     "blocking_count",
+    "edit_revision",  # with summary_revision: routes and checks still being updated
+    "summary_revision",
     "due_date",
     "submitted_at",
     "updated_at",

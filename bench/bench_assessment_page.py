@@ -2,7 +2,8 @@
 PostgreSQL, beside the login page of the same server as the floor of the stack.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench \
-        .venv/bin/python bench/bench_assessment_page.py [--requests 200] [--saves 100]
+        .venv/bin/python bench/bench_assessment_page.py [--requests 200] [--saves 100] \
+        [--port 8107] [--worker redis://127.0.0.1:6379/N]
 
 Creates (drops first) the database named in DATABASE_URL: the full questionnaire, eight
 providers with a half-answered draft each, and one full submission in review with a verdict on
@@ -15,8 +16,13 @@ one run:
 - the autosave: sequential latency on one assessment, then 8 clients on 8 assessments at once
   (each saving text answers of its own assessment): latency and saves/s.
 
-The load average is printed with the figures (the machine may be shared). Traffic stays on the
-loopback interface; every loop is bounded.
+The load average is printed with the figures (the machine may be shared), and the CPU time the
+server's processes spent per save (gunicorn's workers; PostgreSQL's own work is not in it).
+Without `--worker` the background work the saves queue (the filing summary, filing.summary)
+goes to an in-memory broker and is never done; with `--worker` (a Redis database the benchmark
+may empty) the server queues it there and one Celery worker does it beside the server, as in
+production: its CPU time is printed too, and the run waits (bounded) until every summary has
+caught up. Traffic stays on the loopback interface; every loop is bounded.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import argparse
 import os
 import re
 import statistics
+import subprocess
 import sys
 import time
 import urllib.parse
@@ -108,20 +115,53 @@ class Editor:
         self.revisions[code] += 1
 
 
+def summaries_caught_up(timeout: float = 60.0) -> str:
+    """Wait until no assessment's filing summary is outdated; how long that took."""
+    from django.db.models import F
+
+    from assessments.models import Assessment
+
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if not Assessment.objects.exclude(summary_revision=F("edit_revision")).exists():
+            return f"yes, {time.monotonic() - start:.1f} s after the last save"
+        time.sleep(0.2)
+    return f"NO, still outdated {timeout:.0f} s after the last save"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--saves", type=int, default=100, help="per client in the 8-client run")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--writers", type=int, default=8)
+    parser.add_argument("--port", type=int, default=PORT)
+    parser.add_argument("--worker", default="", help="redis:// database for a real worker")
     args = parser.parse_args()
+    global BASE
+    BASE = f"http://127.0.0.1:{args.port}"
     url = benchdata.require_postgres()
     benchdata.recreate_database(url)
     benchdata.setup_django()
     benchdata.migrate_and_load()
     drafts = benchdata.half_answered(args.writers)
     review = benchdata.in_review(1)[0]
-    process = benchdata.start_gunicorn(PORT, benchdata.server_env())
+    env = benchdata.server_env(**({"CELERY_BROKER_URL": args.worker} if args.worker else {}))
+    worker = None
+    if args.worker:
+        import redis
+
+        redis.Redis.from_url(args.worker).flushdb()
+        worker = subprocess.Popen(
+            [
+                str(benchdata.ROOT / ".venv/bin/celery"),
+                *("-A", "portal", "worker", "-l", "warning", "--concurrency", "1"),
+                *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+            ],
+            cwd=benchdata.ROOT,
+            env=env,
+        )
+    process = benchdata.start_gunicorn(args.port, env)
     try:
         load_start = benchdata.load_average()
         n = args.requests
@@ -145,19 +185,29 @@ def main() -> None:
         page_seq = timed(editors[0].get_page, n)
         page_rps, page_lat = burst(editors[0].get_page, n, args.concurrency)
         review_seq = timed(get_review, max(20, n // 4))
+        cpu = benchdata.cpu_seconds(process.pid)
+        worker_cpu = benchdata.cpu_seconds(worker.pid) if worker else 0.0
         save_seq = timed(editors[0].save, n)
+        cpu_seq = benchdata.cpu_seconds(process.pid) - cpu
 
         def writer(editor):
             return timed(editor.save, args.saves)
 
+        cpu = benchdata.cpu_seconds(process.pid)
         start = time.perf_counter()
         with ThreadPoolExecutor(len(editors)) as pool:
             per_writer = list(pool.map(writer, editors))
         saves_rps = sum(len(s) for s in per_writer) / (time.perf_counter() - start)
+        cpu_conc = benchdata.cpu_seconds(process.pid) - cpu
         save_conc = [x for s in per_writer for x in s]
         load_end = benchdata.load_average()
+        caught_up = summaries_caught_up() if worker else None
+        if worker:
+            worker_cpu = benchdata.cpu_seconds(worker.pid) - worker_cpu
     finally:
         benchdata.stop(process)
+        if worker:
+            benchdata.stop(worker)
 
     print(
         f"Full questionnaire, domain '{benchdata.PAGE_DOMAIN}', gunicorn 2 sync workers, "
@@ -179,6 +229,19 @@ def main() -> None:
             saves_rps,
         )
     )
+    saves = len(save_seq) + len(save_conc)
+    print(
+        f"\nServer CPU per save (gunicorn workers): {cpu_seq / len(save_seq) * 1000:.1f} ms "
+        f"sequential, {cpu_conc / len(save_conc) * 1000:.1f} ms with {len(editors)} clients"
+    )
+    if worker:
+        print(
+            f"Celery worker CPU over both autosave runs: {worker_cpu:.2f} s, "
+            f"{worker_cpu / saves * 1000:.1f} ms per save; every filing summary caught up "
+            f"afterwards: {caught_up}"
+        )
+    else:
+        print("No worker: the saves' background work (filing summary) was not done.")
     print()
     print(
         f"assessment page / login page: median {statistics.median(page_seq) / statistics.median(login_seq):.1f}x, "

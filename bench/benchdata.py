@@ -27,6 +27,23 @@ def load_average() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children still running (gunicorn's
+    workers, a Celery worker's pool), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, pids = 0.0, [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        pids += [int(c) for c in children]
+    return total
+
+
 def require_postgres() -> str:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):

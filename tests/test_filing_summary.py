@@ -191,6 +191,31 @@ def test_a_burst_of_saves_computes_once_and_stores_the_final_result(
 
 
 @pytest.mark.django_db
+def test_the_portfolio_says_while_routes_and_checks_are_being_updated(
+    service, owner, owner_client, settle, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+    from django.utils.html import strip_tags
+
+    draft, _created = settle(lambda: services.assessment_start(service=service, user=owner))
+    settle(lambda: factories.fill_required(draft, owner))
+
+    def blocking_cell():
+        page = owner_client.get(reverse("assessments:portfolio")).content.decode()
+        row = page.split('class="portfolio-row"')[1]
+        cell = row.split('data-label="阻止备案的检查"')[1].split(">", 1)[1]
+        return strip_tags(cell.split("</td>")[0]).split()
+
+    count = str(_fresh(draft).blocking_count)
+    assert blocking_cell() == [count]
+    with django_capture_on_commit_callbacks() as after_commit:
+        factories.answer(draft, "SCOPE-15", owner, value="no")
+    assert blocking_cell() == [count + "正在更新"]  # the count of before, said to be updating
+    after_commit[0]()
+    assert blocking_cell() == [str(_assert_exact(draft)[1])]
+
+
+@pytest.mark.django_db
 def test_a_result_older_than_the_answers_is_never_stored(
     service, owner, settle, django_capture_on_commit_callbacks, monkeypatch
 ):
