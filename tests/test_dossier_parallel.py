@@ -181,9 +181,9 @@ def test_a_large_dossier_rendered_in_parts_equals_the_one_process_rendering(larg
     assert verdict.outcome == CURRENT, verdict.reasons
 
 
-@pytest.fixture
-def small_html(service, editor, reviewer):
-    """The HTML of a small dossier (three domains): cut into parts just as a large one."""
+def small_dossier_html(service, editor, reviewer, *, final: bool, edition: str) -> str:
+    """The HTML of a small dossier (three domains), final or a draft preview: cut into parts
+    just as a large one when the threshold is lowered."""
     from assessments.models import Assessment
     from assessments.services import refresh_assessment
     from tests import factories
@@ -194,20 +194,47 @@ def small_html(service, editor, reviewer):
     )
     factories.fill_required(assessment, editor)
     refresh_assessment(assessment)
-    approved = approve(assessment, editor, reviewer)
-    dossier, _created = dossier_request(assessment=approved, user=editor, edition="zh")
+    if final:
+        assessment = approve(assessment, editor, reviewer)
+    dossier, _created = dossier_request(assessment=assessment, user=editor, edition=edition)
     dossier = Dossier.objects.select_related("assessment__service__provider").get(pk=dossier.pk)
+    snapshot = dossier.draft_snapshot or dossier.assessment.snapshot
     manifest = package.build_manifest(
-        number=dossier.number, snapshot=approved.snapshot, snapshot_sha256=dossier.snapshot_sha256
+        number=dossier.number, snapshot=snapshot, snapshot_sha256=dossier.snapshot_sha256
     )
     context = build_context(
         dossier=dossier,
-        assessment=approved,
-        snapshot=approved.snapshot,
+        assessment=dossier.assessment,
+        snapshot=snapshot,
         manifest=manifest.data,
         manifest_sha256=manifest.sha256,
     )
-    return render_dossier_html(context, edition="zh")
+    return render_dossier_html(context, edition=edition)
+
+
+@pytest.fixture
+def small_html(service, editor, reviewer):
+    return small_dossier_html(service, editor, reviewer, final=True, edition="zh")
+
+
+def test_a_draft_preview_in_english_in_parts_equals_the_one_process_rendering(
+    service, editor, reviewer, settings, caplog, tmp_path
+):
+    """The draft watermark on every page and the English footer ("Page n of N") in every part."""
+    from dossiers import parallel
+
+    html = small_dossier_html(service, editor, reviewer, final=False, edition="en")
+    settings.RENDER_PROCESSES = 2
+    settings.DOSSIER_PARALLEL_MIN_PAGES = 1
+    caplog.set_level(logging.DEBUG, logger="dossiers.parallel")
+    (tmp_path / "split.pdf").write_bytes(parallel.render_pdf(html).data)
+    assert len([r for r in caplog.records if r.getMessage().startswith("dossier part ")]) == 3
+    one = html_to_pdf(html)
+    (tmp_path / "one.pdf").write_bytes(one.data)
+    split_texts = page_texts(tmp_path / "split.pdf")
+    assert split_texts == page_texts(tmp_path / "one.pdf")
+    assert all("DRAFT" in text for text in split_texts)
+    assert f"Page {one.pages} of {one.pages}" in split_texts[-1]
 
 
 def test_parts_need_numbers_they_lack_so_the_dossier_is_rendered_in_one_process(
