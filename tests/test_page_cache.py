@@ -310,3 +310,39 @@ def test_two_tenants_never_share_a_card(service, editor, outsider, other_provide
             assert str(item.public_id) not in html
     url = reverse("assessments:detail", kwargs={"assessment": mine.public_id})
     assert client_for(outsider).get(url, {"domain": filed.domain}).status_code == 404
+
+
+def test_the_card_key_covers_every_included_template_and_refuses_unknown_values():
+    names = card_cache.template_names()
+    for included in (
+        "assessments/_evidence.html",
+        "assessments/_analysis.html",
+        "assessments/_contradictions.html",
+        "assessments/_threshold_warnings.html",
+        "includes/queued_while_down.html",
+    ):
+        assert included in names
+    assert "assessments/_domain_link.html" in card_cache.template_names(card_cache.DOMAIN_LIST)
+    # A value the key cannot compare is refused, not left out of the key.
+    with pytest.raises(TypeError):
+        card_cache._key(card_cache.TEMPLATE, {"card": object()}, scope=())
+    # Equal values give equal keys; any difference, even of type, another key.
+    key = card_cache._key(card_cache.TEMPLATE, {"x": ["1", 2]}, scope=())
+    assert key == card_cache._key(card_cache.TEMPLATE, {"x": ("1", 2)}, scope=())
+    assert key != card_cache._key(card_cache.TEMPLATE, {"x": [1, 2]}, scope=())
+    assert key != card_cache._key(card_cache.TEMPLATE, {"x": ["1", 2]}, scope=(1,))
+
+
+def test_the_cache_stays_within_its_byte_budget_least_recently_used_out(monkeypatch):
+    card_cache.clear()
+    monkeypatch.setattr(card_cache, "MAX_BYTES", 10_000)  # four fragments of 500 characters
+    html = card_cache.SafeString("x" * 500)
+    for n in range(4):
+        card_cache._store(bytes([n]), html)
+    card_cache._cache.move_to_end(bytes([0]))  # a hit in render() does this: kept longest
+    card_cache._store(bytes([4]), html)
+    assert set(card_cache._cache) == {bytes([0]), bytes([2]), bytes([3]), bytes([4])}
+    for n in range(5, 40):
+        card_cache._store(bytes([n]), html)
+    assert card_cache._size <= 10_000 and len(card_cache._cache) == 4
+    card_cache.clear()
