@@ -158,7 +158,22 @@ class State:
         ]
 
 
-def load_state(assessment: Assessment) -> State:
+# What progress, score and completeness read of a file and its analysis (`load_state(light=
+# True)`): not the names, hashes and analysis results (about 20 KB of JSON for a full draft)
+# that only pages and the snapshot show.
+STATE_EVIDENCE_FIELDS = (
+    "assessment_id",
+    "question_id",
+    "uploaded_at",
+    "analysis__evidence_id",
+    "analysis__kind",
+    "analysis__status",
+    "analysis__passed",
+)
+
+
+def load_state(assessment: Assessment, *, light: bool = False) -> State:
+    """`light`: the files with STATE_EVIDENCE_FIELDS only (an autosave's state)."""
     catalogue = get_catalogue(assessment.questionnaire)
     answers = {
         catalogue.by_pk[a.question_id].code: a
@@ -166,7 +181,10 @@ def load_state(assessment: Assessment) -> State:
         if a.question_id in catalogue.by_pk
     }
     evidence: dict[str, list[Evidence]] = {}
-    for item in assessment.evidence.select_related("analysis"):
+    files = assessment.evidence.select_related("analysis")
+    if light:
+        files = files.only(*STATE_EVIDENCE_FIELDS)
+    for item in files:
         evidence.setdefault(catalogue.by_pk[item.question_id].code, []).append(item)
     return derive_state(catalogue, assessment.service.profile(), answers, evidence)
 
@@ -367,7 +385,7 @@ def answer_save(
     answer.save()
     if before is None or before["value"] != answer.value:
         reanalyse_after_answer_change(assessment, question.code)
-    state = refresh_assessment(assessment, summary_later=True)
+    state = refresh_assessment(assessment, load_state(assessment, light=True), summary_later=True)
     # Last: the audit chain's lock is held from here to the commit and serialises every
     # audited write of the portal, so nothing slow may run after it (audit.services).
     record(

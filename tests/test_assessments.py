@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from assessments import services
-from assessments.models import Assessment, Evidence, Status
+from assessments.models import Analysis, Assessment, Evidence, Status
 from library.catalogue import get_catalogue
 from reviews import services as review_services
 from tests import factories
@@ -266,6 +266,29 @@ def test_autosave_does_a_bounded_number_of_queries(
         with django_assert_num_queries(queries):
             editor_client.post(url, {"revision": 2, "value": "第三版"})
     assert not after_commit
+
+
+def test_the_autosaves_light_state_gives_the_same_figures(
+    assessment, editor, django_assert_num_queries
+):
+    """An autosave reads the files without names, hashes and analysis results: progress, score
+    and what is missing are those of the full state (files passed, failed, pending)."""
+    from assessments.scores import score_self
+
+    factories.fill_required(assessment, editor)
+    state = services.load_state(assessment)
+    analysed = [e for files in state.evidence.values() for e in files if hasattr(e, "analysis")]
+    assert analysed
+    Analysis.objects.filter(pk=analysed[0].analysis.pk).update(status="pending", passed=None)
+    Analysis.objects.filter(pk=analysed[-1].analysis.pk).update(passed=False)
+    full, light = services.load_state(assessment), services.load_state(assessment, light=True)
+    with django_assert_num_queries(0):  # no deferred column read after all
+        figures = (services.progress_of(light), services.missing_for_submission(light))
+        score = score_self(light).to_json()
+    assert figures == (services.progress_of(full), services.missing_for_submission(full))
+    assert services.missing_for_submission(full)  # the pending file
+    assert score == score_self(full).to_json()
+    assert (light.applicable, light.complete) == (full.applicable, full.complete)
 
 
 # --- evidence ---------------------------------------------------------------------------------
