@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import logging
 import os
 import pickle
@@ -420,6 +421,9 @@ class _PartRenderer:
 
         pydyf.PDF.add_object = add_object
         weasyprint.pdf.resolve_links = _resolve_links_with(plan.anchor_names)
+        weasyprint.pdf.build_fonts_dictionary = _retagged(
+            weasyprint.pdf.build_fonts_dictionary, self.index
+        )
 
         options = {**DEFAULT_OPTIONS, "pdf_variant": PDF_VARIANT, "custom_metadata": True}
         for key, value in VARIANTS[PDF_VARIANT][1].items():
@@ -509,6 +513,21 @@ def _resolve_links_with(names: frozenset):
             yield page_links, paged_anchors.pop(0)
 
     return resolve_links
+
+
+def _retagged(build_fonts_dictionary, index: int):
+    """WeasyPrint names a font subset after the font ("ABCDEF+Noto-Sans-CJK-SC"), not after its
+    glyphs, so every part would embed a different subset under the same name; ISO 32000 wants
+    different tags for different subsets of one file. Each part's tags are its own."""
+
+    def build(pdf, fonts, *args, **kwargs):
+        for font in fonts.values():
+            tag, rest = font.name[1:].split(b"+", 1)
+            digest = hashlib.md5(tag + b"%d" % index, usedforsecurity=False).digest()[:6]
+            font.name = b"/" + bytes(65 + byte % 26 for byte in digest) + b"+" + rest
+        return build_fonts_dictionary(pdf, fonts, *args, **kwargs)
+
+    return build
 
 
 def _reference(number: int) -> bytes:

@@ -170,6 +170,13 @@ def test_a_large_dossier_rendered_in_parts_equals_the_one_process_rendering(larg
     assert merged.metadata.title == single.metadata.title
     assert merged.metadata.title.startswith("生成式人工智能服务备案材料 / Generative AI")
 
+    # Every part embeds its own font subsets, each under a name of its own.
+    fonts = subprocess.run(
+        ["pdffonts", str(merged_path)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    names = [line.split()[0] for line in fonts]
+    assert len(names) > 5 and len(set(names)) == len(names), names
+
     # One signature over the whole merged file: poppler, and pyHanko through our verification.
     report = subprocess.run(
         ["pdfsig", str(merged_path)], capture_output=True, text=True, check=False
