@@ -8,6 +8,7 @@ and never rebuilds a finished dossier.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 
@@ -26,13 +27,24 @@ MAX_RETRIES = 4
 
 
 def warm_up() -> None:
-    """Load once what every dossier needs: WeasyPrint (about half a second of CPU to import)
-    and the URL configuration (the verification link's reverse() imports every view module,
-    about as long). Otherwise the first dossier of every worker process pays for both."""
+    """Load once what every dossier needs: WeasyPrint (about half a second of CPU to import),
+    the URL configuration (the verification link's reverse() imports every view module, about
+    as long, and builds its lookup table on first use) and the signing key (parsed once, see
+    dossiers.signing). Otherwise the first dossier of every worker process pays for them."""
     import weasyprint  # noqa: F401
     from django.urls import get_resolver
+    from django.utils import translation
 
-    get_resolver().url_patterns  # noqa: B018  (the property imports the URLconf)
+    from dossiers import signing
+
+    resolver = get_resolver()
+    resolver.url_patterns  # noqa: B018  (the property imports the URLconf)
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            resolver.reverse_dict  # noqa: B018  (filled per language on first use)
+    # A key that is missing or unreadable is reported by the build that needs it, not here.
+    with contextlib.suppress(Exception):
+        signing.load_signing_key()
 
 
 @worker_init.connect
