@@ -15,6 +15,7 @@ import json
 import ssl
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +52,10 @@ class ResponseTooLarge(openai.OpenAIError):
     client passes it on instead of retrying it as a connection error."""
 
 
+class ResponseCompressed(openai.OpenAIError):
+    """The endpoint compressed its answer in a way the portal does not undo (it asks for none)."""
+
+
 # An endpoint is the provider's, but a misconfigured proxy or a hostile one can send anything:
 # bodies above this are refused (at once when their Content-Length says so, else as soon as
 # more arrives than this), answers are cut at MAX_ANSWER_CHARS and stored without control
@@ -62,14 +67,23 @@ MAX_ANSWER_CHARS = 100_000
 class _CappedStream(httpx2.SyncByteStream):
     """A response body as it arrives, refused once more than MAX_RESPONSE_BYTES have come: a
     chunked or close-delimited body has no length to check beforehand, and a declared length
-    may lie. Counts the bytes on the wire (before any Content-Encoding is undone)."""
+    may lie. A gzip or deflate body is inflated here, never more than the limit at a time, so
+    that a few kilobytes cannot expand into gigabytes in memory."""
 
-    def __init__(self, stream: httpx2.SyncByteStream):
+    def __init__(self, stream: httpx2.SyncByteStream, inflate: bool = False):
         self._stream = stream
+        # wbits | 32: a gzip or a zlib header, whichever the body has.
+        self._inflate = zlib.decompressobj(zlib.MAX_WBITS | 32) if inflate else None
 
     def __iter__(self):
         received = 0
         for chunk in self._stream:
+            if self._inflate is not None:
+                try:
+                    chunk = self._inflate.decompress(chunk, MAX_RESPONSE_BYTES + 1 - received)
+                except zlib.error:
+                    self._stream.close()
+                    raise ResponseCompressed("the compressed body is corrupt") from None
             received += len(chunk)
             if received > MAX_RESPONSE_BYTES:
                 self._stream.close()
@@ -86,7 +100,16 @@ def _refuse_huge(response) -> None:
     if length.isdigit() and int(length) > MAX_RESPONSE_BYTES:
         response.close()
         raise ResponseTooLarge("response too large")
-    response.stream = _CappedStream(response.stream)
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("identity", "gzip", "x-gzip", "deflate"):
+        response.close()
+        raise ResponseCompressed("unsupported content encoding")
+    # The client asks for no compression; a server that compresses anyway is inflated under
+    # the cap here, and the response no longer says it is compressed.
+    inflate = encoding != "identity"
+    if inflate:
+        del response.headers["content-encoding"]
+    response.stream = _CappedStream(response.stream, inflate=inflate)
 
 
 def answer_text(value: Any) -> str:
@@ -194,6 +217,7 @@ def _http_client(config: EndpointConfig, gate: Gate) -> httpx2.Client:
         verify=_tls(),
         timeout=httpx2.Timeout(config.timeout, connect=min(10.0, config.timeout)),
         limits=httpx2.Limits(max_connections=max(config.concurrency, 1)),
+        headers={"Accept-Encoding": "identity"},
         event_hooks={"request": [gate.before_request], "response": [_refuse_huge]},
     )
 
@@ -238,6 +262,8 @@ class ChatClient:
             raise
         except ResponseTooLarge:
             raise EndpointError("the response is too large") from None
+        except ResponseCompressed:
+            raise EndpointError("the response is compressed") from None
         except openai.APITimeoutError:
             raise EndpointError("timeout") from None
         except openai.APIStatusError as exc:
@@ -278,6 +304,8 @@ class ChatClient:
             raise
         except ResponseTooLarge:
             raise EndpointError("the response is too large") from None
+        except ResponseCompressed:
+            raise EndpointError("the response is compressed") from None
         except RetryError as exc:
             raise EndpointError(_describe(exc.last_attempt.exception())) from None
         except (httpx2.HTTPError, ValueError) as exc:

@@ -12,7 +12,9 @@ answers depends on markers in the prompt, so a test bank can script the model:
   `[shape]` JSON of the wrong shape (content a number, no model); `[huge]` a 12 MB answer;
   `[chunked]` a 12 MB answer in chunks, with no Content-Length; `[unbounded]` a 12 MB answer
   ended by closing the connection, with no length at all; `[lying]` a 12 MB answer declared as
-  100 bytes; `[control]` an answer full of control characters and a NUL
+  100 bytes; `[gzip]` a 12 MB answer gzip-compressed to a few kilobytes; `[gzip-small]` a
+  plain answer, gzip-compressed although not asked for; `[br]` a brotli-compressed answer;
+  `[control]` an answer full of control characters and a NUL
 - anything else  a plain answer
 
 A request whose system message asks for a verdict is answered as a judge would: JSON with
@@ -25,6 +27,7 @@ GET /_log returns how often each prompt was received; POST /_reset clears it.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
 import threading
@@ -206,6 +209,24 @@ class _Handler(BaseHTTPRequestHandler):
             filler = "长" * (HUGE_BYTES // 3)
             answer = {"model": MODEL, "choices": [{"message": {"content": filler}}]}
             self._raw(json.dumps(answer, ensure_ascii=False).encode("utf-8"))
+        elif m := re.search(r"\[(gzip|gzip-small|br)\]", prompt):
+            content = "长" * (HUGE_BYTES // 3) if m.group(1) == "gzip" else "压缩的回答"
+            answer = {"model": MODEL, "choices": [{"message": {"content": content}}]}
+            if self.path.rstrip("/") == "/custom":
+                answer = {"output": {"text": content}, "model": MODEL}
+            raw = json.dumps(answer, ensure_ascii=False).encode("utf-8")
+            if m.group(1) == "br":
+                import brotli
+
+                body, encoding = brotli.compress(raw), "br"
+            else:
+                body, encoding = gzip.compress(raw), "gzip"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Encoding", encoding)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
         elif m := re.search(r"\[(chunked|unbounded|lying)\]", prompt):
             self._stream_huge(m.group(1))
         elif "[control]" in prompt:

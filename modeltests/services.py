@@ -106,6 +106,10 @@ def describe_error(error: str) -> str:
         "the response is too large": _(
             "The endpoint's answer is larger than 8 MB and was not read."
         ),
+        "the response is compressed": _(
+            "The endpoint's answer is compressed in a form the portal does not read (it asks "
+            "for an uncompressed answer)."
+        ),
         "the answer is not text": _("The endpoint's answer holds no text where it should."),
         "no answer in the response": _("The endpoint's answer holds no text where it should."),
     }
