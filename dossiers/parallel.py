@@ -7,13 +7,14 @@ whole `<head>` (styles, metadata). Each part is laid out in a forked child, and 
 the children talk in two rounds:
 
 1. A child lays its part out and, before WeasyPrint makes the margin boxes, reports its page
-   count and the anchors on its pages. It pauses there (WeasyPrint's `layout_document` lays out
+   count, the anchors on its pages and its running strings (chapter title, dossier number of
+   the headers). It pauses there (WeasyPrint's `layout_document` lays out
    every page, then makes the margin boxes page by page).
 2. The parent now knows every part's first page, the total, and on which page every anchor is.
    It hands each child its first page number and the total (the child writes them into its
    pages' counter states, so "page n of N" footers are made once, with the real numbers), a
-   range of PDF object numbers and of structure-parent keys of its own, and every anchor name
-   (so that links into other parts are kept). The part holding the contents is laid out again
+   range of PDF object numbers and of structure-parent keys of its own, every anchor name (so
+   that links into other parts are kept) and the running strings in effect where it starts. The part holding the contents is laid out again
    with the real page numbers written in (a few pages); should its page count change, the whole
    dossier is rendered in one process instead.
 
@@ -23,8 +24,8 @@ point at objects and keys the parent owns. The parent writes what spans the part
 root, structure tree root with its parent tree, the Document structure element, named
 destinations, outline, catalogue, information) and one cross-reference stream, and
 concatenates the children's bytes without reading them. A merge this way costs the parent
-milliseconds, where re-parsing finished part PDFs (pypdf) cost 3.3 s for 180 pages
-(docs/benchmarks.md).
+about 0.2 s of CPU for 155 pages, where re-parsing finished part PDFs (pypdf) cost 3.3 s for
+180 (docs/benchmarks.md, "Large dossiers in parallel").
 
 Small dossiers, a single render process or no fork: one process, as before (dossiers.pdf).
 """
