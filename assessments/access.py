@@ -29,11 +29,17 @@ HEAVY_FIELDS = (
 def get_assessment(
     request: HttpRequest, assessment_id: UUID, *, light: bool = False
 ) -> tuple[Assessment, Membership]:
-    """`light`: without the HEAVY_FIELDS, the disclosure and the previous version (read on
-    access, one query each, if ever needed): what an autosave reads."""
+    """`light`: without the HEAVY_FIELDS, the questionnaire's stored layout and routes (about
+    30 KB of JSON; the catalogue and layout are cached per process by their hashes), the
+    disclosure and the previous version (read on access, one query each, if ever needed): what
+    an autosave reads."""
     if light:
         found = Assessment.objects.select_related("service__provider", "questionnaire")
-        found = found.defer(*(f for f in HEAVY_FIELDS if not f.startswith("previous__")))
+        found = found.defer(
+            *(f for f in HEAVY_FIELDS if not f.startswith("previous__")),
+            "questionnaire__layout",
+            "questionnaire__filing_routes",
+        )
     else:
         found = Assessment.objects.select_related(
             "service__provider", "service__disclosure", "questionnaire", "previous"

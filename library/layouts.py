@@ -240,17 +240,14 @@ def layout_from_data(data: Mapping[str, Any] | None) -> Layout:
 
 
 def get_layout(questionnaire) -> Layout:
-    """The layout of a questionnaire version (stored on it by the loader), cached per content."""
-    return _cached(questionnaire.pk, questionnaire.layout_hash, questionnaire.layout)
-
-
-_CACHE: dict[tuple[int, str], Layout] = {}
-
-
-def _cached(pk: int, layout_hash: str, data) -> Layout:
-    key = (pk, layout_hash)
+    """The layout of a questionnaire version (stored on it by the loader), cached per content.
+    The stored layout is read only on a miss: a request may have deferred it (the autosave)."""
+    key = (questionnaire.pk, questionnaire.layout_hash)
     if key not in _CACHE:
         if len(_CACHE) > 32:
             _CACHE.clear()
-        _CACHE[key] = layout_from_data(data)
+        _CACHE[key] = layout_from_data(questionnaire.layout)
     return _CACHE[key]
+
+
+_CACHE: dict[tuple[int, str], Layout] = {}
