@@ -105,19 +105,27 @@ def template_revision(name: str = TEMPLATE) -> str:
 
 
 _PLAIN = (bool, int, float, str, Decimal, datetime.date, datetime.time, uuid.UUID)
-_PLAIN_TYPES = frozenset((*_PLAIN, datetime.datetime))  # exact types: the fast path of a column
+# Exact types that enter the key as they are (a set lookup, the fast path of most values).
+# SafeString is not among them: marked safe or not renders differently, so it is told apart.
+_PLAIN_TYPES = frozenset((*_PLAIN, datetime.datetime))
 
 
 def _frozen(value, seen: set[int]):
     """A value for the key that equals another's only if the card would show the same."""
-    if value is None or isinstance(value, _PLAIN):
-        return value  # SafeString is a str: the static HTML enters as its text
+    if value is None or type(value) in _PLAIN_TYPES:
+        return value
+    if isinstance(value, SafeString):
+        return ("safe", str(value))
+    if isinstance(value, _PLAIN):
+        return (type(value).__name__, value)
     if isinstance(value, Promise):
         return str(value)
     if isinstance(value, (list, tuple)):
-        return tuple(_frozen(v, seen) for v in value)
+        return tuple(v if type(v) in _PLAIN_TYPES else _frozen(v, seen) for v in value)
     if isinstance(value, dict):
-        return tuple((k, _frozen(v, seen)) for k, v in value.items())
+        return tuple(
+            (k, v if type(v) in _PLAIN_TYPES else _frozen(v, seen)) for k, v in value.items()
+        )
     if isinstance(value, (QuestionItem, DomainItem)):
         # Immutable within a questionnaire version; the version and its content hash are the
         # key's scope.
@@ -166,17 +174,16 @@ def _row(row: Model, seen: set[int]):
     return (row._meta.label, tuple(columns), tuple(related))
 
 
-def _key(template_name: str, context: dict, scope: tuple) -> bytes:
+def _prefix(template_name: str, scope: tuple) -> tuple:
+    return (template_revision(template_name), get_language(), text_language(), scope)
+
+
+def _key(template_name: str, context: dict, scope: tuple, prefix: tuple | None = None) -> bytes:
     """Everything the fragment is rendered from: its templates, the language, the context (every
     value of it, walked) and `scope`, within which the context's questions and domains are
-    named by their code (the questionnaire version and its content hash)."""
-    parts = (
-        template_revision(template_name),
-        get_language(),
-        text_language(),
-        scope,
-        _frozen(context, set()),
-    )
+    named by their code (the questionnaire version and its content hash). `prefix`: the first
+    four, computed once for many fragments of one template."""
+    parts = (prefix or _prefix(template_name, scope), _frozen(context, set()))
     return hashlib.blake2b(repr(parts).encode(), digest_size=20).digest()
 
 
@@ -193,10 +200,12 @@ def _store(key: bytes, html: SafeString) -> None:
             _size -= len(old) * 4 + 200
 
 
-def render(template_name: str, context: dict, *, scope: tuple) -> SafeString:
+def render(
+    template_name: str, context: dict, *, scope: tuple, prefix: tuple | None = None
+) -> SafeString:
     """`template_name` rendered from `context` alone (no request, no context processors), from
     the cache when the same templates, language and context were rendered before."""
-    key = _key(template_name, context, scope)
+    key = _key(template_name, context, scope, prefix)
     html = _cache.get(key)
     if html is None:
         stats["misses"] += 1
@@ -225,6 +234,7 @@ def render_cards(cards, *, catalogue, assessment, editable: bool, max_mb: int, r
     # Only what the key holds: the assessment as its public id alone.
     ref = SimpleNamespace(public_id=assessment.public_id)
     language = get_language()
+    prefix = _prefix(TEMPLATE, scope)
     return [
         render(
             TEMPLATE,
@@ -236,6 +246,7 @@ def render_cards(cards, *, catalogue, assessment, editable: bool, max_mb: int, r
                 "LANGUAGE_CODE": language,
             },
             scope=scope,
+            prefix=prefix,
         )
         for card in cards
     ]

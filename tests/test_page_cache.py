@@ -331,6 +331,10 @@ def test_the_card_key_covers_every_included_template_and_refuses_unknown_values(
     assert key == card_cache._key(card_cache.TEMPLATE, {"x": ("1", 2)}, scope=())
     assert key != card_cache._key(card_cache.TEMPLATE, {"x": [1, 2]}, scope=())
     assert key != card_cache._key(card_cache.TEMPLATE, {"x": ["1", 2]}, scope=(1,))
+    safe = card_cache.SafeString("<b>1</b>")  # marked safe or not renders differently
+    assert card_cache._key(card_cache.TEMPLATE, {"x": safe}, scope=()) != card_cache._key(
+        card_cache.TEMPLATE, {"x": "<b>1</b>"}, scope=()
+    )
 
 
 def test_the_cache_stays_within_its_byte_budget_least_recently_used_out(monkeypatch):
