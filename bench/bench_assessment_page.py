@@ -180,9 +180,13 @@ def main() -> None:
         for warm in (get_login, editors[0].get_page, get_review, editors[0].save):
             for _ in range(4):  # both workers: catalogue, templates, fragments
                 warm()
+        cpu = benchdata.cpu_seconds(process.pid)
         login_seq = timed(get_login, n)
+        cpu_login = benchdata.cpu_seconds(process.pid) - cpu
         login_rps, login_lat = burst(get_login, n, args.concurrency)
+        cpu = benchdata.cpu_seconds(process.pid)
         page_seq = timed(editors[0].get_page, n)
+        cpu_page = benchdata.cpu_seconds(process.pid) - cpu
         page_rps, page_lat = burst(editors[0].get_page, n, args.concurrency)
         review_seq = timed(get_review, max(20, n // 4))
         cpu = benchdata.cpu_seconds(process.pid)
@@ -231,7 +235,12 @@ def main() -> None:
     )
     saves = len(save_seq) + len(save_conc)
     print(
-        f"\nServer CPU per save (gunicorn workers): {cpu_seq / len(save_seq) * 1000:.1f} ms "
+        f"\nServer CPU per request (gunicorn workers, sequential): login page "
+        f"{cpu_login / len(login_seq) * 1000:.1f} ms, assessment page "
+        f"{cpu_page / len(page_seq) * 1000:.1f} ms"
+    )
+    print(
+        f"Server CPU per save (gunicorn workers): {cpu_seq / len(save_seq) * 1000:.1f} ms "
         f"sequential, {cpu_conc / len(save_conc) * 1000:.1f} ms with {len(editors)} clients"
     )
     if worker:
