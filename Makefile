@@ -87,8 +87,8 @@ reset-local-db:
 BENCH_DB ?= postgres://postgres@127.0.0.1:5432/portal_bench_pages
 BENCH_MIXED_DB ?= postgres://postgres@127.0.0.1:5432/portal_bench_mixed
 
-bench-pages: ## assessment page, review page and autosave under gunicorn, then the profile
-	DATABASE_URL=$(BENCH_DB) $(PY) bench/bench_assessment_page.py
+bench-pages: ## assessment page, review page and autosave under gunicorn, then the profile; BENCH_REDIS (emptied): with a real worker
+	DATABASE_URL=$(BENCH_DB) $(PY) bench/bench_assessment_page.py $(if $(BENCH_REDIS),--worker $(BENCH_REDIS))
 	DATABASE_URL=$(BENCH_DB) $(PY) bench/profile_pages.py --requests 20
 
 profile-pages:
