@@ -264,7 +264,12 @@ class Answer(models.Model):
 
     @property
     def is_answered(self) -> bool:
-        return self.value not in (None, "", [])
+        return is_answered(self.value)
+
+
+def is_answered(value) -> bool:
+    """An answer's stored value says something (an answer row may hold only a note)."""
+    return value not in (None, "", [])
 
 
 def evidence_path(instance: Evidence, filename: str) -> str:

@@ -64,7 +64,8 @@ def is_measured(q) -> bool:
 def measured_value(evidence) -> bool | None:
     """The latest artefact decides: passed → True, failed → False, pending or none → None.
     A result with no binding check (only recommended numbers) is no failure."""
-    analysed = [e for e in evidence or () if hasattr(e, "analysis")]
+    # getattr, not hasattr: a light state's file (services.EvidenceFacts) holds None.
+    analysed = [e for e in evidence or () if getattr(e, "analysis", None) is not None]
     if not analysed:
         return None
     analysis = max(analysed, key=lambda e: e.uploaded_at).analysis

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
@@ -31,6 +31,7 @@ from assessments.models import (
     Evidence,
     NonConformity,
     Status,
+    is_answered,
 )
 from assessments.scores import score_self
 from assessments.transitions import change_status
@@ -139,6 +140,7 @@ class State:
     """Everything derived about an assessment, computed in a fixed number of queries."""
 
     catalogue: Catalogue
+    # Model instances, or in a light state (load_state) AnswerFacts and EvidenceFacts.
     answers: dict[str, Answer]
     evidence: dict[str, list[Evidence]]
     values: dict[str, Any]
@@ -158,34 +160,70 @@ class State:
         ]
 
 
-# What progress, score and completeness read of a file and its analysis (`load_state(light=
-# True)`): not the names, hashes and analysis results (about 20 KB of JSON for a full draft)
-# that only pages and the snapshot show.
-STATE_EVIDENCE_FIELDS = (
-    "assessment_id",
-    "question_id",
-    "uploaded_at",
-    "analysis__evidence_id",
-    "analysis__kind",
-    "analysis__status",
-    "analysis__passed",
-)
+# What progress, score and completeness read of an answer, a file and its analysis: the
+# autosave's state (`load_state(light=True)`) reads these columns as plain rows. Building model
+# instances of every answer and file took longer than the rest of the state; the names, hashes,
+# notes and analysis results (about 20 KB of JSON for a full draft) only pages and the snapshot
+# show.
+class AnswerFacts(NamedTuple):
+    value: Any
+    note: str
+    na_reason: str
+    nonconformity: str
+    alternative_measure: str
+    alternative_proof: str
+    measures_taken: str
+    remediation_plan: str
+    remediation_due: Any
+    revision: int
+
+    @property
+    def is_answered(self) -> bool:
+        return is_answered(self.value)
+
+
+class AnalysisFacts(NamedTuple):
+    kind: str
+    status: str
+    passed: bool | None
+
+
+class EvidenceFacts(NamedTuple):
+    uploaded_at: Any
+    analysis: AnalysisFacts | None  # None: no analyser for this file
 
 
 def load_state(assessment: Assessment, *, light: bool = False) -> State:
-    """`light`: the files with STATE_EVIDENCE_FIELDS only (an autosave's state)."""
+    """`light`: the answers and files as AnswerFacts and EvidenceFacts (an autosave's state:
+    what progress, score, completeness and the save's reply read, nothing else)."""
     catalogue = get_catalogue(assessment.questionnaire)
-    answers = {
-        catalogue.by_pk[a.question_id].code: a
-        for a in assessment.answers.all()
-        if a.question_id in catalogue.by_pk
-    }
-    evidence: dict[str, list[Evidence]] = {}
-    files = assessment.evidence.select_related("analysis")
+    by_pk = catalogue.by_pk
+    answers: dict[str, Any]
+    evidence: dict[str, list[Any]] = {}
     if light:
-        files = files.only(*STATE_EVIDENCE_FIELDS)
-    for item in files:
-        evidence.setdefault(catalogue.by_pk[item.question_id].code, []).append(item)
+        rows = assessment.answers.values_list("question_id", *AnswerFacts._fields)
+        answers = {
+            by_pk[row[0]].code: AnswerFacts._make(row[1:]) for row in rows if row[0] in by_pk
+        }
+        files = assessment.evidence.values_list(
+            "question_id",
+            "uploaded_at",
+            "analysis__id",
+            "analysis__kind",
+            "analysis__status",
+            "analysis__passed",
+        )
+        for question_id, uploaded_at, analysis_id, *analysis in files:
+            facts = EvidenceFacts(
+                uploaded_at, AnalysisFacts(*analysis) if analysis_id is not None else None
+            )
+            evidence.setdefault(by_pk[question_id].code, []).append(facts)
+    else:
+        answers = {
+            by_pk[a.question_id].code: a for a in assessment.answers.all() if a.question_id in by_pk
+        }
+        for item in assessment.evidence.select_related("analysis"):
+            evidence.setdefault(by_pk[item.question_id].code, []).append(item)
     return derive_state(catalogue, assessment.service.profile(), answers, evidence)
 
 

@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from assessments import services
-from assessments.models import Analysis, Assessment, Evidence, Status
+from assessments.models import Analysis, Answer, Assessment, Evidence, Status
 from library.catalogue import get_catalogue
 from reviews import services as review_services
 from tests import factories
@@ -289,6 +289,9 @@ def test_the_autosaves_light_state_gives_the_same_figures(
     assert services.missing_for_submission(full)  # the pending file
     assert score == score_self(full).to_json()
     assert (light.applicable, light.complete) == (full.applicable, full.complete)
+    assert (light.values, light.incomplete) == (full.values, full.incomplete)
+    # Plain rows, not model instances: building those was most of loading the state.
+    assert not any(isinstance(a, Answer) for a in light.answers.values())
 
 
 # --- evidence ---------------------------------------------------------------------------------
