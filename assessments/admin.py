@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Analysis, Answer, Assessment, Evidence, QuestionnaireUpgrade
-from assessments.services import refresh_assessment
+from assessments.services import refresh_locked
 
 
 class AnswerInline(admin.TabularInline):
@@ -45,8 +45,8 @@ class AssessmentAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Recompute progress and scores"))
     def recompute(self, request, queryset):
-        for assessment in queryset.select_related("service__provider", "questionnaire"):
-            refresh_assessment(assessment)
+        for pk in queryset.values_list("pk", flat=True):
+            refresh_locked(pk)
         self.message_user(request, _("Recomputed."), messages.SUCCESS)
 
 

@@ -136,7 +136,6 @@ def run_analysis(analysis_id: int) -> None:
     analysis.finished_at = timezone.now()
     analysis.save()
     # The verdict of the artefact feeds the question's score.
-    from assessments.services import refresh_assessment
+    from assessments.services import refresh_locked
 
-    if assessment.is_editable:
-        refresh_assessment(assessment)
+    refresh_locked(assessment.pk, only_editable=True)

@@ -207,10 +207,15 @@ def recompute_stale(**kwargs) -> int:
 
 def rescore(assessment) -> None:
     """Recompute an assessment's stored progress and scores, self-assessed and reviewed."""
-    from assessments.services import refresh_assessment
+    from django.db import transaction
+
+    from assessments.services import lock_assessment, refresh_assessment
     from reviews.services import reviewed_score
 
-    refresh_assessment(assessment)
-    if assessment.reviewed_score is not None:
-        assessment.reviewed_score = reviewed_score(assessment).to_json()
-        assessment.save(update_fields=["reviewed_score"])
+    # Under the row lock, as every writer of these figures (see services.refresh_locked).
+    with transaction.atomic():
+        locked = lock_assessment(assessment.pk)
+        refresh_assessment(locked)
+        if locked.reviewed_score is not None:
+            locked.reviewed_score = reviewed_score(locked).to_json()
+            locked.save(update_fields=["reviewed_score"])

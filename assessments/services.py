@@ -343,6 +343,23 @@ def optional_domains(state: State) -> list[str]:
     ]
 
 
+def refresh_locked(assessment_pk: int, *, only_editable: bool = False) -> Assessment | None:
+    """`refresh_assessment` under the row lock, for writers that change an input without
+    holding it (an analysis finishing, the service's profile, the admin's and the command's
+    recompute). Without the lock, an autosave committing between their read of the answers and
+    their write would be overwritten by figures computed without it. None when the assessment
+    is gone, or (`only_editable`) no longer a draft."""
+    with transaction.atomic():
+        try:
+            assessment = lock_assessment(assessment_pk)
+        except Assessment.DoesNotExist:
+            return None
+        if only_editable and not assessment.is_editable:
+            return None
+        refresh_assessment(assessment)
+        return assessment
+
+
 def refresh_assessment(
     assessment: Assessment, state: State | None = None, *, summary_later: bool = False
 ) -> State:

@@ -166,10 +166,12 @@ def _provider_saved(sender, instance, created, raw=False, **kwargs):
 @receiver(post_save, sender=AIService, dispatch_uid="filing-summary-service")
 def _service_saved(sender, instance, created, raw=False, **kwargs):
     if not created and not raw:
-        from assessments.services import refresh_assessment
+        from assessments.services import refresh_locked
 
-        for assessment in _affected(Q(service=instance, snapshot__isnull=True)):
-            refresh_assessment(assessment)
+        for pk in _affected(Q(service=instance, snapshot__isnull=True)).values_list(
+            "pk", flat=True
+        ):
+            refresh_locked(pk)
 
 
 @receiver(post_save, sender=Disclosure, dispatch_uid="filing-summary-disclosure")

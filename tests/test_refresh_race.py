@@ -1,0 +1,81 @@
+"""Writers that recompute an assessment's stored figures outside an autosave (the service's
+profile changing, the recompute of scores; an analysis finishing goes the same way) take the
+row lock before they read the answers. Without it, one that read the answers while an autosave
+was committing wrote figures computed without that answer over the save's correct ones."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, transaction
+
+from assessments import services
+from assessments.scores import rescore
+from library.loading import load_library
+from library.models import Questionnaire
+from tests import factories
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks between two connections"
+)
+
+
+def _profile_saved(assessment):
+    service = type(assessment.service).objects.get(pk=assessment.service_id)
+    service.save()
+
+
+def _rescored(assessment):
+    rescore(type(assessment).objects.get(pk=assessment.pk))
+
+
+@pytest.mark.parametrize("writer", [_profile_saved, _rescored], ids=["profile", "rescore"])
+def test_a_recompute_during_an_autosave_keeps_the_saved_answer_in_the_figures(
+    transactional_db, service, editor, writer
+):
+    if not Questionnaire.objects.exists():  # an earlier transactional test flushed it
+        load_library()
+    assessment, _ = services.assessment_start(service=service, user=editor)
+    state = services.load_state(assessment)
+    code = next(
+        q.code
+        for q in state.catalogue.questions
+        if q.code in state.applicable and q.required and q.kind == "text"
+    )
+    saved, release, outcome = threading.Event(), threading.Event(), {}
+
+    def autosave():
+        try:
+            with transaction.atomic():
+                factories.answer(assessment, code, editor)
+                saved.set()  # the save holds the row lock until it commits
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def recompute():
+        try:
+            writer(assessment)
+            outcome["done"] = True
+        finally:
+            connection.close()
+
+    saver = threading.Thread(target=autosave)
+    saver.start()
+    assert saved.wait(10)
+    other = threading.Thread(target=recompute)
+    other.start()
+    other.join(0.5)
+    release.set()
+    saver.join(10)
+    other.join(10)
+    assert outcome.get("done")
+
+    assessment.refresh_from_db()
+    fresh = services.load_state(assessment)
+    progress = services.progress_of(fresh)
+    assert assessment.answered_count == sum(done for done, _ in progress.values())
+    assert assessment.answered_count == 1
+    assert assessment.progress == progress
+    assert assessment.self_score == services.score_self(fresh).to_json()
