@@ -115,6 +115,11 @@ class Assessment(models.Model):
     answered_count = models.PositiveIntegerField(_("answered"), default=0)
     applicable_count = models.PositiveIntegerField(_("applicable"), default=0)
     self_score = models.JSONField(_("self-assessed score"), null=True, blank=True)
+    # scores.inputs_digest of what self_score was computed from, written with it in the same
+    # UPDATE: an autosave that leaves the digest the same leaves the score (40 KB) unwritten.
+    self_score_inputs = models.CharField(
+        _("self-assessed score's inputs"), max_length=64, blank=True, editable=False
+    )
     # Derived with them by filing.summary: route code -> codes of the pre-filing checks that
     # block its package, and the number of distinct blocking checks (None: not computed yet).
     filing_routes = models.JSONField(_("filing routes"), null=True, blank=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -139,6 +140,18 @@ def score_inputs(
             _parts[key] = part
         parts.append(part)
     return combine(basis, domains, parts)
+
+
+def inputs_digest(catalogue: Catalogue, inputs: list[AnswerInput]) -> str:
+    """A digest of everything the self-assessed score of `inputs` is computed from: the
+    scoring rules, the questionnaire version and each question's `input_key`. Equal digests
+    give equal scores (the premise of the kept parts above), so a save whose digest is the
+    stored one (Assessment.self_score_inputs) need not compute and write the score again."""
+    questions, _domains = specs_for(catalogue)
+    index = {a.code: a for a in inputs}
+    keys = tuple(input_key(q, index.get(q.code)) for q in questions)
+    identity = (RULES, catalogue.questionnaire_id, catalogue.content_hash, keys)
+    return hashlib.sha256(repr(identity).encode()).hexdigest()
 
 
 def _verdict(review: ReviewVerdict | None) -> str | None:

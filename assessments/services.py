@@ -33,7 +33,7 @@ from assessments.models import (
     Status,
     is_answered,
 )
-from assessments.scores import score_self
+from assessments.scores import answer_inputs, inputs_digest, score_inputs
 from assessments.transitions import change_status
 from audit.models import Action
 from audit.services import record
@@ -372,11 +372,25 @@ def refresh_assessment(
 
     state = state or load_state(assessment)
     progress = progress_of(state)
-    assessment.progress = progress
-    assessment.applicable_count = sum(total for _, total in progress.values())
-    assessment.answered_count = sum(done for done, _ in progress.values())
-    assessment.self_score = score_self(state).to_json()
-    fields = ["progress", "applicable_count", "answered_count", "self_score", "updated_at"]
+    counts = (
+        progress,
+        sum(total for _, total in progress.values()),
+        sum(done for done, _ in progress.values()),
+    )
+    inputs = answer_inputs(state)
+    digest = inputs_digest(state.catalogue, inputs)
+    # An autosave (the row read under its lock) writes only what changed: most saves are text
+    # typed into an answer, which changes neither progress nor score, and the score is about
+    # 40 KB of JSON to encode, store and log. Every other caller writes all of it.
+    fields = ["updated_at"]
+    stored = (assessment.progress, assessment.applicable_count, assessment.answered_count)
+    if not summary_later or counts != stored:
+        assessment.progress, assessment.applicable_count, assessment.answered_count = counts
+        fields += ["progress", "applicable_count", "answered_count"]
+    if not summary_later or digest != assessment.self_score_inputs:
+        assessment.self_score = score_inputs(state.catalogue, inputs).to_json()
+        assessment.self_score_inputs = digest
+        fields += ["self_score", "self_score_inputs"]
     if summary_later:
         if not assessment.summary_outdated:
             summary.queue_refresh(assessment.pk)

@@ -268,6 +268,59 @@ def test_autosave_does_a_bounded_number_of_queries(
     assert not after_commit
 
 
+def test_autosaves_store_what_a_full_recomputation_gives(editor_client, assessment):
+    """An autosave writes progress and score only when they change (the score when the digest
+    of its inputs does): after every save, scored or not, the stored figures are exactly those
+    of a full recomputation, and a save that changes neither leaves both unwritten."""
+    from django.test.utils import CaptureQueriesContext
+
+    from assessments.scores import answer_inputs, inputs_digest, score_self
+
+    text, yes_no = _first(assessment, "text"), _first(assessment, "yes_no")
+    saves = [
+        (text, "第一版"),
+        (text, "第二版"),  # still answered: nothing to write but the revision
+        (yes_no, "yes"),
+        (yes_no, "no"),
+        (text, ""),
+        (text, "第三版"),
+        (text, "第四版"),
+    ]
+    before = Assessment.objects.get(pk=assessment.pk)
+    revisions: dict[str, int] = {}
+    written = []
+    for question, value in saves:
+        url = _url(assessment, "answer", question=question.code)
+        with CaptureQueriesContext(connection) as queries:
+            response = editor_client.post(
+                url, {"revision": revisions.get(question.code, 0), "value": value}
+            )
+        assert response.status_code == 200
+        revisions[question.code] = revisions.get(question.code, 0) + 1
+        stored = Assessment.objects.get(pk=assessment.pk)
+        state = services.load_state(stored)
+        progress = services.progress_of(state)
+        assert stored.progress == progress
+        assert stored.applicable_count == sum(total for _, total in progress.values())
+        assert stored.answered_count == sum(done for done, _ in progress.values())
+        assert stored.self_score == score_self(state).to_json()
+        assert stored.self_score_inputs == inputs_digest(state.catalogue, answer_inputs(state))
+        (update,) = (
+            q["sql"]
+            for q in queries.captured_queries
+            if q["sql"].startswith('UPDATE "assessments_assessment"')
+        )
+        wrote = ('"self_score"' in update, '"progress"' in update)
+        assert wrote == (
+            stored.self_score_inputs != before.self_score_inputs,
+            stored.progress != before.progress,
+        ), (question.code, value)
+        written.append(wrote)
+        before = stored
+    assert written[1] == written[-1] == (False, False)  # the text edits
+    assert written[2] == (True, True)  # the first answer of a yes/no question
+
+
 def test_the_autosaves_light_state_gives_the_same_figures(
     assessment, editor, django_assert_num_queries
 ):

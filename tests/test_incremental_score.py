@@ -4,8 +4,9 @@ assessments.scores keeps each domain's part of the score per process and scores 
 domains whose inputs changed. On random sequences of answers over the full questionnaire (every
 question kind, gate answers that hide and show conditional questions, files with analyses that
 pass, fail or are pending, clause answers complete and incomplete) and random service profiles,
-the incremental result after every step must equal scoring every question from scratch; the
-same for the reviewed score with random reviewer verdicts."""
+the incremental result after every step must equal scoring every question from scratch, and
+steps with equal input digests (scores.inputs_digest) equal scores; the same for the reviewed
+score with random reviewer verdicts."""
 
 from __future__ import annotations
 
@@ -112,6 +113,7 @@ def test_incremental_score_equals_full_recomputation(catalogue, data):
     full_questions, domains = specs_for(catalogue)
     steps = data.draw(st.integers(1, 20), label="steps")
     verdicts: dict[str, ReviewVerdict] = {}
+    by_digest: dict[str, dict] = {}
     for step in range(steps):
         q = data.draw(
             st.one_of(st.sampled_from(gates), st.sampled_from(questions)), label="question"
@@ -128,6 +130,10 @@ def test_incremental_score_equals_full_recomputation(catalogue, data):
         full = score_assessment(full_questions, domains, answer_inputs(state))
         assert incremental == full
         assert incremental.to_json() == full.to_json()
+        # An autosave whose inputs' digest is the stored one keeps the stored score: equal
+        # digests (text edited, an answer hidden and shown again ...) must mean equal scores.
+        digest = scores.inputs_digest(catalogue, answer_inputs(state))
+        assert by_digest.setdefault(digest, full.to_json()) == full.to_json()
         # The reviewed score: a reviewer's verdict on some question now and then.
         reviewed_q = data.draw(st.sampled_from(questions), label="reviewed")
         verdict = data.draw(st.sampled_from([None, *ReviewOutcome]), label="verdict")
