@@ -11,7 +11,7 @@ import pytest
 from django.db import connection, transaction
 
 from assessments import services
-from assessments.scores import rescore
+from assessments.scores import rescore, score_self
 from library.loading import load_library
 from library.models import Questionnaire
 from tests import factories
@@ -78,4 +78,4 @@ def test_a_recompute_during_an_autosave_keeps_the_saved_answer_in_the_figures(
     assert assessment.answered_count == sum(done for done, _ in progress.values())
     assert assessment.answered_count == 1
     assert assessment.progress == progress
-    assert assessment.self_score == services.score_self(fresh).to_json()
+    assert assessment.self_score == score_self(fresh).to_json()
