@@ -44,7 +44,10 @@ from portal.text import strip_controls
 from providers.models import AIService
 
 DEFAULT_QUESTIONNAIRE = "gai-security-self-assessment"
-CLAUSE_WITHOUT_NA = tuple(v for v in ClauseResult.values if v != ClauseResult.NA)
+# Sets, built once: `Choices.values` builds a new list on every call (once per clause answer).
+CLAUSE_VALUES = frozenset(ClauseResult.values)
+CLAUSE_WITHOUT_NA = frozenset(v for v in ClauseResult.values if v != ClauseResult.NA)
+NONCONFORMITY_VALUES = frozenset(NonConformity.values)
 SNAPSHOT_FORMAT = 1
 
 
@@ -189,6 +192,7 @@ class AnalysisFacts(NamedTuple):
 
 
 class EvidenceFacts(NamedTuple):
+    public_id: Any  # what the API's answer lists
     uploaded_at: Any
     analysis: AnalysisFacts | None  # None: no analyser for this file
 
@@ -207,15 +211,18 @@ def load_state(assessment: Assessment, *, light: bool = False) -> State:
         }
         files = assessment.evidence.values_list(
             "question_id",
+            "public_id",
             "uploaded_at",
             "analysis__id",
             "analysis__kind",
             "analysis__status",
             "analysis__passed",
         )
-        for question_id, uploaded_at, analysis_id, *analysis in files:
+        for question_id, public_id, uploaded_at, analysis_id, *analysis in files:
             facts = EvidenceFacts(
-                uploaded_at, AnalysisFacts(*analysis) if analysis_id is not None else None
+                public_id,
+                uploaded_at,
+                AnalysisFacts(*analysis) if analysis_id is not None else None,
             )
             evidence.setdefault(by_pk[question_id].code, []).append(facts)
     else:
@@ -266,11 +273,11 @@ def clause_gaps(answer: Answer, question: QuestionItem) -> list[tuple[str, str]]
     loading a state). Anything the form would clean differently (control characters, a text
     over the limit, a value the question does not offer) takes the form's way."""
     value = answer.value or ""
-    choices = ClauseResult.values if question.na_allowed else CLAUSE_WITHOUT_NA
+    choices = CLAUSE_VALUES if question.na_allowed else CLAUSE_WITHOUT_NA
     texts = {name: getattr(answer, name) for name in CLAUSE_TEXTS}
     if (
-        (value in choices or value == "")
-        and (answer.nonconformity in NonConformity.values or not answer.nonconformity)
+        (value == "" or (isinstance(value, str) and value in choices))
+        and (answer.nonconformity in NONCONFORMITY_VALUES or not answer.nonconformity)
         and all(
             isinstance(t, str) and len(t) <= TEXT_MAX and t == strip_controls(t)
             for t in texts.values()

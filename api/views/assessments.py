@@ -137,8 +137,10 @@ CLAUSE_DETAILS = (
 )
 
 
-def answer_out(question, state) -> dict:
-    answer = state.answers.get(question.code)
+def answer_out(question, state, answer=None) -> dict:
+    """`answer`: the question's Answer as just saved (an autosave's state holds its columns
+    that progress and score read, not when it was saved)."""
+    answer = answer or state.answers.get(question.code)
     details = {}
     if question.kind == QuestionKind.CLAUSE:
         for name in CLAUSE_DETAILS:
@@ -231,7 +233,7 @@ class AnswerDetail(ApiView):
         item = _question(obj, question)
         form = valid_form(AnswerForm(form_input(item, request.data), question=item))
         try:
-            _answer, state = services.answer_save(
+            answer, state = services.answer_save(
                 assessment=obj, question=item, form=form, user=request.user
             )
         except services.Conflict:
@@ -244,7 +246,7 @@ class AnswerDetail(ApiView):
             ) from None
         except services.NotEditable as exc:
             raise Problem(409, str(exc), code="not_editable") from None
-        return Response(out.AnswerSerializer(answer_out(item, state)).data)
+        return Response(out.AnswerSerializer(answer_out(item, state, answer)).data)
 
 
 # --- evidence ----------------------------------------------------------------------------------
