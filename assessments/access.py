@@ -9,37 +9,37 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, Evidence
-from providers.models import Membership
+from providers.models import AIService, Membership
 from providers.scope import scoped_membership
 
-# Large JSON columns that a write through the services never reads from the view's copy (the
-# services lock and read the row again): decoding them cost more than the autosave's own work.
-HEAVY_FIELDS = (
-    "self_score",
-    "reviewed_score",
-    "snapshot",
-    "filing_routes",
-    "previous__self_score",
-    "previous__reviewed_score",
-    "previous__snapshot",
-    "previous__filing_routes",
+# What an autosave reads of the assessment and its service, provider and questionnaire before
+# the services lock and read the row again: the catalogue's key, the service's profile and who
+# may write. Building the three related rows whole was most of the cost of this read; anything
+# else is loaded on access, one query each (tests/test_answer_round_trip.py saves every kind).
+LIGHT_COLUMNS = (
+    "public_id",
+    "service_id",
+    "questionnaire_id",
+    "status",
+    "service__provider_id",
+    *(f"service__{name}" for name in AIService.PROFILE_COLUMNS),
+    "service__provider__id",
+    "questionnaire__code",
+    "questionnaire__version",
+    "questionnaire__content_hash",
+    "questionnaire__layout_hash",
 )
 
 
 def get_assessment(
     request: HttpRequest, assessment_id: UUID, *, light: bool = False
 ) -> tuple[Assessment, Membership]:
-    """`light`: without the HEAVY_FIELDS, the questionnaire's stored layout and routes (about
-    30 KB of JSON; the catalogue and layout are cached per process by their hashes), the
-    disclosure and the previous version (read on access, one query each, if ever needed): what
-    an autosave reads."""
+    """`light`: only the LIGHT_COLUMNS (what an autosave reads; the catalogue and layout are
+    cached per process by the questionnaire's hashes), without the disclosure and the previous
+    version (read on access, one query each, if ever needed)."""
     if light:
         found = Assessment.objects.select_related("service__provider", "questionnaire")
-        found = found.defer(
-            *(f for f in HEAVY_FIELDS if not f.startswith("previous__")),
-            "questionnaire__layout",
-            "questionnaire__filing_routes",
-        )
+        found = found.only(*LIGHT_COLUMNS)
     else:
         found = Assessment.objects.select_related(
             "service__provider", "service__disclosure", "questionnaire", "previous"

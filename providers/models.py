@@ -269,6 +269,21 @@ class AIService(models.Model):
         except codes.CodeError:
             return ""
 
+    # The columns profile() reads: a read that needs only the profile may load only these.
+    PROFILE_COLUMNS = (
+        "modalities",
+        "channels",
+        "audience",
+        "public_opinion",
+        "minors_allowed",
+        "foundation_model_source",
+        "foundation_model_filing_number",
+        "algorithm_filing_number",
+        "gai_filing_number",
+        "launch_status",
+        "emotional_interaction",
+    )
+
     def profile(self) -> dict:
         """The facts questionnaire conditions read (docs/library-format.md, `profile.*`)."""
         return {

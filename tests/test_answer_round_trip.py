@@ -118,3 +118,36 @@ def test_control_characters_are_removed_at_the_form_edge(editor_client, assessme
     assert editor_client.post(url, data).status_code == 200
     stored = _stored(assessment, question)
     assert stored["note"] == stored["measures_taken"] == "制度文件[31mgnp.exe\n第二行\t完"
+
+
+def test_an_autosave_of_every_kind_reads_nothing_the_access_read_left_out(
+    editor_client, editor, assessment
+):
+    """The autosave reads the assessment with only the columns it needs (access.LIGHT_COLUMNS):
+    a save of any kind must not load a left-out column of the service, provider or
+    questionnaire afterwards (one query each)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    factories.fill_required(assessment, editor)  # gates open every kind
+    for question in _samples(assessment).values():
+        url = reverse(
+            "assessments:answer",
+            kwargs={"assessment": assessment.public_id, "question": question.code},
+        )
+        current = assessment.answers.filter(question_id=question.pk).first()
+        data = _full_answer(question) | {"revision": current.revision if current else 0}
+        with CaptureQueriesContext(connection) as queries:
+            assert editor_client.post(url, data).status_code == 200, question.code
+        late = [
+            q["sql"]
+            for q in queries.captured_queries
+            if q["sql"].startswith(
+                (
+                    'SELECT "providers_aiservice"',
+                    'SELECT "providers_provider"',
+                    'SELECT "library_questionnaire"',
+                )
+            )
+        ]
+        assert not late, (question.code, late)
