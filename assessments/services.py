@@ -565,6 +565,10 @@ def missing_for_submission(state: State) -> list[tuple[QuestionItem, str]]:
 
 
 def _missing_for_submission(state: State) -> list[tuple[QuestionItem, str]]:
+    # Translated once, not once per question (a fresh draft misses most of its 200).
+    no_file = _("Attach at least one evidence file.")
+    no_answer = _("Not answered yet.")
+    pending = _("The file is still being analysed; submit when it is done.")
     missing: list[tuple[QuestionItem, str]] = []
     for q in state.catalogue.questions:
         if q.code not in state.applicable:
@@ -574,18 +578,17 @@ def _missing_for_submission(state: State) -> list[tuple[QuestionItem, str]]:
             if gaps:
                 reason = gaps[0][1]
             elif q.kind == QuestionKind.EVIDENCE:
-                reason = _("Attach at least one evidence file.")
+                reason = no_file
             else:
-                reason = _("Not answered yet.")
+                reason = no_answer
             missing.append((q, reason))
         elif q.evidence_required and not state.evidence.get(q.code):
-            missing.append((q, _("Attach at least one evidence file.")))
+            missing.append((q, no_file))
         if any(
             getattr(e, "analysis", None) is not None and e.analysis.status == "pending"
             for e in state.evidence.get(q.code, ())
         ):
             # The snapshot must hold the analyser's figures, not a pending placeholder.
-            pending = _("The file is still being analysed; submit when it is done.")
             if missing and missing[-1][0] is q:  # one entry per question, both reasons
                 missing[-1] = (q, f"{missing[-1][1]} {pending}")
             else:
