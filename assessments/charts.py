@@ -306,8 +306,12 @@ def radar_svg(
     out.append("</g>")
     # Series, the first drawn last so it stays on top.
     for s, (colour, dash, shape) in reversed(list(zip(series, SERIES_STYLES, strict=False))):
+        # An axis without a score (labelled —) has no point: the outline joins its scored
+        # neighbours instead of dipping to the centre, where it would read as a score of 0.
         pts = [
-            point(i, radius * max(0.0, min(100.0, v or 0.0)) / 100) for i, v in enumerate(s.values)
+            point(i, radius * max(0.0, min(100.0, v)) / 100)
+            for i, v in enumerate(s.values)
+            if v is not None
         ]
         out.append('<g class="series">')
         out.append(
@@ -315,9 +319,8 @@ def radar_svg(
             f'fill-opacity="0.10" stroke="{colour}" stroke-width="2.25" '
             f'stroke-linejoin="round"{_dash(dash)}/>'
         )
-        for (x, y), v in zip(pts, s.values, strict=True):
-            if v is not None:
-                out.append(_marker(shape, x, y, colour))
+        for x, y in pts:
+            out.append(_marker(shape, x, y, colour))
         out.append("</g>")
     # Axis labels with their values.
     out.append('<g class="labels">')
@@ -439,7 +442,8 @@ def domain_chart_svg(
     """Domain scores: a radar for 3+ domains, else horizontal bars (`kind` radar|bar|auto).
 
     Self-assessed and reviewed are drawn together when `reviewed` is given. Domains whose
-    score is None are drawn at 0 and labelled —.
+    score is None are labelled — and have no point (bars: none; radar: the outline joins the
+    scored neighbours).
     """
     li = _lang_index(lang)
     results = _results(self_result, reviewed)

@@ -162,6 +162,24 @@ def test_radar_or_bar_fallback(n, radar):
         assert all(len(p.get("points").split()) == n for p in polygons)
 
 
+@pytest.mark.parametrize("missing", [0, 1, 3])
+def test_an_unscored_axis_is_not_drawn_as_zero(missing):
+    """A domain without a score (only advisory or not applicable questions) is labelled — and
+    has no point: the outline joins the scored axes and never passes through the centre."""
+    values = [80.0, 60.0, 40.0, 100.0]
+    values[missing] = None
+    root = parse(radar_svg(["a", "b", "c", "d"], [Series("s", tuple(values))], title="t", desc="d"))
+    grid, series = list(root.iter(f"{SVG}polygon"))[:5], list(root.iter(f"{SVG}polygon"))[5]
+    centre = grid[0].get("points").split()  # the innermost ring's corners surround the centre
+    xs = [float(p.split(",")[0]) for p in centre]
+    ys = [float(p.split(",")[1]) for p in centre]
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    points = [tuple(map(float, p.split(","))) for p in series.get("points").split()]
+    assert len(points) == 3
+    assert all(abs(x - cx) + abs(y - cy) > 10 for x, y in points)
+    assert "—" in texts(root)
+
+
 def test_forced_kinds():
     pair = make_pair(4)
     bar = parse(domain_chart_svg(pair.self_assessed, pair.reviewed, kind="bar"))
