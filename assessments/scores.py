@@ -210,16 +210,15 @@ def recompute_stale(**kwargs) -> int:
 
     queryset = Assessment.objects.filter(stale("self_score") | stale("reviewed_score"))
     count = 0
-    for assessment in queryset.select_related(
-        "service__provider", "service__disclosure", "questionnaire"
-    ).iterator(chunk_size=100):
-        rescore(assessment)
+    for pk in queryset.values_list("pk", flat=True).iterator(chunk_size=100):
+        rescore(pk)
         count += 1
     return count
 
 
-def rescore(assessment) -> None:
-    """Recompute an assessment's stored progress and scores, self-assessed and reviewed."""
+def rescore(assessment_pk: int) -> None:
+    """Recompute an assessment's stored progress and scores, self-assessed and reviewed. It is
+    read again under its row lock, so callers pass only its id."""
     from django.db import transaction
 
     from assessments.services import lock_assessment, refresh_assessment
@@ -227,7 +226,7 @@ def rescore(assessment) -> None:
 
     # Under the row lock, as every writer of these figures (see services.refresh_locked).
     with transaction.atomic():
-        locked = lock_assessment(assessment.pk)
+        locked = lock_assessment(assessment_pk)
         refresh_assessment(locked)
         if locked.reviewed_score is not None:
             locked.reviewed_score = reviewed_score(locked).to_json()

@@ -27,7 +27,7 @@ def _profile_saved(assessment):
 
 
 def _rescored(assessment):
-    rescore(type(assessment).objects.get(pk=assessment.pk))
+    rescore(assessment.pk)
 
 
 @pytest.mark.parametrize("writer", [_profile_saved, _rescored], ids=["profile", "rescore"])

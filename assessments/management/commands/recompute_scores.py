@@ -20,10 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         count = 0
-        queryset = Assessment.objects.select_related(
-            "service__provider", "service__disclosure", "questionnaire"
-        )
-        for assessment in queryset.iterator(chunk_size=100):
-            rescore(assessment)
+        for pk in Assessment.objects.values_list("pk", flat=True).iterator(chunk_size=100):
+            rescore(pk)
             count += 1
         self.stdout.write(self.style.SUCCESS(f"Recomputed {count} assessments."))
