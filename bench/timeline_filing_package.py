@@ -8,7 +8,8 @@ draft and then `--runs` final (signed) packages with `filing.services.package_bu
 for each build every phase with its start and end (seconds since the build started, on the
 monotonic clock every process shares) and the process it ran in: facts, checks, the layout,
 each deferred piece in its forked render process (report PDF, Word files, workbooks, their
-signatures), the file list, its signature, the ZIP, storage. The functions are wrapped here,
+signatures; the report's parts, each in a process of its own, the wait for the page numbers
+after their layout, and their merge), the file list, its signature, the ZIP, storage. The functions are wrapped here,
 in the benchmark only; the portal's code is not changed by it.
 """
 
@@ -74,7 +75,7 @@ def main() -> None:
         assessment, editor = bench.setup(url, workdir)
         from django.conf import settings
 
-        from dossiers import signing
+        from dossiers import parallel, signing
         from filing import annex_cache, documents, docx, packages, pdf, services
         from portal import forking
 
@@ -93,6 +94,13 @@ def main() -> None:
             (docx, "render", "Word"),
             (annex_cache, "workbook", "workbook"),
             (signing, "sign_pdf", "sign"),
+            (parallel._PartRenderer, "run", "report part (lay out, write)"),
+            (
+                parallel._PartRenderer,
+                "_numbers",
+                "page numbers (after layout, waits for all parts)",
+            ),
+            (parallel, "_assemble", "merge the parts"),
             (services, "write_file_atomically", "write ZIP to storage"),
         ]:
             timeline.wrap(owner, name, label)

@@ -28,6 +28,11 @@ about 0.2 s of CPU for 155 pages, where re-parsing finished part PDFs (pypdf) co
 180 (docs/benchmarks.md, "Large dossiers in parallel").
 
 Small dossiers, a single render process or no fork: one process, as before (dossiers.pdf).
+
+A filing document whose chapters each start a page (the self-assessment report of a filing
+package, filing/pdf.py) goes the same way without a contents (`render_document_pdf`): it is
+cut into runs of chapters at its page breaks, each part is laid out once, and the parent (a
+render process of the package build) merges them as above before the report is signed.
 """
 
 from __future__ import annotations
@@ -68,6 +73,9 @@ PART_BREAK = "<!--dossier-part-->"
 # rounded down so that a dossier near the threshold is rather split than not): only to decide
 # whether a dossier is large enough to split.
 HTML_CHARS_PER_PAGE = 5000
+# The same for a filing document (plain tables and paragraphs): 1 170 in the 46-page benchmark
+# report, rounded down.
+DOCUMENT_HTML_CHARS_PER_PAGE = 1000
 
 # Object numbers the parent writes before the parts (the rest of its objects follow them).
 _ROOT, _DOCUMENT, _STRUCT_ROOT = 1, 2, 3
@@ -80,8 +88,8 @@ _OBJECTS_PER_PART = 10000
 _ANNOTATIONS_PER_PAGE = 100
 
 
-def estimated_pages(html: str) -> int:
-    return len(html) // HTML_CHARS_PER_PAGE
+def estimated_pages(html: str, chars_per_page: int = HTML_CHARS_PER_PAGE) -> int:
+    return len(html) // chars_per_page
 
 
 def render_pdf(html: str) -> RenderedPdf:
@@ -91,15 +99,31 @@ def render_pdf(html: str) -> RenderedPdf:
     minimum = settings.DOSSIER_PARALLEL_MIN_PAGES
     if processes < 2 or minimum <= 0 or estimated_pages(html) < minimum:
         return html_to_pdf(html)
-    parts = split_parts(strip_controls(html), processes + 1)
+    return _in_parts_or_whole(html, split_parts(strip_controls(html), processes + 1))
+
+
+def render_document_pdf(html: str) -> RenderedPdf:
+    """A document whose top-level sections each start a page, with a PART_BREAK before each
+    (a filing document: the self-assessment report), laid out in RENDER_PROCESSES runs of
+    sections when it is long enough (settings.DOCUMENT_PARALLEL_MIN_PAGES). No section is a
+    contents: its parts are laid out once each."""
+    processes = forking.processes()
+    minimum = settings.DOCUMENT_PARALLEL_MIN_PAGES
+    pages = estimated_pages(html, DOCUMENT_HTML_CHARS_PER_PAGE)
+    if processes < 2 or minimum <= 0 or pages < minimum:
+        return html_to_pdf(html)
+    return _in_parts_or_whole(html, split_runs(strip_controls(html), processes), contents=False)
+
+
+def _in_parts_or_whole(html: str, parts: list[str] | None, *, contents: bool = True):
     if parts is None:
         return html_to_pdf(html)
     try:
-        return render_parts(parts)
+        return render_parts(parts, contents=contents)
     except _Fallback as exc:
-        logger.warning("dossier rendered in one process: %s", exc)
+        logger.warning("rendered in one process: %s", exc)
     except (PartFailed, OSError):  # not the time limit, not a DossierError: they go up
-        logger.exception("parallel dossier render failed; rendering in one process")
+        logger.exception("parallel render failed; rendering in one process")
     return html_to_pdf(html)
 
 
@@ -130,6 +154,19 @@ def split_parts(html: str, count: int) -> list[str] | None:
     return [first] + [_part_html(prefix, "".join(g), suffix, continuation=True) for g in groups]
 
 
+def split_runs(html: str, count: int) -> list[str] | None:
+    """A document without a contents as `count` part documents or fewer, runs of sections of
+    about equal length. None when it has fewer than two sections."""
+    pieces = html.split(PART_BREAK)
+    if len(pieces) < 4:
+        return None
+    prefix, chunks, suffix = pieces[0], pieces[1:-1], pieces[-1]
+    groups = _balanced_runs(chunks, [_weight(c) for c in chunks], count)
+    if len(groups) < 2:
+        return None
+    return [_part_html(prefix, "".join(g), suffix, continuation=False) for g in groups]
+
+
 def _weight(chunk: str) -> int:
     # Render time, measured on the benchmark dossier's parts: about 0.5 ms of CPU per element
     # (a box to style, lay out and tag) and 15 µs per character of text.
@@ -158,9 +195,10 @@ _FOOTER = re.compile(r"@bottom-center \{ content: (.*?); \} \}")
 
 
 def _part_html(prefix: str, body: str, suffix: str, *, continuation: bool) -> str:
-    """A part document. A continuation starts on a page that is not the dossier's first, so its
-    first page gets the headers and footer of every other page (`@page :first` in
-    static/css/dossier.css takes them away from the cover)."""
+    """A part document. A dossier's continuation starts on a page that is not the dossier's
+    first, so its first page gets the headers and footer of every other page (`@page :first`
+    in static/css/dossier.css takes them away from the cover). A document without a `:first`
+    page rule needs nothing of that (continuation=False for each of its parts)."""
     if not continuation:
         return prefix + body + suffix
     footer = _FOOTER.search(prefix)
@@ -203,9 +241,13 @@ class _Plan:
     strings: dict  # named strings (running headers) in effect where the part starts
 
 
-def render_parts(parts: list[str]) -> RenderedPdf:
+def render_parts(parts: list[str], *, contents: bool = True) -> RenderedPdf:
+    """The merged PDF of `parts`; with `contents`, the first part holds a contents whose page
+    numbers are written in once the others' pages are known."""
     started = time.perf_counter()
-    children = [_Child.start(index, html) for index, html in enumerate(parts)]
+    children = [
+        _Child.start(index, html, contents and index == 0) for index, html in enumerate(parts)
+    ]
     try:
         reports = [child.receive("laid_out") for child in children]
         counts = [pages for pages, _anchors, _strings in reports]
@@ -249,7 +291,7 @@ class _Child:
         self.pid, self.sock = pid, sock
 
     @classmethod
-    def start(cls, index: int, html: str) -> _Child:
+    def start(cls, index: int, html: str, is_contents: bool) -> _Child:
         parent_end, child_end = socket.socketpair()
         pid = os.fork()
         if pid:
@@ -262,7 +304,7 @@ class _Child:
             gc.freeze()
             parent_end.close()
             forking._detach_database()
-            _run_child(child_end, index, html)
+            _run_child(child_end, index, html, is_contents)
         except BaseException:
             code = 1
         finally:
@@ -311,9 +353,9 @@ def _receive_exactly(sock: socket.socket, length: int) -> bytes:
 # --- the children -----------------------------------------------------------------------------
 
 
-def _run_child(sock: socket.socket, index: int, html: str) -> None:
+def _run_child(sock: socket.socket, index: int, html: str, is_contents: bool) -> None:
     try:
-        message = ("written", _PartRenderer(sock, index, html).run())
+        message = ("written", _PartRenderer(sock, index, html, is_contents).run())
     except (DossierError, _Fallback) as exc:
         message = ("error", exc)
     except BaseException as exc:
@@ -330,9 +372,9 @@ class _PartRenderer:
     and only here, to pause after layout, to number pages and PDF objects as the parent says
     and to keep links into other parts."""
 
-    def __init__(self, sock: socket.socket, index: int, html: str) -> None:
+    def __init__(self, sock: socket.socket, index: int, html: str, is_contents: bool) -> None:
         self.sock, self.index, self.html = sock, index, html
-        self.is_contents = index == 0
+        self.is_contents = is_contents
         self.plan: _Plan | None = None
         self.laid_out: list = []
         self.expected_pages: int | None = None
@@ -433,7 +475,7 @@ class _PartRenderer:
         self.cpu["rendered"] = time.process_time()
         pdf = weasyprint.pdf.generate_pdf(document, None, 1, **options)
         self.cpu["drawn"] = time.process_time()
-        result = _rewire(pdf, document, plan, self.is_contents)
+        result = _rewire(pdf, document, plan, self.index == 0)
         result["bookmarks"] = _bookmarks(document, plan.first_page - 1)
         self.cpu["written"] = time.process_time()
         start = self.cpu.pop("start")

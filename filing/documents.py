@@ -346,14 +346,25 @@ def assessment_report(facts: FilingFacts, catalogue: Catalogue) -> Doc:
     standard = facts.role("assessment.standard")
     basis = _choice(catalogue, standard, facts.value(standard))
 
+    # Chapter 1 follows the title; every later chapter starts a page, as in a formal report
+    # (the lead's decision). The PDF is laid out in runs of chapters by several processes,
+    # cut at these breaks (filing.pdf, dossiers/parallel.py).
     _chapter_subject(doc, facts, catalogue)
+    doc.page_break()
     _chapter_method(doc, facts, catalogue, basis)
+    doc.page_break()
     _chapter_corpus(doc, facts)
+    doc.page_break()
     _chapter_model(doc, facts, catalogue)
+    doc.page_break()
     _chapter_measures(doc, facts, catalogue)
+    doc.page_break()
     _chapter_banks(doc, facts)
+    doc.page_break()
     _chapter_clauses(doc, facts, catalogue)
+    doc.page_break()
     _chapter_conclusion(doc, facts, catalogue)
+    doc.page_break()
     _chapter_signatures(doc, facts)
     return doc
 

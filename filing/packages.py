@@ -210,7 +210,7 @@ def _signed(make: Callable[[], bytes], sign: Callable[[bytes], bytes]) -> bytes:
 
 
 def _pdf_bytes(doc: Doc, number: str, draft: bool) -> bytes:
-    return pdf.render(doc, number=number, draft=draft).data
+    return pdf.render(doc, number=number, draft=draft, in_parts=True).data
 
 
 def _read(e: EvidenceFact) -> bytes | None:

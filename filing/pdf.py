@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 
+from dossiers.parallel import render_document_pdf
 from dossiers.pdf import RenderedPdf, html_to_pdf
 from filing.blocks import Doc
 
@@ -21,8 +22,15 @@ def render_html(
 
 
 def render(
-    doc: Doc, *, number: str = "", draft: bool = False, manifest_sha256: str = ""
+    doc: Doc,
+    *,
+    number: str = "",
+    draft: bool = False,
+    manifest_sha256: str = "",
+    in_parts: bool = False,
 ) -> RenderedPdf:
-    return html_to_pdf(
-        render_html(doc, number=number, draft=draft, manifest_sha256=manifest_sha256)
-    )
+    """`in_parts`: a long document with page breaks (the report, whose chapters each start a
+    page) is laid out in runs of chapters by several forked processes and merged into one PDF
+    with the same pages (dossiers/parallel.py); the caller must be a process that may fork."""
+    html = render_html(doc, number=number, draft=draft, manifest_sha256=manifest_sha256)
+    return render_document_pdf(html) if in_parts else html_to_pdf(html)

@@ -367,6 +367,9 @@ RENDER_PROCESSES = env_int("RENDER_PROCESSES", os.cpu_count() or 1, minimum=1)
 # A dossier of about this many pages or more is laid out in parts by RENDER_PROCESSES processes
 # and merged (dossiers/parallel.py); 0 never splits one.
 DOSSIER_PARALLEL_MIN_PAGES = env_int("DOSSIER_PARALLEL_MIN_PAGES", 150, minimum=0)
+# A filing document (the self-assessment report) of about this many pages or more is laid out
+# in runs of chapters by RENDER_PROCESSES processes and merged likewise; 0 never splits one.
+DOCUMENT_PARALLEL_MIN_PAGES = env_int("DOCUMENT_PARALLEL_MIN_PAGES", 20, minimum=0)
 DOSSIER_TASK_SOFT_TIME_LIMIT = env_int("DOSSIER_TASK_TIME_LIMIT", 600, minimum=30)
 DOSSIER_TASK_TIME_LIMIT = DOSSIER_TASK_SOFT_TIME_LIMIT + 60
 if "visibility_timeout" not in CELERY_BROKER_TRANSPORT_OPTIONS and not CELERY_BROKER_URL.startswith(
