@@ -76,7 +76,7 @@ def main() -> None:
         from django.conf import settings
 
         from dossiers import parallel, signing
-        from filing import annex_cache, documents, docx, packages, pdf, services
+        from filing import annex_cache, documents, docx, packages, pdf, services, word_cache
         from portal import forking
 
         timeline = Timeline(workdir / "timeline.txt")
@@ -91,7 +91,8 @@ def main() -> None:
             (packages, "_signed_dossier", "signed dossier"),
             (packages, "file_list", "file list (blocks)"),
             (pdf, "render", "PDF"),
-            (docx, "render", "Word"),
+            (word_cache, "word", "Word (kept or written)"),
+            (docx, "render", "Word written"),
             (annex_cache, "workbook", "workbook"),
             (signing, "sign_pdf", "sign"),
             (parallel._PartRenderer, "run", "report part (lay out, write)"),

@@ -9,7 +9,8 @@ upload, another analyser version, another language or another day is another key
 workbook is never found, only left behind, and the files of earlier days are deleted when one
 of a new day is written. So the first package build (or annex download) of a day writes them,
 and every later one that day (the draft, the signed package, a retry) reads them: they were
-about a fifth of a package build's CPU (docs/benchmarks.md).
+about a fifth of a package build's CPU (docs/benchmarks.md). The Word files of the package's
+documents are kept beside them, by day too (filing/word_cache.py).
 """
 
 from __future__ import annotations
@@ -82,17 +83,18 @@ def workbook(kind: str, facts: FilingFacts) -> bytes:
     """The workbook's bytes: from the cache, or written now and kept."""
     sources_of, build = _builders(kind)
     path = path_of(kind, facts)
-    data = _read(path)
+    data = read_kept(path)
     if data is not None:
         return data
     out = io.BytesIO()
     build(sources_of(facts), out, max_bytes=settings.ANALYSER_MAX_BYTES)
     data = out.getvalue()
-    _write(path, data)
+    keep(path, data)
     return data
 
 
-def _read(path: str) -> bytes | None:
+def read_kept(path: str) -> bytes | None:
+    """A kept file (a ZIP: workbook or Word file), or None when it is missing or half written."""
     try:
         with default_storage.open(path, "rb") as handle:
             data = handle.read()
@@ -106,7 +108,8 @@ def _read(path: str) -> bytes | None:
     return data
 
 
-def _write(path: str, data: bytes) -> None:
+def keep(path: str, data: bytes) -> None:
+    """Keep a file at `path` (CACHE_DIR/day/...); the files of earlier days are deleted."""
     try:
         saved = default_storage.save(path, ContentFile(data))
     except OSError:

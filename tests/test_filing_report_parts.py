@@ -20,10 +20,11 @@ import pypdf
 import pytest
 
 from dossiers.models import DossierStatus
-from filing import documents, pdf
+from filing import documents, docx, pdf
 from filing.documents import REPORT_CHAPTERS
 from filing.facts import facts_for
 from library.catalogue import get_catalogue
+from tests.test_annex_cache import _parts
 from tests.test_dossier_parallel import (
     internal_links,
     outline,
@@ -99,6 +100,12 @@ def test_the_report_laid_out_in_parts_equals_the_one_process_rendering(
     assert merged.trailer["/Root"]["/MarkInfo"]["/Marked"]
     assert merged.metadata.title == single.metadata.title == doc.title
     assert merged.metadata["/dossiernumber"] == package.number
+
+    # The Word file beside it (kept, filing/word_cache.py) is the one written now, with the
+    # same page breaks.
+    word = zipfile.ZipFile(media(settings, package)).read(REPORT.replace(".pdf", ".docx"))
+    assert _parts(word) == _parts(docx.render(doc))
+    assert _parts(word)["word/document.xml"].count(b'w:type="page"') == len(REPORT_CHAPTERS) - 1
 
     if shutil.which("pdfsig"):
         out = subprocess.run(
