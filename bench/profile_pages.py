@@ -33,6 +33,7 @@ def main() -> None:
         "every time, "
         "widgets through Django's template renderer, every domain scored on every save",
     )
+    parser.add_argument("--sql", action="store_true", help="print the queries of one request")
     args = parser.parse_args()
     url = benchdata.require_postgres()
     benchdata.recreate_database(url)
@@ -108,6 +109,10 @@ def main() -> None:
 
         with connection.execute_wrapper(count):
             call()
+        if args.sql:
+            print(f"\n{name}: the queries of one request")
+            for sql in queries:
+                print("  ", sql[:160])
         # Without the profiler: wall time and this process's CPU time per request (the CPU
         # figure moves little when other processes share the machine; PostgreSQL's own work
         # is not in it).

@@ -103,10 +103,9 @@ def test_queries_are_the_same_for_5_and_60_services(client_for):
     assert counts[5] == counts[60], counts
     # session, user, count, the page of services, their current assessments, the providers
     # of the filter; the export: session, user, the services, their assessments, and the audit
-    # record of each exported provider (chain lock, last hash, insert; on SQLite reading the
-    # last hash is the lock)
-    audit = 3 if connection.vendor == "postgresql" else 2
-    assert counts[60] == (6, 6, 4 + audit)
+    # record of each exported provider (the chain's lock with the last hash in one round trip,
+    # insert; on SQLite reading the last hash is the lock)
+    assert counts[60] == (6, 6, 6)
 
 
 def test_filters_sort_and_pages(client_for, provider, owner):
