@@ -427,22 +427,49 @@ def _ensure_same_version(assessment: Assessment, question: QuestionItem) -> None
     """Refuse a save addressed to a question of another questionnaire version: the assessment
     was moved to a newer version (or back) after the page was loaded."""
     if get_catalogue(assessment.questionnaire).by_pk.get(question.pk) is None:
-        raise NotEditable(
-            _(
-                "This assessment now uses questionnaire version %(version)s; reload the page "
-                "and answer again."
-            )
-            % {"version": assessment.questionnaire.version}
+        refuse_other_version(assessment)
+
+
+def ensure_page_version(assessment: Assessment, posted: str | None) -> None:
+    """Refuse a save from a page shown for another questionnaire version than the row's now
+    (`posted`: the questionnaire id the page sent). The question code alone would find the
+    new version's question of that code, whose wording may have changed since the page."""
+    if posted and posted != str(assessment.questionnaire_id):
+        refuse_other_version(assessment)
+
+
+def refuse_other_version(assessment: Assessment) -> None:
+    raise NotEditable(
+        _(
+            "This assessment now uses questionnaire version %(version)s; reload the page "
+            "and answer again."
         )
+        % {"version": assessment.questionnaire.version}
+    )
 
 
-@transaction.atomic
 def answer_save(
-    *, assessment: Assessment, question: QuestionItem, form: AnswerForm, user: User
+    *,
+    assessment: Assessment,
+    question: QuestionItem,
+    form: AnswerForm,
+    user: User,
+    locked: bool = False,
 ) -> tuple[Answer, State]:
-    """Store a validated answer form; refuse it when someone saved in between."""
-    # Without about 40 KB of score JSON that is rewritten below, and the other large columns.
-    assessment = relock_assessment(assessment, defer=LARGE_COLUMNS)
+    """Store a validated answer form; refuse it when someone saved in between.
+
+    `locked`: the caller's transaction holds the row lock and read `assessment` under it
+    (`access.lock_writable_assessment`, the autosave). The save then joins that transaction
+    without a savepoint: a refusal rolls the caller's transaction back with it."""
+    with transaction.atomic(savepoint=not locked):
+        return _answer_save(assessment, question, form, user, locked=locked)
+
+
+def _answer_save(assessment, question, form, user, *, locked):
+    if not locked:
+        # Without about 40 KB of score JSON that is rewritten below, and the other large
+        # columns.
+        assessment = relock_assessment(assessment, defer=LARGE_COLUMNS)
     _ensure_editable(assessment)
     _ensure_same_version(assessment, question)
     answer, _created = Answer.objects.select_for_update().get_or_create(

@@ -6,13 +6,19 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments import card_cache, filetypes, services, upgrade
-from assessments.access import get_assessment, get_evidence, get_writable_assessment
+from assessments.access import (
+    get_assessment,
+    get_evidence,
+    get_writable_assessment,
+    lock_writable_assessment,
+)
 from assessments.downloads import evidence_response
 from assessments.forms import AnswerForm, EvidenceForm, threshold_warnings
 from assessments.models import Answer
@@ -132,25 +138,30 @@ def _previous_answers(assessment) -> dict[int, Answer]:
 
 @require_POST
 def save_answer(request: HttpRequest, assessment: UUID, question: str) -> HttpResponse:
-    obj, _membership = get_writable_assessment(request, assessment, light=True)
-    catalogue = services.get_catalogue(obj.questionnaire)
-    item = catalogue.by_code.get(question)
-    if item is None:
-        raise Http404(_("No such question."))
-    form = AnswerForm(request.POST, question=item)
-    context = {"question": item, "assessment": obj}
-    if not form.is_valid():
-        context["errors"] = form.errors
-        return render(request, "assessments/_save_status.html", context, status=422)
     try:
-        answer, state = services.answer_save(
-            assessment=obj, question=item, form=form, user=request.user
-        )
+        # The access check, the row lock and the save in one transaction: the row is read once,
+        # locked (access.lock_writable_assessment), and a refusal rolls it all back.
+        with transaction.atomic():
+            obj, _membership = lock_writable_assessment(request, assessment)
+            item = services.get_catalogue(obj.questionnaire).by_code.get(question)
+            if item is None:
+                raise Http404(_("No such question."))
+            form = AnswerForm(request.POST, question=item)
+            context = {"question": item, "assessment": obj}
+            # The page sends the version it was shown for (hx-vals on #questions).
+            services.ensure_page_version(obj, request.POST.get("questionnaire"))
+            if form.is_valid():
+                answer, state = services.answer_save(
+                    assessment=obj, question=item, form=form, user=request.user, locked=True
+                )
     except services.Conflict as exc:
         context.update(conflict=exc.answer, theirs=answer_display(item, exc.answer))
         return render(request, "assessments/_save_status.html", context, status=409)
     except services.NotEditable as exc:
         context["errors"] = {"__all__": [str(exc)]}
+        return render(request, "assessments/_save_status.html", context, status=422)
+    if form.errors:
+        context["errors"] = form.errors
         return render(request, "assessments/_save_status.html", context, status=422)
     context.update(
         answer=answer,

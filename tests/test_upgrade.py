@@ -376,6 +376,87 @@ def test_a_save_during_the_move_waits_for_it_and_is_then_refused(transactional_d
     assert not Answer.objects.filter(assessment=assessment, question__questionnaire=v1).exists()
 
 
+@pytest.mark.parametrize("sent", ["shown", "current", "none"])
+def test_an_autosave_from_a_page_of_the_version_before_the_move(
+    draft, versions, editor, client_for, sent
+):
+    """WORD is worded differently in version 2: an answer typed under version 1's wording must
+    not be stored as the answer to version 2's. The page sends the version it shows."""
+    moved = upgrade_assessment(assessment=draft, user=editor)
+    before = _answers(moved)
+    stale_item = get_catalogue(versions[0]).by_code["WORD"]
+    # Changed in version 2, so its answer stayed behind: version 2's WORD is unanswered, as it
+    # was on the stale page (an answered one would be refused as a conflict of revisions).
+    assert "WORD" not in before
+    revision = 0
+    data = factories.answer_data(stale_item, revision=revision, note="每年一次")
+    if sent != "none":
+        data["questionnaire"] = str(versions[0 if sent == "shown" else 1].pk)
+    url = f"/assessments/{moved.public_id}/answers/WORD/"
+    response = client_for(editor).post(url, data, HTTP_HX_REQUEST="true")
+    if sent == "shown":
+        assert response.status_code == 422
+        assert "问卷版本2" in response.content.decode()
+        assert _answers(moved) == before
+    else:  # a page of version 2, or a client that does not say (answers version 2's question)
+        assert response.status_code == 200, response.content.decode()
+        assert _answers(moved)["WORD"][1:] == ("每年一次", 1)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_an_autosave_during_the_move_waits_for_it_and_is_then_refused(transactional_db):
+    """The autosave reads, checks and locks the row in one statement; when the row moved to
+    another version while the lock was awaited, that statement finds nothing (PostgreSQL
+    re-checks the locked row against the questionnaire it joined before waiting). The save takes
+    the long way then, and says the version changed (the page was shown for version 1), not
+    that the assessment is gone, nor lands on version 2's question of the same code."""
+    from tests.conftest import _client_for
+
+    v1, v2 = make_version(1, V1, code="upgrade-race"), make_version(2, V2, code="upgrade-race")
+    provider = factories.make_provider()
+    editor = factories.make_member(provider, Role.EDITOR).user
+    assessment = Assessment.objects.create(
+        service=factories.make_service(provider), questionnaire=v1, created_by=editor
+    )
+    stale_item = get_catalogue(v1).by_code["WORD"]
+    url = f"/assessments/{assessment.public_id}/answers/WORD/"
+    client = _client_for(editor)
+    locked, release, outcome = threading.Event(), threading.Event(), {}
+
+    def move():
+        try:
+            with transaction.atomic():
+                upgrade_assessment(assessment=assessment, user=editor)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def save():
+        try:
+            data = {**factories.answer_data(stale_item), "questionnaire": str(v1.pk)}
+            response = client.post(url, data, HTTP_HX_REQUEST="true")
+            outcome["response"] = response
+        finally:
+            connection.close()
+
+    mover = threading.Thread(target=move)
+    mover.start()
+    assert locked.wait(10)
+    saver = threading.Thread(target=save)
+    saver.start()
+    saver.join(0.5)
+    assert saver.is_alive(), "the save did not wait for the move's lock"
+    release.set()
+    mover.join(10)
+    saver.join(10)
+    response = outcome["response"]
+    assert response.status_code == 422
+    assert "问卷版本2" in response.content.decode()
+    assert Assessment.objects.get(pk=assessment.pk).questionnaire == v2
+    assert not Answer.objects.filter(assessment=assessment, question__questionnaire=v1).exists()
+
+
 def test_real_version_1_draft_moves_to_version_2(service, editor):
     v1 = Questionnaire.objects.get(code=services.DEFAULT_QUESTIONNAIRE, version=1)
     v2 = services.latest_questionnaire()

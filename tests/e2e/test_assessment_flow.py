@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from urllib.parse import parse_qs
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -177,6 +178,12 @@ def autosaved(page, code, action, status=200):
     ) as response:
         action()
     assert response.value.status == status, response.value.text()
+    # The page says which questionnaire version it shows: a save from a page of the version
+    # before an upgrade is refused instead of landing on the new version's question.
+    sent = parse_qs(response.value.request.post_data or "")
+    public_id = response.value.url.split("/assessments/")[1].split("/")[0]
+    shown = Assessment.objects.get(public_id=public_id).questionnaire_id
+    assert sent.get("questionnaire") == [str(shown)], sent
     if status == 200:
         expect(page.locator(f"#status-{code}")).to_contain_text("已保存")
     wait_idle(page)
