@@ -197,17 +197,37 @@ class EvidenceFacts(NamedTuple):
     analysis: AnalysisFacts | None  # None: no analyser for this file
 
 
-def load_state(assessment: Assessment, *, light: bool = False) -> State:
+# Every column of an answer, in the model's order: an autosave reads all answers of the
+# assessment as rows once, builds the one it changes from its row (Answer.from_db) and the
+# state's AnswerFacts from all of them.
+ANSWER_ROW = tuple(f.attname for f in Answer._meta.concrete_fields)
+_QUESTION_AT = ANSWER_ROW.index("question_id")
+_FACTS_AT = tuple(ANSWER_ROW.index(name) for name in AnswerFacts._fields)
+
+
+def answer_rows(assessment: Assessment) -> dict[int, tuple]:
+    """The assessment's answers as ANSWER_ROW tuples, by question id."""
+    rows = assessment.answers.order_by().values_list(*ANSWER_ROW)
+    return {row[_QUESTION_AT]: row for row in rows}
+
+
+def load_state(
+    assessment: Assessment, *, light: bool = False, rows: dict[int, tuple] | None = None
+) -> State:
     """`light`: the answers and files as AnswerFacts and EvidenceFacts (an autosave's state:
-    what progress, score, completeness and the save's reply read, nothing else)."""
+    what progress, score, completeness and the save's reply read, nothing else); `rows`:
+    the answers as `answer_rows` gives them, when the caller has read them already."""
     catalogue = get_catalogue(assessment.questionnaire)
     by_pk = catalogue.by_pk
     answers: dict[str, Any]
     evidence: dict[str, list[Any]] = {}
     if light:
-        rows = assessment.answers.values_list("question_id", *AnswerFacts._fields)
+        if rows is None:
+            rows = answer_rows(assessment)
         answers = {
-            by_pk[row[0]].code: AnswerFacts._make(row[1:]) for row in rows if row[0] in by_pk
+            by_pk[pk].code: AnswerFacts._make(row[i] for i in _FACTS_AT)
+            for pk, row in rows.items()
+            if pk in by_pk
         }
         files = assessment.evidence.values_list(
             "question_id",
@@ -472,9 +492,16 @@ def _answer_save(assessment, question, form, user, *, locked):
         assessment = relock_assessment(assessment, defer=LARGE_COLUMNS)
     _ensure_editable(assessment)
     _ensure_same_version(assessment, question)
-    answer, _created = Answer.objects.select_for_update().get_or_create(
-        assessment=assessment, question_id=question.pk
-    )
+    # Every answer in one read: the one to change, and the others for the state. The row lock
+    # on the assessment (taken above, or by the caller) is what every writer of answers takes
+    # first (saves, upgrades, revisions), so nothing changes them until the commit.
+    rows = answer_rows(assessment)
+    row = rows.get(question.pk)
+    if row is None:
+        answer = Answer(assessment=assessment, question_id=question.pk)
+    else:
+        answer = Answer.from_db(Answer.objects.db, ANSWER_ROW, row)
+        answer.assessment = assessment
     if answer.revision != form.cleaned_data["revision"]:
         raise Conflict(answer)
     before = {"value": answer.value, "note": answer.note} if answer.revision else None
@@ -486,9 +513,16 @@ def _answer_save(assessment, question, form, user, *, locked):
     answer.revision += 1
     answer.updated_by = user
     answer.save()
+    # As a read gives it back (the state below is computed from it): the JSON column returns
+    # lists for tuples, for instance.
+    column = Answer._meta.get_field("value")
+    answer.value = json.loads(json.dumps(answer.value, cls=column.encoder), cls=column.decoder)
+    rows[question.pk] = tuple(getattr(answer, name) for name in ANSWER_ROW)
     if before is None or before["value"] != answer.value:
         reanalyse_after_answer_change(assessment, question.code)
-    state = refresh_assessment(assessment, load_state(assessment, light=True), summary_later=True)
+    state = refresh_assessment(
+        assessment, load_state(assessment, light=True, rows=rows), summary_later=True
+    )
     # Last: the audit chain's lock is held from here to the commit and serialises every
     # audited write of the portal, so nothing slow may run after it (audit.services).
     record(

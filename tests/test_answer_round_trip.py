@@ -151,3 +151,30 @@ def test_an_autosave_of_every_kind_reads_nothing_the_access_read_left_out(
             )
         ]
         assert not late, (question.code, late)
+
+
+def test_a_saves_state_and_answer_are_what_a_fresh_read_gives_for_every_kind(editor, assessment):
+    """A save reads every answer once, before it writes, and builds its state (progress,
+    score, what is missing, the page's reply) from those rows with the saved answer replaced
+    by what it wrote. For every kind, a first answer and a change of it: that state and the
+    returned answer equal what reading them again after the save gives."""
+    from assessments.forms import AnswerForm
+    from assessments.models import Assessment
+
+    factories.fill_required(assessment, editor)  # gates open every kind
+    for question in _samples(assessment).values():
+        assessment.answers.filter(question_id=question.pk).delete()
+        for revision, note in ((0, "第一次"), (1, "改过：" + LONG)):
+            data = _full_answer(question) | {"revision": revision, "note": note}
+            form = AnswerForm(data, question=question)
+            assert form.is_valid(), (question.code, form.errors)
+            answer, state = services.answer_save(
+                assessment=assessment, question=question, form=form, user=editor
+            )
+            fresh = services.load_state(Assessment.objects.get(pk=assessment.pk), light=True)
+            assert state.answers == fresh.answers, question.code
+            assert (state.values, state.applicable) == (fresh.values, fresh.applicable)
+            assert (state.complete, state.incomplete) == (fresh.complete, fresh.incomplete)
+            stored = services.answer_rows(assessment)[question.pk]
+            assert tuple(getattr(answer, name) for name in services.ANSWER_ROW) == stored
+            assert (answer.revision, answer.note) == (revision + 1, note)
