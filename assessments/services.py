@@ -197,10 +197,13 @@ class EvidenceFacts(NamedTuple):
     analysis: AnalysisFacts | None  # None: no analyser for this file
 
 
-# Every column of an answer, in the model's order: an autosave reads all answers of the
-# assessment as rows once, builds the one it changes from its row (Answer.from_db) and the
-# state's AnswerFacts from all of them.
-ANSWER_ROW = tuple(f.attname for f in Answer._meta.concrete_fields)
+# Every column of an answer but the time it was changed, in the model's order: an autosave
+# reads all answers of the assessment as rows once, builds the one it changes from its row
+# (Answer.from_db; the time is read on access, which only a conflict's reply does) and the
+# state's AnswerFacts from all of them. Parsing a timestamp per answer cost more than the rest.
+ANSWER_ROW = tuple(f.attname for f in Answer._meta.concrete_fields if f.attname != "updated_at")
+# What a save writes of an existing answer (loaded without its time, so named here).
+_SAVED_FIELDS = tuple(n for n in ANSWER_ROW if n not in ("id", "assessment_id", "question_id"))
 _QUESTION_AT = ANSWER_ROW.index("question_id")
 _FACTS_AT = tuple(ANSWER_ROW.index(name) for name in AnswerFacts._fields)
 
@@ -512,7 +515,7 @@ def _answer_save(assessment, question, form, user, *, locked):
         answer.nonconformity = ""
     answer.revision += 1
     answer.updated_by = user
-    answer.save()
+    answer.save(update_fields=(*_SAVED_FIELDS, "updated_at") if row is not None else None)
     # As a read gives it back (the state below is computed from it): the JSON column returns
     # lists for tuples, for instance.
     column = Answer._meta.get_field("value")

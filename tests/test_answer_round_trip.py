@@ -158,8 +158,10 @@ def test_a_saves_state_and_answer_are_what_a_fresh_read_gives_for_every_kind(edi
     score, what is missing, the page's reply) from those rows with the saved answer replaced
     by what it wrote. For every kind, a first answer and a change of it: that state and the
     returned answer equal what reading them again after the save gives."""
+    from django.utils import timezone
+
     from assessments.forms import AnswerForm
-    from assessments.models import Assessment
+    from assessments.models import Answer, Assessment
 
     factories.fill_required(assessment, editor)  # gates open every kind
     for question in _samples(assessment).values():
@@ -168,6 +170,7 @@ def test_a_saves_state_and_answer_are_what_a_fresh_read_gives_for_every_kind(edi
             data = _full_answer(question) | {"revision": revision, "note": note}
             form = AnswerForm(data, question=question)
             assert form.is_valid(), (question.code, form.errors)
+            started = timezone.now()
             answer, state = services.answer_save(
                 assessment=assessment, question=question, form=form, user=editor
             )
@@ -178,3 +181,4 @@ def test_a_saves_state_and_answer_are_what_a_fresh_read_gives_for_every_kind(edi
             stored = services.answer_rows(assessment)[question.pk]
             assert tuple(getattr(answer, name) for name in services.ANSWER_ROW) == stored
             assert (answer.revision, answer.note) == (revision + 1, note)
+            assert Answer.objects.get(pk=answer.pk).updated_at >= started  # read without it
