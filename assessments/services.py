@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied
@@ -205,7 +206,7 @@ ANSWER_ROW = tuple(f.attname for f in Answer._meta.concrete_fields if f.attname 
 # What a save writes of an existing answer (loaded without its time, so named here).
 _SAVED_FIELDS = tuple(n for n in ANSWER_ROW if n not in ("id", "assessment_id", "question_id"))
 _QUESTION_AT = ANSWER_ROW.index("question_id")
-_FACTS_AT = tuple(ANSWER_ROW.index(name) for name in AnswerFacts._fields)
+_facts_of = itemgetter(*(ANSWER_ROW.index(name) for name in AnswerFacts._fields))
 
 
 def answer_rows(assessment: Assessment) -> dict[int, tuple]:
@@ -228,7 +229,7 @@ def load_state(
         if rows is None:
             rows = answer_rows(assessment)
         answers = {
-            by_pk[pk].code: AnswerFacts._make(row[i] for i in _FACTS_AT)
+            by_pk[pk].code: AnswerFacts._make(_facts_of(row))
             for pk, row in rows.items()
             if pk in by_pk
         }
