@@ -65,9 +65,22 @@ def get_writable_assessment(request: HttpRequest, assessment_id: UUID, *, light:
     return assessment, membership
 
 
+# What an autosave reads of the locked row besides LIGHT_COLUMNS: whether it is a draft, and the
+# figures and revisions it compares before writing (services.refresh_assessment). Any other
+# column is loaded on access, one query each (tests/test_answer_round_trip.py saves every kind).
+SAVE_COLUMNS = (
+    "progress",
+    "applicable_count",
+    "answered_count",
+    "self_score_inputs",
+    "edit_revision",
+    "summary_revision",
+)
+
+
 def lock_writable_assessment(request: HttpRequest, assessment_id: UUID):
     """In a transaction: what `get_writable_assessment(light=True)` reads, with the assessment
-    row locked for the transaction and read whole but for its large columns, in one statement
+    row locked for the transaction and its SAVE_COLUMNS read, in one statement
     (an autosave's access check, row lock and read: three statements before).
 
     The statement finds nothing for someone who is not a member (so no outsider's request
@@ -77,15 +90,12 @@ def lock_writable_assessment(request: HttpRequest, assessment_id: UUID):
     and reads the moved row again under the lock."""
     from assessments import services
 
-    row_columns = [
-        f.name for f in Assessment._meta.concrete_fields if f.name not in services.LARGE_COLUMNS
-    ]
     # Joined (a person has one membership per provider), not subqueries: this statement's
     # Python side is most of what it costs, and a join compiles at half the cost.
     member = "service__provider__memberships__"
     assessment = (
         Assessment.objects.select_related("service__provider", "questionnaire")
-        .only(*LIGHT_COLUMNS, *row_columns)
+        .only(*LIGHT_COLUMNS, *SAVE_COLUMNS)
         .filter(public_id=assessment_id, **{f"{member}user_id": request.user.pk})
         .annotate(member_pk=F(f"{member}pk"), member_role=F(f"{member}role"))
         .select_for_update(of=("self",))

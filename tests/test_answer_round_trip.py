@@ -67,6 +67,9 @@ def _stored(assessment, question) -> dict:
     }
 
 
+_ASSESSMENT_READ = 'SELECT "assessments_assessment".'
+
+
 def _samples(assessment):
     """One applicable question of every kind (a share and a plain number both)."""
     state = services.load_state(assessment)
@@ -123,9 +126,9 @@ def test_control_characters_are_removed_at_the_form_edge(editor_client, assessme
 def test_an_autosave_of_every_kind_reads_nothing_the_access_read_left_out(
     editor_client, editor, assessment
 ):
-    """The autosave reads the assessment with only the columns it needs (access.LIGHT_COLUMNS):
-    a save of any kind must not load a left-out column of the service, provider or
-    questionnaire afterwards (one query each)."""
+    """The autosave reads the assessment with only the columns it needs (access.LIGHT_COLUMNS
+    and SAVE_COLUMNS): a save of any kind must not load a left-out column of the assessment,
+    service, provider or questionnaire afterwards (one query each)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -151,6 +154,10 @@ def test_an_autosave_of_every_kind_reads_nothing_the_access_read_left_out(
             )
         ]
         assert not late, (question.code, late)
+        # The assessment row is read once, locked, with the columns a save uses
+        # (access.SAVE_COLUMNS): no other column of it is loaded afterwards.
+        rows = [q for q in queries.captured_queries if q["sql"].startswith(_ASSESSMENT_READ)]
+        assert len(rows) == 1, (question.code, [q["sql"][:200] for q in rows])
 
 
 def test_a_saves_state_and_answer_are_what_a_fresh_read_gives_for_every_kind(editor, assessment):
