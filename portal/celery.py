@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.signals import celeryd_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -8,3 +9,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 app = Celery("portal", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@celeryd_init.connect
+def lower_priority(**_kwargs) -> None:
+    """The worker (and the pool and render processes it forks) yields the CPU to the web
+    processes (settings.WORKER_NICENESS). Sent by `celery worker` only: a worker started
+    inside another process (the tests' start_worker) leaves that process alone."""
+    from django.conf import settings
+
+    if settings.WORKER_NICENESS and hasattr(os, "nice"):
+        os.nice(settings.WORKER_NICENESS)

@@ -361,6 +361,10 @@ DOSSIER_DEV_SIGNING_DIR = VAR_DIR / "signing"
 DOSSIER_ALLOW_DEV_SIGNING = env_bool("DOSSIER_ALLOW_DEV_SIGNING", DEBUG)
 DOSSIER_VERIFY_MAX_BYTES = env_int("DOSSIER_VERIFY_MAX_MB", 200, minimum=1) * 1024 * 1024
 DOSSIER_VERIFY_PER_HOUR = env_int("DOSSIER_VERIFY_PER_HOUR", 30, minimum=1)
+# How much lower the worker's CPU priority is than the web processes' (nice, inherited by its
+# render processes): a build keeps every core busy for seconds, and a page or an autosave on
+# the same machine should not wait behind it. 0 leaves them equal.
+WORKER_NICENESS = env_int("WORKER_NICENESS", 5, minimum=0)
 # Processes one build may use at once (portal/forking.py: the PDFs and workbooks of a filing
 # package, the parts of a long dossier); 1 renders everything in the worker process itself.
 RENDER_PROCESSES = env_int("RENDER_PROCESSES", os.cpu_count() or 1, minimum=1)
