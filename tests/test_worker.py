@@ -405,27 +405,3 @@ def test_the_weekly_digest_goes_from_beat_through_the_worker_once(worker):
     time.sleep(1)
     assert [m.to for m in mail.outbox] == [[owner.email]]
     assert "Told it is an AI?" in mail.outbox[0].body
-
-
-def test_the_worker_command_lowers_its_cpu_priority():
-    """`celery worker` (and what it forks: pool and render processes) runs WORKER_NICENESS
-    below the web processes, so a page does not wait behind a build's renders."""
-    import subprocess
-    import sys
-
-    from django.conf import settings
-
-    assert settings.WORKER_NICENESS > 0
-    script = (
-        "import os, django; django.setup(); "
-        "from celery.signals import celeryd_init; import portal.celery; "
-        "before = os.getpriority(os.PRIO_PROCESS, 0); "
-        "celeryd_init.send(sender='w@test', instance=None, conf=None, options={}); "
-        "print(os.getpriority(os.PRIO_PROCESS, 0) - before)"
-    )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings"}
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    assert int(done.stdout.split()[-1]) == min(settings.WORKER_NICENESS, 19 - os.nice(0))

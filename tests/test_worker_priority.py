@@ -1,0 +1,31 @@
+"""The worker's place beside the web processes: `celery worker` lowers its own CPU priority
+(settings.WORKER_NICENESS). No broker is needed: the signal the worker command sends at start
+is sent here, in a subprocess of its own."""
+
+from __future__ import annotations
+
+import os
+
+
+def test_the_worker_command_lowers_its_cpu_priority():
+    """`celery worker` (and what it forks: pool and render processes) runs WORKER_NICENESS
+    below the web processes, so a page does not wait behind a build's renders."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    assert settings.WORKER_NICENESS > 0
+    script = (
+        "import os, django; django.setup(); "
+        "from celery.signals import celeryd_init; import portal.celery; "
+        "before = os.getpriority(os.PRIO_PROCESS, 0); "
+        "celeryd_init.send(sender='w@test', instance=None, conf=None, options={}); "
+        "print(os.getpriority(os.PRIO_PROCESS, 0) - before)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.split()[-1]) == min(settings.WORKER_NICENESS, 19 - os.nice(0))
