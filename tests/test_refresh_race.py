@@ -5,16 +5,15 @@ was committing wrote figures computed without that answer over the save's correc
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from assessments import services
 from assessments.scores import rescore, score_self
 from library.loading import load_library
 from library.models import Questionnaire
 from tests import factories
+from tests.concurrency import while_held
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row locks between two connections"
@@ -43,33 +42,14 @@ def test_a_recompute_during_an_autosave_keeps_the_saved_answer_in_the_figures(
         for q in state.catalogue.questions
         if q.code in state.applicable and q.required and q.kind == "text"
     )
-    saved, release, outcome = threading.Event(), threading.Event(), {}
-
-    def autosave():
-        try:
-            with transaction.atomic():
-                factories.answer(assessment, code, editor)
-                saved.set()  # the save holds the row lock until it commits
-                release.wait(10)
-        finally:
-            connection.close()
+    outcome = {}
 
     def recompute():
-        try:
-            writer(assessment)
-            outcome["done"] = True
-        finally:
-            connection.close()
+        writer(assessment)
+        outcome["done"] = True
 
-    saver = threading.Thread(target=autosave)
-    saver.start()
-    assert saved.wait(10)
-    other = threading.Thread(target=recompute)
-    other.start()
-    other.join(0.5)
-    release.set()
-    saver.join(10)
-    other.join(10)
+    # The save holds the row lock until it commits; the recompute comes meanwhile.
+    while_held(lambda: factories.answer(assessment, code, editor), recompute)
     assert outcome.get("done")
 
     assessment.refresh_from_db()

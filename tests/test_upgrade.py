@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import translation
 
 from assessments import services
@@ -30,6 +29,7 @@ from library.changes import compare, fingerprint
 from library.models import Domain, Instrument, Provision, Question, Questionnaire
 from providers.models import Role
 from tests import factories
+from tests.concurrency import while_held
 
 CODE = "upgrade-test"
 YES_NO = {"kind": "yes_no", "expected": True}
@@ -332,48 +332,36 @@ def test_a_save_from_a_page_loaded_before_the_move_is_refused(draft, versions, e
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_a_save_during_the_move_waits_for_it_and_is_then_refused(transactional_db):
+    v1, v2, editor, assessment = _draft_for_a_race()
+    stale_item = get_catalogue(v1).by_code["WORD"]
+    form = services.AnswerForm(factories.answer_data(stale_item), question=stale_item)
+    assert form.is_valid()
+
+    def save():
+        try:
+            services.answer_save(assessment=assessment, question=stale_item, form=form, user=editor)
+            return {"saved": True}
+        except services.NotEditable as exc:
+            return {"refused": str(exc)}
+
+    race = while_held(lambda: upgrade_assessment(assessment=assessment, user=editor), save)
+    assert race.waited, "the save did not wait for the move's lock"
+    outcome = race.then
+    assert "问卷版本2" in outcome.get("refused", "")
+    assert Assessment.objects.get(pk=assessment.pk).questionnaire == v2
+    assert not Answer.objects.filter(assessment=assessment, question__questionnaire=v1).exists()
+
+
+def _draft_for_a_race():
+    """Versions 1 and 2 of a questionnaire of its own, and a draft on version 1 (a
+    transactional test cannot rely on the fixtures' rows)."""
     v1, v2 = make_version(1, V1, code="upgrade-race"), make_version(2, V2, code="upgrade-race")
     provider = factories.make_provider()
     editor = factories.make_member(provider, Role.EDITOR).user
     assessment = Assessment.objects.create(
         service=factories.make_service(provider), questionnaire=v1, created_by=editor
     )
-    stale_item = get_catalogue(v1).by_code["WORD"]
-    form = services.AnswerForm(factories.answer_data(stale_item), question=stale_item)
-    assert form.is_valid()
-    locked, release, outcome = threading.Event(), threading.Event(), {}
-
-    def move():
-        try:
-            with transaction.atomic():
-                upgrade_assessment(assessment=assessment, user=editor)
-                locked.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    def save():
-        try:
-            services.answer_save(assessment=assessment, question=stale_item, form=form, user=editor)
-            outcome["saved"] = True
-        except services.NotEditable as exc:
-            outcome["refused"] = str(exc)
-        finally:
-            connection.close()
-
-    mover = threading.Thread(target=move)
-    mover.start()
-    assert locked.wait(10)
-    saver = threading.Thread(target=save)
-    saver.start()
-    saver.join(0.5)
-    assert saver.is_alive(), "the save did not wait for the move's lock"
-    release.set()
-    mover.join(10)
-    saver.join(10)
-    assert "问卷版本2" in outcome.get("refused", "")
-    assert Assessment.objects.get(pk=assessment.pk).questionnaire == v2
-    assert not Answer.objects.filter(assessment=assessment, question__questionnaire=v1).exists()
+    return v1, v2, editor, assessment
 
 
 @pytest.mark.parametrize("sent", ["shown", "current", "none"])
@@ -405,51 +393,24 @@ def test_an_autosave_from_a_page_of_the_version_before_the_move(
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_an_autosave_during_the_move_waits_for_it_and_is_then_refused(transactional_db):
-    """The autosave reads, checks and locks the row in one statement; when the row moved to
-    another version while the lock was awaited, that statement finds nothing (PostgreSQL
-    re-checks the locked row against the questionnaire it joined before waiting). The save takes
-    the long way then, and says the version changed (the page was shown for version 1), not
-    that the assessment is gone, nor lands on version 2's question of the same code."""
+    """The autosave reads, checks and locks the row in one statement, and waits for the move's
+    lock. Whatever PostgreSQL's re-check of the moved row gives (the moved row, or nothing and
+    the long way), the save says the version changed (the page was shown for version 1): not
+    that the assessment is gone, nor does it land on version 2's question of the same code."""
     from tests.conftest import _client_for
 
-    v1, v2 = make_version(1, V1, code="upgrade-race"), make_version(2, V2, code="upgrade-race")
-    provider = factories.make_provider()
-    editor = factories.make_member(provider, Role.EDITOR).user
-    assessment = Assessment.objects.create(
-        service=factories.make_service(provider), questionnaire=v1, created_by=editor
-    )
+    v1, v2, editor, assessment = _draft_for_a_race()
     stale_item = get_catalogue(v1).by_code["WORD"]
     url = f"/assessments/{assessment.public_id}/answers/WORD/"
     client = _client_for(editor)
-    locked, release, outcome = threading.Event(), threading.Event(), {}
+    data = {**factories.answer_data(stale_item), "questionnaire": str(v1.pk)}
 
-    def move():
-        try:
-            with transaction.atomic():
-                upgrade_assessment(assessment=assessment, user=editor)
-                locked.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    def save():
-        try:
-            data = {**factories.answer_data(stale_item), "questionnaire": str(v1.pk)}
-            response = client.post(url, data, HTTP_HX_REQUEST="true")
-            outcome["response"] = response
-        finally:
-            connection.close()
-
-    mover = threading.Thread(target=move)
-    mover.start()
-    assert locked.wait(10)
-    saver = threading.Thread(target=save)
-    saver.start()
-    saver.join(0.5)
-    assert saver.is_alive(), "the save did not wait for the move's lock"
-    release.set()
-    mover.join(10)
-    saver.join(10)
+    race = while_held(
+        lambda: upgrade_assessment(assessment=assessment, user=editor),
+        lambda: {"response": client.post(url, data, HTTP_HX_REQUEST="true")},
+    )
+    assert race.waited, "the save did not wait for the move's lock"
+    outcome = race.then
     response = outcome["response"]
     assert response.status_code == 422
     assert "问卷版本2" in response.content.decode()

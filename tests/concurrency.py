@@ -1,0 +1,65 @@
+"""Two writers on two connections, the second arriving while the first holds its locks: what
+the race tests of row locks and the audit chain's lock share."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from django.db import connection, transaction
+
+
+class Race(NamedTuple):
+    held: Any  # what `hold` returned
+    then: Any  # what `then` returned
+    waited: bool  # `then` was still running when `hold` committed
+
+
+def while_held(
+    hold: Callable[[], Any], then: Callable[[], Any], *, blocked: Callable[[], bool] | None = None
+) -> Race:
+    """Run `hold` in a transaction on a connection of its own and keep it open; then run `then`
+    on another. `hold` commits once `blocked()` says `then` waits (polled, for up to 10 s), or
+    after half a second without `blocked`. An exception of either is raised here."""
+    held, release = threading.Event(), threading.Event()
+    out: dict[str, Any] = {}
+
+    def run(name, body, *, keep_open):
+        try:
+            if keep_open:
+                with transaction.atomic():
+                    out[name] = body()
+                    held.set()
+                    release.wait(10)
+            else:
+                out[name] = body()
+        except BaseException as exc:  # re-raised in the test's thread
+            out[f"{name} failed"] = exc
+        finally:
+            held.set()
+            connection.close()
+
+    first = threading.Thread(target=run, args=("held", hold), kwargs={"keep_open": True})
+    first.start()
+    assert held.wait(10)
+    if "held failed" in out:
+        raise out["held failed"]
+    second = threading.Thread(target=run, args=("then", then), kwargs={"keep_open": False})
+    second.start()
+    if blocked is None:
+        second.join(0.5)
+    else:
+        deadline = time.monotonic() + 10
+        while not blocked():
+            assert time.monotonic() < deadline, "the second writer never waited"
+            time.sleep(0.01)
+    waited = second.is_alive()
+    release.set()
+    first.join(10)
+    second.join(10)
+    for name in ("held failed", "then failed"):
+        if name in out:
+            raise out[name]
+    return Race(out.get("held"), out.get("then"), waited)
