@@ -51,17 +51,26 @@ def get_assessment(
         membership = Membership.objects.filter(
             provider_id=assessment.service.provider_id, user=request.user
         ).first()
+    return assessment, _usable(request, assessment, membership)
+
+
+def _usable(request, assessment, membership: Membership | None) -> Membership:
+    """The membership as this request may use it on `assessment`, or 404."""
     membership = scoped_membership(request, membership)
     if membership is None:
         raise Http404(_("No such assessment."))
     membership.provider = assessment.service.provider
-    return assessment, membership
+    return membership
+
+
+def _ensure_writes(membership: Membership) -> None:
+    if not membership.can_write:
+        raise PermissionDenied(_("Your role lets you read, not change, this assessment."))
 
 
 def get_writable_assessment(request: HttpRequest, assessment_id: UUID, *, light: bool = False):
     assessment, membership = get_assessment(request, assessment_id, light=light)
-    if not membership.can_write:
-        raise PermissionDenied(_("Your role lets you read, not change, this assessment."))
+    _ensure_writes(membership)
     return assessment, membership
 
 
@@ -84,10 +93,11 @@ def lock_writable_assessment(request: HttpRequest, assessment_id: UUID):
     (an autosave's access check, row lock and read: three statements before).
 
     The statement finds nothing for someone who is not a member (so no outsider's request
-    locks the row), and also when the row changed its questionnaire while the lock was awaited
-    (PostgreSQL re-checks a locked row against the joined rows it read before waiting: an
-    upgrade moved it). Either way it takes the long way then, which says 404 to the outsider
-    and reads the moved row again under the lock."""
+    locks the row), and the long way then says 404 or 403. When an upgrade moved the row while
+    the lock was awaited, PostgreSQL re-checks the locked row against its join: on PostgreSQL 15
+    it returns the moved row with its new questionnaire (tests/test_upgrade.py), and the
+    page's version check refuses the save; should a re-check drop the row instead, the long way
+    reads it again under the lock."""
     from assessments import services
 
     # Joined (a person has one membership per provider), not subqueries: this statement's
@@ -110,12 +120,8 @@ def lock_writable_assessment(request: HttpRequest, assessment_id: UUID):
         user=request.user,
         role=assessment.member_role,
     )
-    membership = scoped_membership(request, membership)
-    if membership is None:
-        raise Http404(_("No such assessment."))
-    if not membership.can_write:
-        raise PermissionDenied(_("Your role lets you read, not change, this assessment."))
-    membership.provider = assessment.service.provider
+    membership = _usable(request, assessment, membership)
+    _ensure_writes(membership)
     return assessment, membership
 
 
