@@ -125,7 +125,11 @@ class AssessmentSerializer(s.Serializer):
     service_name = s.CharField(source="service.name")
     provider = s.UUIDField(source="service.provider.public_id")
     questionnaire = s.CharField(source="questionnaire.code")
-    questionnaire_version = s.IntegerField(source="questionnaire.version")
+    questionnaire_version = s.IntegerField(
+        source="questionnaire.version",
+        help_text="The questionnaire version the assessment uses now (the library's "
+        "questionnaires/{code}/{version}/); an upgrade moves it.",
+    )
     version = s.IntegerField()
     previous = s.UUIDField(source="previous.public_id", allow_null=True, default=None)
     status = s.CharField()
@@ -152,6 +156,10 @@ class Gap(s.Serializer):
 
 class AnswerSerializer(s.Serializer):
     question = s.CharField()
+    questionnaire_version = s.IntegerField(
+        help_text="The questionnaire version this question (and its text) belongs to: send it "
+        "back with a PUT."
+    )
     domain = s.CharField()
     kind = s.CharField()
     text = s.CharField()
@@ -176,6 +184,13 @@ class AnswerSerializer(s.Serializer):
 class AnswerInput(s.Serializer):
     revision = s.IntegerField(
         min_value=0, help_text="The revision you read (0 for a first answer); 409 if it moved."
+    )
+    questionnaire_version = s.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The questionnaire_version you read; 409 questionnaire_changed if the "
+        "assessment uses another version now. Optional: without it the answer goes to this "
+        "code's question in the version the assessment uses.",
     )
     value = s.JSONField(
         required=False,

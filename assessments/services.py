@@ -56,6 +56,11 @@ class NotEditable(PermissionDenied):
     pass
 
 
+class OtherVersion(NotEditable):
+    """The save was meant for another questionnaire version than the assessment's now: the
+    pages say so like any refusal, the API with a code of its own (the client re-reads)."""
+
+
 @dataclass
 class Conflict(Exception):
     """Someone else saved this answer since the editor loaded it."""
@@ -462,8 +467,16 @@ def ensure_page_version(assessment: Assessment, posted: str | None) -> None:
         refuse_other_version(assessment)
 
 
+def ensure_read_version(assessment: Assessment, version: int | None) -> None:
+    """The API's `ensure_page_version`: `version` is the questionnaire version number the
+    client read the answer under (an assessment only moves between versions of its
+    questionnaire's code, so the number names the version)."""
+    if version is not None and version != assessment.questionnaire.version:
+        refuse_other_version(assessment)
+
+
 def refuse_other_version(assessment: Assessment) -> None:
-    raise NotEditable(
+    raise OtherVersion(
         _(
             "This assessment now uses questionnaire version %(version)s; reload the page "
             "and answer again."

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import uuid
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,7 +22,12 @@ from api.problems import Problem
 from api.views.base import ApiView, form_data, valid_form
 from api.views.providers import service_for
 from assessments import filetypes, services
-from assessments.access import get_assessment, get_evidence, get_writable_assessment
+from assessments.access import (
+    get_assessment,
+    get_evidence,
+    get_writable_assessment,
+    lock_writable_assessment,
+)
 from assessments.downloads import evidence_response
 from assessments.forms import AnswerForm, EvidenceForm
 from assessments.models import Assessment, Status
@@ -148,6 +155,9 @@ def answer_out(question, state, answer=None) -> dict:
             details[name] = value.isoformat() if hasattr(value, "isoformat") else (value or "")
     return {
         "question": question.code,
+        # The version the question's text belongs to: sent back with a PUT, it keeps the answer
+        # off another version's question of the same code (the assessment may move meanwhile).
+        "questionnaire_version": state.catalogue.version,
         "domain": question.domain,
         "kind": question.kind,
         "text": question.text,
@@ -211,6 +221,13 @@ def form_input(question, body) -> dict:
     return data
 
 
+class VersionForm(forms.Form):
+    """The optional questionnaire version of a PUT, read as the pages' forms read numbers (so
+    with their messages): a JSON number arrives as its text (form_data)."""
+
+    questionnaire_version = forms.IntegerField(required=False, min_value=1)
+
+
 class AnswerDetail(ApiView):
     problems = {"put": (409, 422)}
 
@@ -225,17 +242,32 @@ class AnswerDetail(ApiView):
         request=out.AnswerInput,
         responses=out.AnswerSerializer,
         description="Replaces the answer. Send the revision you read: if someone saved since, "
-        "the answer is not changed and 409 returns theirs (`current`). Type errors are refused "
-        "(422); missing details of a clause result are saved and listed in `gaps`.",
+        "the answer is not changed and 409 returns theirs (`current`). Send the "
+        "`questionnaire_version` you read too: if the assessment has moved to another "
+        "questionnaire version since (an upgrade, or its undo), the answer is not changed and "
+        "409 `questionnaire_changed` returns the version it uses now (`questionnaire_version`): "
+        "read the question again, its wording may have changed. Without `questionnaire_version` "
+        "the answer goes to the question of this code in the version the assessment uses when "
+        "the request arrives. Type errors are refused (422); missing details of a clause result "
+        "are saved and listed in `gaps`.",
     )
     def put(self, request, assessment, question):
-        obj, _membership = get_writable_assessment(request, assessment)
-        item = _question(obj, question)
-        form = valid_form(AnswerForm(form_input(item, request.data), question=item))
         try:
-            answer, state = services.answer_save(
-                assessment=obj, question=item, form=form, user=request.user
-            )
+            # As the page's autosave: the access check, the row lock and the save in one
+            # transaction, so the version is compared on the locked row (an upgrade takes the
+            # same lock) and a refusal rolls it all back.
+            with transaction.atomic():
+                obj, _membership = lock_writable_assessment(request, assessment)
+                # After the access check (outsiders get 404, read-only members 403, whatever
+                # they send), before the question is looked up: under another version its code
+                # may be gone (404) or mean another question.
+                sent = valid_form(VersionForm(form_data(request.data))).cleaned_data
+                services.ensure_read_version(obj, sent["questionnaire_version"])
+                item = _question(obj, question)
+                form = valid_form(AnswerForm(form_input(item, request.data), question=item))
+                answer, state = services.answer_save(
+                    assessment=obj, question=item, form=form, user=request.user, locked=True
+                )
         except services.Conflict:
             current = answer_out(item, services.load_state(obj))
             raise Problem(
@@ -243,6 +275,13 @@ class AnswerDetail(ApiView):
                 _("Not saved: someone else changed this answer."),
                 code="conflict",
                 current=out.AnswerSerializer(current).data,
+            ) from None
+        except services.OtherVersion as exc:
+            raise Problem(
+                409,
+                str(exc),
+                code="questionnaire_changed",
+                questionnaire_version=obj.questionnaire.version,
             ) from None
         except services.NotEditable as exc:
             raise Problem(409, str(exc), code="not_editable") from None

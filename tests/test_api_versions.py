@@ -1,0 +1,220 @@
+"""The API's answer PUT and questionnaire upgrades: a client that read a question under one
+questionnaire version must not have its answer stored on another version's question of the same
+code (whose wording may have changed). Answers name their version; a PUT that sends it back is
+refused, like the page's autosave, once the assessment uses another one.
+
+The two small versions come from tests/test_upgrade.py: WORD is worded differently in version
+2 (so its answer stays behind and version 2's WORD starts unanswered, revision 0), GONE is only
+in version 1."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
+
+from api.tokens import token_create
+from assessments.models import Answer, Assessment, QuestionnaireUpgrade
+from assessments.upgrade import undoable, upgrade_assessment
+from audit.models import Action, AuditEvent
+from providers.models import Role
+from tests import factories
+from tests.concurrency import while_held
+from tests.test_upgrade import V1, V2, make_version
+
+STALE = (
+    "This assessment now uses questionnaire version %(version)s; reload the page and answer again."
+)
+
+
+def _api(user, provider, role=Role.EDITOR) -> Client:
+    _token, secret = token_create(user=user, name="CI", provider=provider, role=role, days=30)
+    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+
+def _url(assessment, code: str) -> str:
+    return reverse("api:answer", kwargs={"assessment": assessment.public_id, "question": code})
+
+
+def _zh(message: str) -> str:
+    with translation.override("zh-hans"):
+        return gettext(message)
+
+
+def _put(client, assessment, code, body, **headers):
+    return client.put(_url(assessment, code), body, content_type="application/json", **headers)
+
+
+def _saves(assessment) -> int:
+    return AuditEvent.objects.filter(
+        assessment_id=assessment.pk, action=Action.ANSWER_CHANGED
+    ).count()
+
+
+@pytest.fixture
+def versions(db):
+    return make_version(1, V1, code="api-versions"), make_version(2, V2, code="api-versions")
+
+
+@pytest.fixture
+def draft(versions, service, editor):
+    """A draft on version 1 with KEEP answered and WORD not (read by the client as revision 0)."""
+    assessment = Assessment.objects.create(
+        service=service, questionnaire=versions[0], created_by=editor
+    )
+    factories.answer(assessment, "KEEP", editor)
+    return Assessment.objects.get(pk=assessment.pk)
+
+
+@pytest.fixture
+def api(editor, provider):
+    return _api(editor, provider)
+
+
+def test_answers_and_the_assessment_name_their_questionnaire_version(api, draft, editor):
+    one = api.get(_url(draft, "WORD")).json()
+    assert (one["questionnaire_version"], one["revision"]) == (1, 0)
+    assert one["text"] == V1["WORD"]["text_zh"]
+    assessment_url = reverse("api:assessment", kwargs={"assessment": draft.public_id})
+    assert api.get(assessment_url).json()["questionnaire_version"] == 1
+    upgrade_assessment(assessment=draft, user=editor)
+    listed = api.get(reverse("api:answers", kwargs={"assessment": draft.public_id})).json()
+    assert {row["questionnaire_version"] for row in listed} == {2}
+    assert api.get(assessment_url).json()["questionnaire_version"] == 2
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_put_read_under_the_version_before_the_move_is_refused(api, draft, editor, language):
+    read = api.get(_url(draft, "WORD")).json()
+    upgrade_assessment(assessment=draft, user=editor)
+    saves = _saves(draft)
+    headers = {"HTTP_ACCEPT_LANGUAGE": "en"} if language == "en" else {}
+    body = {
+        "revision": read["revision"],
+        "questionnaire_version": read["questionnaire_version"],
+        "value": True,
+        "note": "每年一次",
+    }
+    response = _put(api, draft, "WORD", body, **headers)
+    assert response.status_code == 409, response.json()
+    problem = response.json()
+    assert problem["code"] == "questionnaire_changed"
+    assert problem["questionnaire_version"] == 2
+    message = STALE % {"version": 2}
+    if language == "en":
+        assert problem["detail"] == message
+    else:
+        assert problem["detail"] == _zh(STALE) % {"version": 2}
+        assert "问卷版本2" in problem["detail"]
+    # Nothing written: version 2's WORD is still unanswered, no save is audited, and the move
+    # can still be undone ("until the next save").
+    assert api.get(_url(draft, "WORD")).json()["revision"] == 0
+    assert not Answer.objects.filter(assessment=draft, note="每年一次").exists()
+    assert _saves(draft) == saves
+    assert undoable(Assessment.objects.get(pk=draft.pk), QuestionnaireUpgrade.objects.get())
+
+
+def test_a_stale_put_to_a_question_the_new_version_dropped_says_the_version_changed(
+    api, draft, editor
+):
+    """Not 404 "no such question": the client's question existed where it read it."""
+    upgrade_assessment(assessment=draft, user=editor)
+    body = {"revision": 0, "questionnaire_version": 1, "value": "旧的回答"}
+    response = _put(api, draft, "GONE", body)
+    assert response.status_code == 409 and response.json()["code"] == "questionnaire_changed"
+
+
+@pytest.mark.parametrize("sent", ["current", "absent"])
+def test_a_put_of_the_current_version_or_of_none_is_saved(api, draft, editor, sent):
+    """Absent: as before the field existed, the question of that code in the version the
+    assessment uses when the request arrives."""
+    upgrade_assessment(assessment=draft, user=editor)
+    read = api.get(_url(draft, "WORD")).json()
+    assert read["text"] == V2["WORD"]["text_zh"]
+    body = {"revision": read["revision"], "value": True, "note": "每季度一次"}
+    if sent == "current":
+        body["questionnaire_version"] = read["questionnaire_version"]
+    response = _put(api, draft, "WORD", body)
+    assert response.status_code == 200, response.json()
+    saved = response.json()
+    assert (saved["questionnaire_version"], saved["revision"]) == (2, 1)
+    assert (saved["value"], saved["note"]) == (True, "每季度一次")
+    assert api.get(_url(draft, "WORD")).json()["note"] == "每季度一次"
+
+
+@pytest.mark.parametrize("version", ["二", True, 0, [1]])
+def test_a_version_that_is_no_version_number_is_refused_by_field(api, draft, version):
+    body = {"revision": 0, "questionnaire_version": version, "value": True}
+    response = _put(api, draft, "WORD", body)
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["code"] == "invalid" and list(problem["errors"]) == ["questionnaire_version"]
+    assert problem["errors"]["questionnaire_version"][0] in problem["detail"]
+    assert api.get(_url(draft, "WORD")).json()["revision"] == 0
+
+
+def test_other_providers_and_read_only_members_learn_nothing_of_the_version(
+    draft, editor, viewer, provider, outsider, other_provider
+):
+    """An outsider gets 404 (not a 409 that would tell the assessment exists and its version);
+    a viewer 403, whatever version is sent."""
+    upgrade_assessment(assessment=draft, user=editor)
+    body = {"revision": 0, "questionnaire_version": 1, "value": True}
+    outsider_api = _api(outsider, other_provider)
+    assert _put(outsider_api, draft, "WORD", body).status_code == 404
+    assert (
+        _put(outsider_api, draft, "WORD", {**body, "questionnaire_version": "二"}).status_code
+        == 404
+    )
+    viewer_api = _api(viewer, provider, Role.VIEWER)
+    assert _put(viewer_api, draft, "WORD", body).status_code == 403
+    for version in (2, "二"):
+        response = _put(viewer_api, draft, "WORD", {**body, "questionnaire_version": version})
+        assert response.status_code == 403
+    assert not Answer.objects.filter(assessment=draft, question__code="WORD").exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_a_put_during_the_move_waits_for_it_and_is_then_refused(transactional_db):
+    """The PUT reads, checks and locks the row in one statement as the autosave does, so it
+    waits for the move's lock and then compares the version it sent with the moved row's (the
+    question it looks up is the moved row's too: without the check it would land on version
+    2's WORD). The older way, a read before the lock, was refused as well, by the service's
+    check that the question belongs to the locked row's version."""
+    v1 = make_version(1, V1, code="api-versions-race")
+    v2 = make_version(2, V2, code="api-versions-race")
+    provider = factories.make_provider()
+    editor = factories.make_member(provider, Role.EDITOR).user
+    assessment = Assessment.objects.create(
+        service=factories.make_service(provider), questionnaire=v1, created_by=editor
+    )
+    api = _api(editor, provider)
+    read = api.get(_url(assessment, "WORD")).json()
+    body = {"revision": 0, "questionnaire_version": read["questionnaire_version"], "value": True}
+
+    race = while_held(
+        lambda: upgrade_assessment(assessment=assessment, user=editor),
+        lambda: _put(api, assessment, "WORD", body),
+    )
+    assert race.waited, "the PUT did not wait for the move's lock"
+    response = race.then
+    assert response.status_code == 409, response.json()
+    assert response.json()["code"] == "questionnaire_changed"
+    assert "问卷版本2" in response.json()["detail"]
+    assert Assessment.objects.get(pk=assessment.pk).questionnaire == v2
+    assert not Answer.objects.filter(assessment=assessment, question__code="WORD").exists()
+    assert _saves(assessment) == 0
+
+
+def test_the_schema_documents_the_version_on_the_put_and_the_answer(client):
+    schema = client.get(reverse("api:schema"), HTTP_ACCEPT="application/json").json()
+    put = schema["paths"]["/api/v1/assessments/{assessment}/answers/{question}/"]["put"]
+    assert "questionnaire_changed" in put["description"] and "409" in put["responses"]
+    components = schema["components"]["schemas"]
+    sent = components["AnswerInputRequest"]["properties"]["questionnaire_version"]
+    assert sent["type"] == "integer" and "questionnaire_changed" in sent["description"]
+    assert "questionnaire_version" not in components["AnswerInputRequest"]["required"]
+    assert "questionnaire_version" in components["Answer"]["required"]
