@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
 from assessments.models import Assessment, Evidence
+from portal.compiled import Compiled
 from providers.models import AIService, Membership
 from providers.scope import scoped_membership
 
@@ -100,17 +101,8 @@ def lock_writable_assessment(request: HttpRequest, assessment_id: UUID):
     reads it again under the lock."""
     from assessments import services
 
-    # Joined (a person has one membership per provider), not subqueries: this statement's
-    # Python side is most of what it costs, and a join compiles at half the cost.
-    member = "service__provider__memberships__"
-    assessment = (
-        Assessment.objects.select_related("service__provider", "questionnaire")
-        .only(*LIGHT_COLUMNS, *SAVE_COLUMNS)
-        .filter(public_id=assessment_id, **{f"{member}user_id": request.user.pk})
-        .annotate(member_pk=F(f"{member}pk"), member_role=F(f"{member}role"))
-        .select_for_update(of=("self",))
-        .first()
-    )
+    found = _LOCKED_FOR_MEMBER(public_id=assessment_id, user_id=request.user.pk)
+    assessment = found[0] if found else None
     if assessment is None:
         found, membership = get_writable_assessment(request, assessment_id, light=True)
         return services.relock_assessment(found, defer=services.LARGE_COLUMNS), membership
@@ -123,6 +115,24 @@ def lock_writable_assessment(request: HttpRequest, assessment_id: UUID):
     membership = _usable(request, assessment, membership)
     _ensure_writes(membership)
     return assessment, membership
+
+
+def _locked_for_member(public_id, user_id):
+    # Joined (a person has one membership per provider), not subqueries: a join is the
+    # cheaper statement to build and read.
+    member = "service__provider__memberships__"
+    return (
+        Assessment.objects.select_related("service__provider", "questionnaire")
+        .only(*LIGHT_COLUMNS, *SAVE_COLUMNS)
+        .filter(public_id=public_id, **{f"{member}user_id": user_id})
+        .annotate(member_pk=F(f"{member}pk"), member_role=F(f"{member}role"))
+        .select_for_update(of=("self",))
+        .order_by("pk")[:1]
+    )
+
+
+# Compiled once (portal.compiled): building this statement cost more than running it.
+_LOCKED_FOR_MEMBER = Compiled(_locked_for_member, public_id=UUID, user_id=int)
 
 
 def get_evidence(assessment: Assessment, evidence_id: UUID) -> Evidence:

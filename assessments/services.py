@@ -41,6 +41,7 @@ from audit.services import record
 from library import scope
 from library.catalogue import Catalogue, QuestionItem, get_catalogue
 from library.models import QuestionKind, Questionnaire
+from portal.compiled import Compiled
 from portal.text import strip_controls
 from providers.models import AIService
 
@@ -216,8 +217,29 @@ _facts_of = itemgetter(*(ANSWER_ROW.index(name) for name in AnswerFacts._fields)
 
 def answer_rows(assessment: Assessment) -> dict[int, tuple]:
     """The assessment's answers as ANSWER_ROW tuples, by question id."""
-    rows = assessment.answers.order_by().values_list(*ANSWER_ROW)
-    return {row[_QUESTION_AT]: row for row in rows}
+    return {row[_QUESTION_AT]: row for row in _ANSWER_ROWS(assessment_id=assessment.pk)}
+
+
+# The autosave's reads of every answer and file, compiled once (portal.compiled): building the
+# statements cost more than running them.
+_ANSWER_ROWS = Compiled(
+    lambda assessment_id: (
+        Answer.objects.filter(assessment_id=assessment_id).order_by().values_list(*ANSWER_ROW)
+    ),
+    assessment_id=int,
+)
+_EVIDENCE_FACTS = Compiled(
+    lambda assessment_id: Evidence.objects.filter(assessment_id=assessment_id).values_list(
+        "question_id",
+        "public_id",
+        "uploaded_at",
+        "analysis__id",
+        "analysis__kind",
+        "analysis__status",
+        "analysis__passed",
+    ),
+    assessment_id=int,
+)
 
 
 def load_state(
@@ -238,15 +260,7 @@ def load_state(
             for pk, row in rows.items()
             if pk in by_pk
         }
-        files = assessment.evidence.values_list(
-            "question_id",
-            "public_id",
-            "uploaded_at",
-            "analysis__id",
-            "analysis__kind",
-            "analysis__status",
-            "analysis__passed",
-        )
+        files = _EVIDENCE_FACTS(assessment_id=assessment.pk)
         for question_id, public_id, uploaded_at, analysis_id, *analysis in files:
             facts = EvidenceFacts(
                 public_id,

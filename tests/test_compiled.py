@@ -1,0 +1,143 @@
+"""Statements compiled once (portal.compiled) send what the ORM would send and give back what
+the ORM would give back: the same SQL and parameters for any values, the same objects or rows
+on real data, and the same refusals."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assessments import access, services
+from assessments.models import Answer, Assessment
+from portal.compiled import REGISTRY, Compiled
+from providers.models import Role
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+VALUES = {int: st.integers(min_value=1, max_value=2**63 - 1), uuid.UUID: st.uuids()}
+
+
+def test_the_autosave_statements_are_registered():
+    # The comparisons below cover every compiled statement; these are the autosave's.
+    assert {
+        access._LOCKED_FOR_MEMBER,
+        services._ANSWER_ROWS,
+        services._EVIDENCE_FACTS,
+    } <= set(REGISTRY)
+
+
+@pytest.mark.parametrize("statement", REGISTRY, ids=lambda s: s.build.__qualname__)
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_same_sql_and_parameters_as_the_orm(statement, data):
+    values = {name: data.draw(VALUES[kind], label=name) for name, kind in statement.kinds.items()}
+    with transaction.atomic():  # a locking statement compiles only in a transaction
+        ours = statement.sql_with_params(**values)
+        orm = statement.build(**values).query.sql_with_params()
+    assert ours == orm
+
+
+def _loaded(obj) -> dict:
+    """What an instance holds: its loaded fields and annotations, its deferred fields, and the
+    same of every related object loaded with it."""
+    out = {"model": type(obj)._meta.label, "deferred": obj.get_deferred_fields()}
+    for name, value in vars(obj).items():
+        if name != "_state":
+            out[name] = value
+    out["related"] = {
+        name: _loaded(related) for name, related in obj._state.fields_cache.items() if related
+    }
+    return out
+
+
+@pytest.fixture
+def saved(service, editor):
+    """A draft with every required question answered and files, one analysed, one pending."""
+    assessment, _created = services.assessment_start(service=service, user=editor)
+    factories.fill_required(assessment, editor)
+    catalogue = services.get_catalogue(assessment.questionnaire)
+    analysed = next(q for q in catalogue.questions if q.analyser)
+    factories.attach(assessment, analysed.code, editor)
+    factories.attach(assessment, analysed.code, editor, name="second.pdf", analyse=False)
+    return assessment
+
+
+def test_the_locked_read_gives_what_the_orm_gives(saved, editor, viewer, other_provider):
+    outsider = factories.make_member(other_provider, Role.OWNER).user
+    for user in (editor, viewer, outsider):
+        values = {"public_id": saved.public_id, "user_id": user.pk}
+        with transaction.atomic():
+            ours = access._LOCKED_FOR_MEMBER(**values)
+            orm = list(access._LOCKED_FOR_MEMBER.build(**values))
+        assert [_loaded(o) for o in ours] == [_loaded(o) for o in orm]
+        assert len(ours) == (0 if user == outsider else 1)
+    # The objects are usable as the ORM's: related objects and a deferred column on access.
+    with transaction.atomic():
+        (found,) = access._LOCKED_FOR_MEMBER(public_id=saved.public_id, user_id=editor.pk)
+    assert found.service.provider_id == saved.service.provider_id
+    assert found.questionnaire.version == saved.questionnaire.version
+    assert found.member_role == Role.EDITOR
+    assert found.created_at == Assessment.objects.get(pk=saved.pk).created_at
+
+
+def test_the_rows_give_what_the_orm_gives(saved):
+    answers = services._ANSWER_ROWS(assessment_id=saved.pk)
+    assert len(answers) > 50
+    assert answers == list(services._ANSWER_ROWS.build(assessment_id=saved.pk))
+    # Converted as the ORM converts them: JSON decoded, not left as text.
+    assert any(isinstance(row[services.ANSWER_ROW.index("value")], list) for row in answers)
+    files = services._EVIDENCE_FACTS(assessment_id=saved.pk)
+    assert len(files) > 2
+    assert files == list(services._EVIDENCE_FACTS.build(assessment_id=saved.pk))
+    assert {row[5] for row in files} >= {"done", "pending"}  # the analyses joined in
+    assert services._ANSWER_ROWS(assessment_id=saved.pk + 10**6) == []
+
+
+def test_values_given_as_text_are_taken_as_the_orm_takes_them(saved, editor):
+    with transaction.atomic():
+        as_text = access._LOCKED_FOR_MEMBER(public_id=str(saved.public_id), user_id=str(editor.pk))
+    assert [o.pk for o in as_text] == [saved.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locking_statement_is_refused_outside_a_transaction():
+    values = {"public_id": uuid.uuid4(), "user_id": 1}
+    if not connection.features.has_select_for_update:
+        pytest.skip("this database has no row locks")
+    with pytest.raises(TransactionManagementError):
+        list(access._LOCKED_FOR_MEMBER.build(**values))
+    with pytest.raises(TransactionManagementError):
+        access._LOCKED_FOR_MEMBER(**values)
+
+
+@pytest.mark.parametrize(
+    "build, kinds, refusal",
+    [
+        (lambda n: Answer.objects.all()[:n], {"n": int}, "written into the SQL"),
+        (lambda pk: Answer.objects.filter(pk=1), {"pk": int}, "not among the statement's"),
+        (lambda code: Answer.objects.filter(note=code), {"code": str}, "only int and UUID"),
+        (lambda pk: Answer.objects.filter(pk=pk).values("pk"), {"pk": int}, "model instances"),
+    ],
+)
+def test_what_cannot_be_compiled_faithfully_is_refused(build, kinds, refusal):
+    statement = Compiled(build, **kinds)
+    REGISTRY.remove(statement)
+    with pytest.raises(TypeError, match=refusal):
+        statement(**{name: 1 for name in kinds})
+
+
+def test_a_compiled_statement_is_counted_like_any_query(saved):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        services._ANSWER_ROWS(assessment_id=saved.pk)
+    assert len(queries) == 1
+    assert "assessments_answer" in queries[0]["sql"]
