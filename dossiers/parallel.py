@@ -59,6 +59,7 @@ from dossiers.pdf import (
     RenderedPdf,
     _cache_page_references,
     _fetcher_class,
+    _font_files_on_demand,
     _NotdefCatcher,
     html_to_pdf,
     static_root,
@@ -384,6 +385,7 @@ class _PartRenderer:
         import weasyprint.layout
 
         _cache_page_references()
+        _font_files_on_demand()
         make_all_pages = weasyprint.layout.make_all_pages
         make_margin_boxes = weasyprint.layout.make_margin_boxes
         numbered: list = []  # the layout context whose pages have their numbers (kept alive)

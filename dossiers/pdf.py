@@ -98,6 +98,59 @@ def _cache_page_references() -> None:
     pydyf.PDF.page_references = property(page_references)
 
 
+class _FaceData:
+    """The bytes of a HarfBuzz face, read when first asked for (see _font_files_on_demand)."""
+
+    __slots__ = ("face",)
+
+    def __init__(self, face) -> None:
+        self.face = face  # the cdata keeps the face alive until its bytes are read
+
+    def __bool__(self) -> bool:
+        from weasyprint.text.ffi import harfbuzz
+
+        blob = harfbuzz.hb_face_reference_blob(self.face)
+        try:
+            return harfbuzz.hb_blob_get_length(blob) > 0
+        finally:
+            harfbuzz.hb_blob_destroy(blob)
+
+
+def _font_files_on_demand() -> None:
+    """WeasyPrint copies the whole font file into Python bytes for every font a document uses
+    (`weasyprint.pdf.fonts.Font.__init__`), then subsets it with HarfBuzz from the face, not
+    from those bytes, and embeds the subset's bytes instead. A Noto CJK collection is 19-27 MB:
+    a 3-page form used four faces, so about 90 MB were copied and dropped per PDF (8 000-20 000
+    page faults, in a forked render process fresh pages every time; docs/benchmarks.md, "Signed
+    package"). The bytes of a face are now read only when the font's `file_content` is read: the
+    subset's when it is embedded, the whole file only where WeasyPrint still needs it (a failed
+    subset, a variable or colour font). Same bytes, same PDF."""
+    import weasyprint.pdf.fonts as fonts
+    from weasyprint.text.fonts import get_hb_object_data
+
+    if isinstance(fonts.Font.__dict__.get("file_content"), property):
+        return
+
+    def face_data(hb_object, ot_color=None, glyph=None):
+        if ot_color is not None:
+            return get_hb_object_data(hb_object, ot_color, glyph)
+        return _FaceData(hb_object)
+
+    def read(font) -> bytes:
+        data = font.__dict__["_portal_file_content"]
+        if isinstance(data, _FaceData):
+            data = font.__dict__["_portal_file_content"] = get_hb_object_data(data.face)
+        return data
+
+    def write(font, data) -> None:
+        font.__dict__["_portal_file_content"] = data
+
+    # Only the name in weasyprint.pdf.fonts (Font.__init__ and the subset's bytes) changes;
+    # the drawing code's own get_hb_object_data (colour glyphs) is left as it is.
+    fonts.get_hb_object_data = face_data
+    fonts.Font.file_content = property(read, write)
+
+
 @contextlib.contextmanager
 def old_objects_left_out_of_gc():
     """WeasyPrint allocates millions of short-lived objects, so the cyclic garbage collector
@@ -138,6 +191,7 @@ def _weasyprint(html: str) -> tuple[bytes, int]:
 def html_to_pdf(html: str, *, lang: str = "zh-CN") -> RenderedPdf:
     """Render with WeasyPrint. DossierError("font_missing") when a glyph had no font."""
     _cache_page_references()
+    _font_files_on_demand()
 
     # A control character has no glyph in any font: WeasyPrint would draw .notdef and the
     # render would be refused as "font missing", which it is not.

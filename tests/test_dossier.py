@@ -655,6 +655,55 @@ def test_cached_page_references_equal_pydyfs_own_as_pages_are_added():
         assert pdf.page_references is pdf.page_references  # no rebuild between additions
 
 
+def test_fonts_read_on_demand_give_weasyprints_own_pdf_without_copying_the_font_files(tmp_path):
+    """dossiers.pdf._font_files_on_demand: a PDF with three CJK faces (serif regular and bold,
+    sans bold) is the same, byte for byte, as WeasyPrint's own code writes it, while the render
+    no longer allocates a whole font collection (19-27 MB each) for every face it uses."""
+    import tracemalloc
+
+    import weasyprint.pdf.fonts as fonts
+    import weasyprint.text.fonts
+
+    from dossiers.pdf import _font_files_on_demand, _weasyprint, html_to_pdf
+    from filing import pdf
+    from filing.blocks import Doc
+
+    doc = Doc("字体测试")
+    doc.heading_title("生成式人工智能服务安全评估报告")
+    doc.para("正文使用宋体，Latin text and digits 0123456789。", bold=True)
+    doc.table(("项目", "内容"), [("服务名称", "示例写作助手"), ("SHA-256", "ab" * 32)])
+    html = pdf.render_html(doc)
+
+    def render() -> tuple[bytes, int]:
+        tracemalloc.start()
+        try:
+            data = _weasyprint(html)[0]  # html_to_pdf would put the on-demand reading back
+            return data, tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    _font_files_on_demand()
+    html_to_pdf(html)  # fonts and caches loaded once per process
+    on_demand, on_demand_peak = render()
+    patched = fonts.Font.__dict__["file_content"], fonts.get_hb_object_data
+    del fonts.Font.file_content
+    fonts.get_hb_object_data = weasyprint.text.fonts.get_hb_object_data
+    try:
+        own, own_peak = render()
+    finally:
+        fonts.Font.file_content, fonts.get_hb_object_data = patched
+    assert on_demand == own
+    (tmp_path / "fonts.pdf").write_bytes(on_demand)
+    listing = subprocess.run(
+        ["pdffonts", str(tmp_path / "fonts.pdf")], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    # Three faces, each embedded as a subset ("emb" and "sub" columns).
+    assert len(listing) == 3
+    assert all(" yes yes " in line for line in listing), listing
+    assert own_peak > 19_000_000  # WeasyPrint's own: at least one whole collection copied
+    assert on_demand_peak < own_peak - 19_000_000
+
+
 def _stranded_labels(html: str) -> tuple[int, list[tuple[int, str]]]:
     """(labels seen, [(page, text) of each label whose value starts on a later page]) in the
     laid-out dossier, from WeasyPrint's boxes. Labels: a field label (dt, whose value is the
