@@ -234,6 +234,13 @@ class EvidenceSerializer(s.Serializer):
 
 class EvidenceInput(s.Serializer):
     file = s.FileField()
+    questionnaire_version = s.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The questionnaire_version you read the question under; 409 "
+        "questionnaire_changed if the assessment uses another version now. Optional: without "
+        "it the file goes to this code's question in the version the assessment uses.",
+    )
     observed_on = s.DateField(required=False, allow_null=True)
     note = s.CharField(required=False, allow_blank=True, max_length=500)
 

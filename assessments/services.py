@@ -59,7 +59,13 @@ class NotEditable(PermissionDenied):
 
 class OtherVersion(NotEditable):
     """The save was meant for another questionnaire version than the assessment's now: the
-    pages say so like any refusal, the API with a code of its own (the client re-reads)."""
+    pages say so like any refusal, the API with a code of its own (the client re-reads).
+    `version`: the version the locked row uses, which the API returns (the view's own read of
+    the row may predate the move)."""
+
+    def __init__(self, message: str, *, version: int):
+        super().__init__(message)
+        self.version = version
 
 
 @dataclass
@@ -495,7 +501,8 @@ def refuse_other_version(assessment: Assessment) -> None:
             "This assessment now uses questionnaire version %(version)s; reload the page "
             "and answer again."
         )
-        % {"version": assessment.questionnaire.version}
+        % {"version": assessment.questionnaire.version},
+        version=assessment.questionnaire.version,
     )
 
 

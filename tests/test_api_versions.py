@@ -5,11 +5,16 @@ refused, like the page's autosave, once the assessment uses another one.
 
 The two small versions come from tests/test_upgrade.py: WORD is worded differently in version
 2 (so its answer stays behind and version 2's WORD starts unanswered, revision 0), GONE is only
-in version 1."""
+in version 1.
+
+The evidence upload keeps the same promise: it takes the version as a form field, and a move
+while an upload is under way is refused with the same code whether or not the field is sent."""
 
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -17,7 +22,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from api.tokens import token_create
-from assessments.models import Answer, Assessment, QuestionnaireUpgrade
+from assessments.models import Answer, Assessment, Evidence, QuestionnaireUpgrade
 from assessments.upgrade import undoable, upgrade_assessment
 from audit.models import Action, AuditEvent
 from providers.models import Role
@@ -218,3 +223,168 @@ def test_the_schema_documents_the_version_on_the_put_and_the_answer(client):
     assert sent["type"] == "integer" and "questionnaire_changed" in sent["description"]
     assert "questionnaire_version" not in components["AnswerInputRequest"]["required"]
     assert "questionnaire_version" in components["Answer"]["required"]
+
+
+# --- evidence uploads --------------------------------------------------------------------------
+
+
+def _upload_url(assessment, code: str) -> str:
+    return reverse(
+        "api:evidence_upload", kwargs={"assessment": assessment.public_id, "question": code}
+    )
+
+
+def _upload(
+    client, assessment, code, *, content=b"annual review minutes\n", language=None, **fields
+):
+    """A multipart upload as a pipeline sends it; `fields` before the file (a form's order)."""
+    body = {**fields, "file": SimpleUploadedFile("review.txt", content)}
+    headers = {"HTTP_ACCEPT_LANGUAGE": "en"} if language == "en" else {}
+    return client.post(_upload_url(assessment, code), body, **headers)
+
+
+def _stored_files() -> list[str]:
+    root = settings.MEDIA_ROOT / "evidence"
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def _uploads(assessment) -> int:
+    return AuditEvent.objects.filter(
+        assessment_id=assessment.pk, action=Action.EVIDENCE_UPLOADED
+    ).count()
+
+
+def _nothing_uploaded(assessment) -> None:
+    """No row, no file left in storage, no audit entry, and the move can still be undone."""
+    assert not Evidence.objects.filter(assessment=assessment).exists()
+    assert _stored_files() == []
+    assert _uploads(assessment) == 0
+    upgrade = QuestionnaireUpgrade.objects.filter(assessment=assessment).first()
+    if upgrade is not None:
+        assert undoable(Assessment.objects.get(pk=assessment.pk), upgrade)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_an_upload_read_under_the_version_before_the_move_is_refused(api, draft, editor, language):
+    read = api.get(_url(draft, "WORD")).json()
+    upgrade_assessment(assessment=draft, user=editor)
+    response = _upload(
+        api, draft, "WORD", questionnaire_version=read["questionnaire_version"], language=language
+    )
+    assert response.status_code == 409, response.json()
+    problem = response.json()
+    assert (problem["code"], problem["questionnaire_version"]) == ("questionnaire_changed", 2)
+    if language == "en":
+        assert problem["detail"] == STALE % {"version": 2}
+    else:
+        assert problem["detail"] == _zh(STALE) % {"version": 2}
+        assert "问卷版本2" in problem["detail"]
+    _nothing_uploaded(draft)
+
+
+def test_a_stale_upload_to_a_question_the_new_version_dropped_says_the_version_changed(
+    api, draft, editor
+):
+    upgrade_assessment(assessment=draft, user=editor)
+    response = _upload(api, draft, "GONE", questionnaire_version=1)
+    assert response.status_code == 409 and response.json()["code"] == "questionnaire_changed"
+    _nothing_uploaded(draft)
+
+
+@pytest.mark.parametrize("sent", ["current", "absent"])
+def test_an_upload_of_the_current_version_or_of_none_is_stored(api, draft, editor, sent):
+    """Absent: as before the field existed, the question of that code in the version the
+    assessment uses when the request arrives."""
+    upgrade_assessment(assessment=draft, user=editor)
+    fields = {"note": "2026年度"}
+    if sent == "current":
+        fields["questionnaire_version"] = 2
+    response = _upload(api, draft, "WORD", **fields)
+    assert response.status_code == 201, response.json()
+    assert (response.json()["question"], response.json()["note"]) == ("WORD", "2026年度")
+    stored = Evidence.objects.get(assessment=draft)
+    assert (stored.question.code, stored.question.questionnaire.version) == ("WORD", 2)
+    assert len(_stored_files()) == 1 and _uploads(draft) == 1
+    assert api.get(_url(draft, "WORD")).json()["evidence"] == [str(stored.public_id)]
+
+
+@pytest.mark.parametrize("version", ["二", "0", "1.5"])
+def test_an_upload_version_that_is_no_version_number_is_refused_by_field(api, draft, version):
+    response = _upload(api, draft, "WORD", questionnaire_version=version)
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["code"] == "invalid" and list(problem["errors"]) == ["questionnaire_version"]
+    _nothing_uploaded(draft)
+
+
+def test_other_providers_and_read_only_members_upload_nothing_and_learn_no_version(
+    draft, editor, viewer, provider, outsider, other_provider
+):
+    """404 for an outsider and 403 for a viewer come first, whatever version is sent."""
+    upgrade_assessment(assessment=draft, user=editor)
+    outsider_api = _api(outsider, other_provider)
+    viewer_api = _api(viewer, provider, Role.VIEWER)
+    for version in (1, 2, "二"):
+        for code in ("WORD", "GONE"):
+            response = _upload(outsider_api, draft, code, questionnaire_version=version)
+            assert response.status_code == 404, response.json()
+            assert "questionnaire_version" not in response.json()
+            response = _upload(viewer_api, draft, code, questionnaire_version=version)
+            assert response.status_code == 403, response.json()
+    _nothing_uploaded(draft)
+
+
+def test_an_oversized_stale_upload_is_told_the_size_limit(api, draft, editor, settings):
+    """The size refusal as before: a body stopped at the limit has lost its later fields."""
+    settings.EVIDENCE_MAX_BYTES = 1024 * 1024
+    upgrade_assessment(assessment=draft, user=editor)
+    response = _upload(
+        api, draft, "WORD", questionnaire_version=1, content=b"a" * (1024 * 1024 + 1)
+    )
+    assert response.status_code == 422, response.json()
+    assert response.json()["code"] == "file_refused" and "1 MB" in response.json()["detail"]
+    _nothing_uploaded(draft)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.parametrize("sent", ["read", "absent"])
+def test_an_upload_during_the_move_waits_for_it_and_is_then_refused(transactional_db, sent):
+    """The upload reads the row (version 1) before the move commits, and the service waits for
+    the move's row lock: the question it looked up is version 1's, and whether or not the
+    client sent the version, the answer is the version's change, not "not editable", and
+    nothing is stored."""
+    v1 = make_version(1, V1, code="api-upload-race")
+    v2 = make_version(2, V2, code="api-upload-race")
+    provider = factories.make_provider()
+    editor = factories.make_member(provider, Role.EDITOR).user
+    assessment = Assessment.objects.create(
+        service=factories.make_service(provider), questionnaire=v1, created_by=editor
+    )
+    api = _api(editor, provider)
+    read = api.get(_url(assessment, "WORD")).json()
+    fields = {"questionnaire_version": read["questionnaire_version"]} if sent == "read" else {}
+
+    race = while_held(
+        lambda: upgrade_assessment(assessment=assessment, user=editor),
+        lambda: _upload(api, assessment, "WORD", **fields),
+    )
+    assert race.waited, "the upload did not wait for the move's lock"
+    response = race.then
+    assert response.status_code == 409, response.json()
+    problem = response.json()
+    assert (problem["code"], problem["questionnaire_version"]) == ("questionnaire_changed", 2)
+    assert "问卷版本2" in problem["detail"]
+    assert Assessment.objects.get(pk=assessment.pk).questionnaire == v2
+    _nothing_uploaded(assessment)
+
+
+def test_the_schema_documents_the_version_on_the_upload(client):
+    schema = client.get(reverse("api:schema"), HTTP_ACCEPT="application/json").json()
+    path = "/api/v1/assessments/{assessment}/answers/{question}/evidence/"
+    post = schema["paths"][path]["post"]
+    assert "questionnaire_changed" in post["description"] and "409" in post["responses"]
+    form = post["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"]
+    component = schema["components"]["schemas"][form.rsplit("/", 1)[-1]]
+    sent = component["properties"]["questionnaire_version"]
+    assert sent["type"] == "integer" and "questionnaire_changed" in sent["description"]
+    assert "questionnaire_version" not in component["required"]

@@ -222,10 +222,17 @@ def form_input(question, body) -> dict:
 
 
 class VersionForm(forms.Form):
-    """The optional questionnaire version of a PUT, read as the pages' forms read numbers (so
-    with their messages): a JSON number arrives as its text (form_data)."""
+    """The optional questionnaire version of a PUT or an upload, read as the pages' forms read
+    numbers (so with their messages): a JSON number arrives as its text (form_data), a
+    multipart field is text already."""
 
     questionnaire_version = forms.IntegerField(required=False, min_value=1)
+
+
+def version_changed(exc: services.OtherVersion) -> Problem:
+    """409 questionnaire_changed, with the version the locked row uses now (the client reads
+    the question again under it: its code may be gone or worded otherwise)."""
+    return Problem(409, str(exc), code="questionnaire_changed", questionnaire_version=exc.version)
 
 
 class AnswerDetail(ApiView):
@@ -277,12 +284,7 @@ class AnswerDetail(ApiView):
                 current=out.AnswerSerializer(current).data,
             ) from None
         except services.OtherVersion as exc:
-            raise Problem(
-                409,
-                str(exc),
-                code="questionnaire_changed",
-                questionnaire_version=obj.questionnaire.version,
-            ) from None
+            raise version_changed(exc) from None
         except services.NotEditable as exc:
             raise Problem(409, str(exc), code="not_editable") from None
         return Response(out.AnswerSerializer(answer_out(item, state, answer)).data)
@@ -339,18 +341,32 @@ class EvidenceUpload(ApiView):
         request={"multipart/form-data": out.EvidenceInput},
         responses={201: out.EvidenceSerializer},
         description="Attach a file to a question: the same type (by content) and size checks "
-        "as the page. Files with an analyser (keyword lists, test banks ...) are analysed "
-        "in the background: poll the evidence until `analysis.status` is not pending.",
+        "as the page. Send the `questionnaire_version` you read the question under: if the "
+        "assessment has moved to another questionnaire version since (an upgrade, or its "
+        "undo), nothing is stored and 409 `questionnaire_changed` returns the version it uses "
+        "now (`questionnaire_version`): read the question again. Without it the file goes to "
+        "the question of this code in the version the assessment uses when the request "
+        "arrives; a move while the upload is under way is refused the same way. Files with an "
+        "analyser (keyword lists, test banks ...) are analysed in the background: poll the "
+        "evidence until `analysis.status` is not pending.",
     )
     def post(self, request, assessment, question):
         obj, _membership = get_writable_assessment(request, assessment)
-        item = _question(obj, question)
+        # The size refusal first: a body stopped at the limit lost the fields after its file,
+        # the version among them.
         refusal = uploads.refused(request)
         if refusal is not None:
             message = uploads.message(refusal)
             raise Problem(422, message, code="file_refused", errors={"file": [message]})
-        form = valid_form(EvidenceForm(form_data(request.data), request.FILES))
+        sent = valid_form(VersionForm(form_data(request.data))).cleaned_data
         try:
+            # Against the row as read above, before the file is read; under the row lock the
+            # service then refuses the question looked up here if the row moved meanwhile
+            # (OtherVersion too), so the upload lands on the version the client read or on none.
+            # Before the question is looked up: under another version its code may be gone.
+            services.ensure_read_version(obj, sent["questionnaire_version"])
+            item = _question(obj, question)
+            form = valid_form(EvidenceForm(form_data(request.data), request.FILES))
             evidence, state = services.evidence_add(
                 assessment=obj,
                 question=item,
@@ -360,6 +376,8 @@ class EvidenceUpload(ApiView):
                 user=request.user,
                 max_bytes=settings.EVIDENCE_MAX_BYTES,
             )
+        except services.OtherVersion as exc:
+            raise version_changed(exc) from None
         except services.NotEditable as exc:
             raise Problem(409, str(exc), code="not_editable") from None
         except (filetypes.FileRefused, ValidationError) as exc:
