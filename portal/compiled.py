@@ -9,7 +9,7 @@ the real values where the markers were, sends that SQL through the connection's 
 tuples with the ORM's own converters and populators.
 
 The key is the database alias: the SQL depends on nothing else of a running process. Only what
-can be checked is accepted: the values are ints or UUIDs, each marker must come out as a
+can be checked is accepted: the values are ints, strings or UUIDs, each marker must come out as a
 parameter (never inlined into the SQL), and tests/test_compiled.py compares the SQL, parameters
 and results of every statement with the ORM's for random values.
 """
@@ -56,8 +56,10 @@ def _markers(kinds: dict[str, type]) -> dict[str, Any]:
             made[name] = secrets.randbits(52) + (1 << 52)  # far above any real id
         elif kind is uuid.UUID:
             made[name] = uuid.uuid4()
+        elif kind is str:
+            made[name] = f"compiled-marker-{secrets.token_hex(16)}"
         else:
-            raise TypeError(f"{name}: only int and UUID parameters can be compiled")
+            raise TypeError(f"{name}: only int, str and UUID parameters can be compiled")
     return made
 
 
@@ -79,7 +81,7 @@ def _hex(value):
 
 class Compiled:
     """`build(**values)` returns the queryset (model instances or `values_list` tuples);
-    `kinds` names each value's type (int or uuid.UUID). Calling gives the queryset's results
+    `kinds` names each value's type (int, str or uuid.UUID). Calling gives the queryset's results
     as a list, as `list(build(**values))` would."""
 
     def __init__(self, build: Callable[..., QuerySet], **kinds: type):

@@ -5,6 +5,7 @@ on real data, and the same refusals."""
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection, transaction
@@ -14,13 +15,19 @@ from hypothesis import strategies as st
 
 from assessments import access, services
 from assessments.models import Answer, Assessment
+from portal import sessions
 from portal.compiled import REGISTRY, Compiled
 from providers.models import Role
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-VALUES = {int: st.integers(min_value=1, max_value=2**63 - 1), uuid.UUID: st.uuids()}
+VALUES = {
+    int: st.integers(min_value=1, max_value=2**63 - 1),
+    uuid.UUID: st.uuids(),
+    # Quotes, percent signs and backslashes too: a value is a parameter, never SQL text.
+    str: st.text(min_size=1, max_size=40).filter(lambda s: "\x00" not in s),
+}
 
 
 def test_the_autosave_statements_are_registered():
@@ -29,6 +36,7 @@ def test_the_autosave_statements_are_registered():
         access._LOCKED_FOR_MEMBER,
         services._ANSWER_ROWS,
         services._EVIDENCE_FACTS,
+        sessions._SESSION,
     } <= set(REGISTRY)
 
 
@@ -123,7 +131,7 @@ def test_a_locking_statement_is_refused_outside_a_transaction():
     [
         (lambda n: Answer.objects.all()[:n], {"n": int}, "written into the SQL"),
         (lambda pk: Answer.objects.filter(pk=1), {"pk": int}, "not among the statement's"),
-        (lambda code: Answer.objects.filter(note=code), {"code": str}, "only int and UUID"),
+        (lambda day: Answer.objects.filter(remediation_due=day), {"day": date}, "only int, str"),
         (lambda pk: Answer.objects.filter(pk=pk).values("pk"), {"pk": int}, "model instances"),
     ],
 )
@@ -132,6 +140,30 @@ def test_what_cannot_be_compiled_faithfully_is_refused(build, kinds, refusal):
     REGISTRY.remove(statement)
     with pytest.raises(TypeError, match=refusal):
         statement(**{name: 1 for name in kinds})
+
+
+def test_sessions_are_read_as_the_database_backend_reads_them(client, editor):
+    """The compiled session read (portal/sessions.py) against Django's own database backend on
+    the same rows: a live session, an expired one, a key nobody has, a malformed key."""
+    from django.contrib.sessions.backends.db import SessionStore as DjangoStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client.force_login(editor)
+    live = client.cookies["sessionid"].value
+    expired = sessions.SessionStore()
+    expired["note"] = "甲"
+    expired.set_expiry(60)
+    expired.create()
+    Session.objects.filter(session_key=expired.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    for key in (live, expired.session_key, "x" * 32, "短", "' OR 1=1 --"):
+        ours, theirs = sessions.SessionStore(key), DjangoStore(key)
+        assert ours.load() == theirs.load()
+        assert ours.session_key == theirs.session_key
+    assert sessions.SessionStore(live).load()["_auth_user_id"] == str(editor.pk)
+    assert client.get("/").wsgi_request.user == editor
 
 
 def test_a_compiled_statement_is_counted_like_any_query(saved):
