@@ -79,6 +79,11 @@ def path_of(kind: str, facts: FilingFacts) -> str:
     return f"{CACHE_DIR}/{day.isoformat()}/{kind}-{key(kind, sources, day)}.xlsx"
 
 
+def kept(kind: str, facts: FilingFacts) -> bytes | None:
+    """The workbook of `kind` if it is kept, else None (`workbook` writes it)."""
+    return read_kept(path_of(kind, facts))
+
+
 def workbook(kind: str, facts: FilingFacts) -> bytes:
     """The workbook's bytes: from the cache, or written now and kept."""
     sources_of, build = _builders(kind)

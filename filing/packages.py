@@ -131,6 +131,19 @@ class _Builder:
         path = self.add(path, b"")
         self.later.append((len(self.files) - 1, path, make, pdf, cost))
 
+    def kept_or_later(
+        self, path: str, kept: Callable[[], bytes | None], make: Callable[[], bytes], cost=0.0
+    ) -> None:
+        """A file kept by an earlier build (filing/word_cache.py, filing/annex_cache.py) is
+        read here, at once; `make` writes it in `finish` otherwise. Reading a kept file takes a
+        few milliseconds, a render process of its own about 20 ms of fork and exit beside the
+        report's parts (docs/benchmarks.md, "Signed package")."""
+        data = kept()
+        if data is None:
+            self.add_later(path, make, cost=cost)
+        else:
+            self.add(path, data)
+
     def finish(self) -> None:
         """Make the deferred files (rendered and signed PDFs, Word files, annex workbooks):
         several at once in forked processes, which took a package from one core to all of
@@ -152,12 +165,25 @@ class _Builder:
         46-page report: 2-2.5 s of CPU, the 3-page form 0.4 s, the report's Word file 0.25 s,
         kept after the day's first build: filing/word_cache.py)."""
         size = len(doc.text())
-        self.add_later(f"{stem}.docx", partial(word_cache.word, doc), cost=size / 8)
+        self.kept_or_later(
+            f"{stem}.docx",
+            partial(word_cache.kept, doc),
+            partial(word_cache.word, doc),
+            cost=size / 8,
+        )
         self.add_later(
             f"{stem}.pdf",
             partial(_pdf_bytes, doc, self.number, self.preview),
             pdf=True,
             cost=size + 5000,
+        )
+
+    def workbook(self, path: str, kind: str) -> None:
+        """The annex 4 or 5 workbook (filing/annex_cache.py)."""
+        self.kept_or_later(
+            path,
+            partial(annex_cache.kept, kind, self.facts),
+            partial(annex_cache.workbook, kind, self.facts),
         )
 
     def add_pdf(self, path: str, data: bytes) -> None:
@@ -224,6 +250,14 @@ def _read(e: EvidenceFact) -> bytes | None:
         return None
 
 
+def _compress_type(path: str) -> int:
+    """PDFs go into the ZIP as they are: their streams are compressed already, and deflating
+    them again was 0.045 of the ZIP's 0.054 s of CPU at the end of a signed build, for a tenth
+    of their size (docs/benchmarks.md, "Signed package"). Workbooks, Word files and text are
+    deflated (a workbook to a sixth, in 2 ms)."""
+    return zipfile.ZIP_STORED if path.lower().endswith(".pdf") else zipfile.ZIP_DEFLATED
+
+
 def _text(text: str) -> bytes:
     return (text.rstrip() + "\n").encode("utf-8")
 
@@ -281,8 +315,8 @@ def _gai_filing(b: _Builder) -> None:
             f"{folder}/附件3-语料标注规则-不涉及",
             documents.not_involved_page(b.facts, annotation_reason(b.facts)),
         )
-    b.add_later("05-附件4-拦截关键词列表.xlsx", partial(annex_cache.workbook, "annex4", b.facts))
-    b.add_later("06-附件5-评估测试题.xlsx", partial(annex_cache.workbook, "annex5", b.facts))
+    b.workbook("05-附件4-拦截关键词列表.xlsx", "annex4")
+    b.workbook("06-附件5-评估测试题.xlsx", "annex5")
     b.further("07-其他佐证")
     b.todo += [
         "备案表、附件1 的法定代表人签字和单位盖章（门户生成 Word 版和门户签名的 PDF 版；"
@@ -308,8 +342,8 @@ def _gai_registration(b: _Builder) -> None:
         b.todo.append(f"{folder}：{missing}")
     rules = _folder(b.facts, "packages.gai_registration.content_rules")
     b.folder("03-内容安全管理制度", b.evidence(*row_codes(rules)), rules["missing"])
-    b.add_later("04-拦截关键词库.xlsx", partial(annex_cache.workbook, "annex4", b.facts))
-    b.add_later("05-评估测试题.xlsx", partial(annex_cache.workbook, "annex5", b.facts))
+    b.workbook("04-拦截关键词库.xlsx", "annex4")
+    b.workbook("05-评估测试题.xlsx", "annex5")
     b.further("06-其他")
     b.todo += [
         "登记表（调用已备案大模型上线备案表，属地网信办空白模板）。",
@@ -499,7 +533,7 @@ def route_package(
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for path, data in builder.files:
-            zf.writestr(path, data)
+            zf.writestr(path, data, compress_type=_compress_type(path))
         zf.writestr(MANIFEST_NAME, raw_manifest)
     stem = f"{facts.service.get('name', '')}-{ROUTE_LABELS[route_code]}-v{assessment.version}"
     name = f"{DRAFT_PREFIX if preview else ''}{_safe(stem)}.zip"

@@ -51,6 +51,11 @@ def path_of(doc: Doc) -> str:
     return f"{annex_cache.CACHE_DIR}/{annexes.today().isoformat()}/word-{key(doc)}.docx"
 
 
+def kept(doc: Doc) -> bytes | None:
+    """The .docx of `doc` if it is kept, else None (`word` writes it)."""
+    return annex_cache.read_kept(path_of(doc))
+
+
 def word(doc: Doc) -> bytes:
     """The .docx of `doc`: kept, or written now and kept."""
     path = path_of(doc)

@@ -211,6 +211,17 @@ def test_manifest_hashes_match_and_the_list_names_every_file(draft, unblocked):
     assert built.signed == {}  # nothing signed without a signer
 
 
+def test_pdfs_are_stored_as_they_are_and_the_other_files_deflated(draft, unblocked):
+    facts = make_facts(["gai_filing"], evidence_set())
+    zf = unzip(packages.route_package(draft, "gai_filing", facts=facts).data)
+    kinds = {i.filename: i.compress_type for i in zf.infolist()}
+    assert {name.rsplit(".", 1)[-1] for name in kinds} >= {"pdf", "docx", "xlsx", "txt", "json"}
+    for name, kind in kinds.items():
+        expected = zipfile.ZIP_STORED if name.endswith(".pdf") else zipfile.ZIP_DEFLATED
+        assert kind == expected, name
+    assert zf.testzip() is None  # every member reads back with its CRC
+
+
 @pytest.mark.parametrize("route", ["gai_filing", "gai_registration"])
 def test_test_account_sheet_is_excluded(draft, unblocked, route):
     facts = make_facts([route], evidence_set())

@@ -99,3 +99,36 @@ def test_a_half_written_word_file_is_not_used(writes):
     default_storage.save(word_cache.path_of(doc), ContentFile(whole[: len(whole) // 2]))
     assert _text(word_cache.word(doc)) == _text(whole)
     assert writes[0] == 2
+
+
+@pytest.mark.django_db
+def test_a_package_reads_its_kept_files_itself_and_renders_only_the_pdfs(
+    service, owner, monkeypatch
+):
+    """The day's second build of a package reads the kept Word files and workbooks in the
+    build's process (filing.packages._Builder.kept_or_later): only the PDFs are handed to
+    render processes, and every Word file and workbook is the same file as in the first."""
+    from assessments.services import assessment_start
+    from filing import packages
+    from portal import forking
+    from tests.test_annex_cache import _facts, _keywords
+
+    assessment, _ = assessment_start(service=service, user=owner)
+    facts = _facts(_keywords())
+    handed = []
+    real = forking.run_all
+
+    def run_all(calls, **kwargs):
+        handed.append(len(calls))
+        return real(calls, **kwargs)
+
+    monkeypatch.setattr(forking, "run_all", run_all)
+    files = []
+    for _build in range(2):
+        built = packages.route_package(assessment, "gai_filing", facts=facts, preview=True)
+        with zipfile.ZipFile(io.BytesIO(built.data)) as zf:
+            files.append({n: zf.read(n) for n in zf.namelist() if n.endswith((".docx", ".xlsx"))})
+    # Three documents (form, report, the annotation rules' "not involved" page), each as
+    # Word and PDF, and two workbooks; then the three PDFs only.
+    assert handed == [8, 3]
+    assert len(files[0]) == 5 and files[1] == files[0]
