@@ -209,6 +209,11 @@ def upload_evidence(request: HttpRequest, assessment: UUID, question: str) -> Ht
         error, status = uploads.message(refusal), 422
     elif form.is_valid():
         try:
+            # The page sends the version it was shown for (hx-vals on #questions), as with
+            # answers: a file chosen for a question's old wording must not land on the new
+            # version's question of that code. A move while the upload runs is refused by the
+            # service (the question above is the version read here), in the same words.
+            services.ensure_page_version(obj, request.POST.get("questionnaire"))
             _evidence, state = services.evidence_add(
                 assessment=obj,
                 question=item,
@@ -218,7 +223,7 @@ def upload_evidence(request: HttpRequest, assessment: UUID, question: str) -> Ht
                 user=request.user,
                 max_bytes=settings.EVIDENCE_MAX_BYTES,
             )
-        except (filetypes.FileRefused, ValidationError) as exc:
+        except (filetypes.FileRefused, ValidationError, services.NotEditable) as exc:
             error, status = str(exc.args[0] if exc.args else exc), 422
     else:
         error, status = " ".join(e for errs in form.errors.values() for e in errs), 422

@@ -10,6 +10,8 @@ import hashlib
 import json
 
 import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import translation
 
@@ -416,6 +418,70 @@ def test_an_autosave_during_the_move_waits_for_it_and_is_then_refused(transactio
     assert "问卷版本2" in response.content.decode()
     assert Assessment.objects.get(pk=assessment.pk).questionnaire == v2
     assert not Answer.objects.filter(assessment=assessment, question__questionnaire=v1).exists()
+
+
+def _upload_url(assessment, code: str) -> str:
+    return f"/assessments/{assessment.public_id}/answers/{code}/evidence/"
+
+
+def _upload_data(questionnaire=None) -> dict:
+    data = {"file": SimpleUploadedFile("季度评估.txt", "评估纪要\n".encode()), "note": "第二季度"}
+    if questionnaire is not None:
+        data["questionnaire"] = str(questionnaire.pk)
+    return data
+
+
+def _stored_files() -> list[str]:
+    root = settings.MEDIA_ROOT / "evidence"
+    return sorted(str(p) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+@pytest.mark.parametrize("sent", ["shown", "current", "none"])
+def test_an_upload_from_a_page_of_the_version_before_the_move(
+    draft, versions, editor, client_for, sent
+):
+    """The evidence form sends the page's version too (it sits in #questions): a file chosen
+    under WORD's old wording is refused, in the panel, and nothing is stored."""
+    moved = upgrade_assessment(assessment=draft, user=editor)
+    files, stored = _files(moved), _stored_files()
+    shown = {"shown": versions[0], "current": versions[1], "none": None}[sent]
+    response = client_for(editor).post(
+        _upload_url(moved, "WORD"), _upload_data(shown), HTTP_HX_REQUEST="true"
+    )
+    if sent == "shown":
+        assert response.status_code == 422
+        assert "问卷版本2" in response.content.decode()
+        assert (_files(moved), _stored_files()) == (files, stored)
+        assert undoable(Assessment.objects.get(pk=moved.pk), QuestionnaireUpgrade.objects.get())
+    else:  # a page of version 2, or a client that does not say (version 2's question)
+        assert response.status_code == 200, response.content.decode()
+        added = set(_files(moved).values()) - set(files.values())
+        assert [(code, name) for code, name, _sha in added] == [("WORD", "季度评估.txt")]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_an_upload_during_the_move_waits_for_it_and_is_then_refused(transactional_db):
+    """Read before the move committed, the upload's question is version 1's: the service
+    refuses it under the lock, and the page says the version changed in the panel (not a
+    "forbidden" page), with nothing stored."""
+    from tests.conftest import _client_for
+
+    v1, v2, editor, assessment = _draft_for_a_race()
+    client = _client_for(editor)
+    url = _upload_url(assessment, "WORD")
+    client.get(f"/assessments/{assessment.public_id}/")  # the page, shown for version 1
+
+    race = while_held(
+        lambda: upgrade_assessment(assessment=assessment, user=editor),
+        lambda: {"response": client.post(url, _upload_data(v1), HTTP_HX_REQUEST="true")},
+    )
+    assert race.waited, "the upload did not wait for the move's lock"
+    response = race.then["response"]
+    assert response.status_code == 422, response.status_code
+    assert "问卷版本2" in response.content.decode()
+    assert Assessment.objects.get(pk=assessment.pk).questionnaire == v2
+    assert not Evidence.objects.filter(assessment=assessment).exists()
+    assert _stored_files() == []
 
 
 def test_real_version_1_draft_moves_to_version_2(service, editor):

@@ -92,6 +92,23 @@ def test_failed_saves_uploads_and_verdicts_say_so_where_the_person_acted(pages, 
     assert list(assessment.evidence.values_list("name", flat=True)) == ["制度.pdf"]
     expect(evidence.locator(".htmx-error")).to_have_count(0)
 
+    # The page's questionnaire version goes with the file (hx-vals on #questions): a page shown
+    # for another version (one loaded before a move, tests/test_upgrade.py) is refused beside
+    # the form, and nothing is stored.
+    page.locator("#questions").evaluate(
+        "el => el.setAttribute('hx-vals', JSON.stringify({questionnaire: '987654'}))"
+    )
+    evidence.locator("summary").click()
+    evidence.locator("input[type=file]").set_input_files(
+        files=[{"name": "新制度.pdf", "mimeType": "application/pdf", "buffer": factories.PDF_BYTES}]
+    )
+    with page.expect_response(lambda r: r.url.endswith("/evidence/")) as refused:
+        evidence.locator("button[type=submit]").click()
+    assert refused.value.status == 422
+    expect(evidence.locator(".alert-danger")).to_contain_text("问卷版本")
+    assert list(assessment.evidence.values_list("name", flat=True)) == ["制度.pdf"]
+    expect(evidence.locator(".htmx-error")).to_have_count(0)
+
     # The verdict the server refuses (needs revision without a comment) shows its reason.
     factories.fill_required(assessment, editor)
     assessment_services.assessment_submit(assessment=assessment, user=editor)
