@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -640,6 +641,13 @@ def evidence_add(
 def evidence_delete(*, evidence: Evidence, user: User) -> State:
     assessment = Assessment.objects.select_for_update().get(pk=evidence.assessment_id)
     _ensure_editable(assessment)
+    # Read again under the lock: a move to another questionnaire version that held it may have
+    # taken the file out of the live assessment (kept for the history and the undo, which puts
+    # it back under a new row with the same public id). Gone is what a request after the move
+    # is told too (access.get_evidence); deleting nothing must not be reported nor audited.
+    evidence = assessment.evidence.filter(public_id=evidence.public_id).first()
+    if evidence is None:
+        raise Http404(_("No such file."))
     record(
         Action.EVIDENCE_DELETED,
         actor=user,

@@ -23,7 +23,7 @@ from django.utils.translation import gettext
 
 from api.tokens import token_create
 from assessments.models import Answer, Assessment, Evidence, QuestionnaireUpgrade
-from assessments.upgrade import undoable, upgrade_assessment
+from assessments.upgrade import undo_upgrade, undoable, upgrade_assessment
 from audit.models import Action, AuditEvent
 from providers.models import Role
 from tests import factories
@@ -388,3 +388,39 @@ def test_the_schema_documents_the_version_on_the_upload(client):
     sent = component["properties"]["questionnaire_version"]
     assert sent["type"] == "integer" and "questionnaire_changed" in sent["description"]
     assert "questionnaire_version" not in component["required"]
+
+
+# --- evidence deletes ----------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_a_delete_during_the_move_of_a_file_the_move_retires_finds_no_file(transactional_db):
+    """A file id names one file in every version (a carried file keeps its id), so a delete
+    takes no version; but WORD's file leaves the live assessment with the move (kept for the
+    history and the undo). A delete that read it before the move and waited for the lock finds
+    it gone, as one sent after the move would (404): it does not report a deletion that did not
+    happen, nor audit one, which would end the move's undo."""
+    v1 = make_version(1, V1, code="api-delete-race")
+    make_version(2, V2, code="api-delete-race")
+    provider = factories.make_provider()
+    editor = factories.make_member(provider, Role.EDITOR).user
+    assessment = Assessment.objects.create(
+        service=factories.make_service(provider), questionnaire=v1, created_by=editor
+    )
+    evidence = factories.attach(assessment, "WORD", editor, name="评估报告.pdf")
+    api = _api(editor, provider)
+    url = reverse(
+        "api:evidence", kwargs={"assessment": assessment.public_id, "evidence": evidence.public_id}
+    )
+    assert api.get(url).status_code == 200
+
+    race = while_held(
+        lambda: upgrade_assessment(assessment=assessment, user=editor), lambda: api.delete(url)
+    )
+    assert race.waited, "the delete did not wait for the move's lock"
+    assert race.then.status_code == 404, race.then.content
+    assert not AuditEvent.objects.filter(action=Action.EVIDENCE_DELETED).exists()
+    moved = Assessment.objects.get(pk=assessment.pk)
+    assert undoable(moved, QuestionnaireUpgrade.objects.get())
+    undo_upgrade(assessment=moved, user=editor)
+    assert api.get(url).json()["name"] == "评估报告.pdf"
