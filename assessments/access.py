@@ -39,20 +39,43 @@ def get_assessment(
     """`light`: only the LIGHT_COLUMNS (what an autosave reads; the catalogue and layout are
     cached per process by the questionnaire's hashes), without the disclosure and the previous
     version (read on access, one query each, if ever needed)."""
-    if light:
-        found = Assessment.objects.select_related("service__provider", "questionnaire")
-        found = found.only(*LIGHT_COLUMNS)
-    else:
-        found = Assessment.objects.select_related(
+    found = (_LIGHT if light else _FULL)(public_id=assessment_id)
+    assessment = found[0] if found else None
+    membership = None
+    if assessment is not None and request.user.pk is not None:
+        found = _MEMBERSHIP(provider_id=assessment.service.provider_id, user_id=request.user.pk)
+        membership = found[0] if found else None
+    return assessment, _usable(request, assessment, membership)
+
+
+# Every page of an assessment starts with these reads; compiled once (portal.compiled), as
+# building them cost more than running them.
+_FULL = Compiled(
+    lambda public_id: (
+        Assessment.objects.select_related(
             "service__provider", "service__disclosure", "questionnaire", "previous"
         )
-    assessment = found.filter(public_id=assessment_id).first()
-    membership = None
-    if assessment is not None:
-        membership = Membership.objects.filter(
-            provider_id=assessment.service.provider_id, user=request.user
-        ).first()
-    return assessment, _usable(request, assessment, membership)
+        .filter(public_id=public_id)
+        .order_by("pk")[:1]
+    ),
+    public_id=UUID,
+)
+_LIGHT = Compiled(
+    lambda public_id: (
+        Assessment.objects.select_related("service__provider", "questionnaire")
+        .only(*LIGHT_COLUMNS)
+        .filter(public_id=public_id)
+        .order_by("pk")[:1]
+    ),
+    public_id=UUID,
+)
+_MEMBERSHIP = Compiled(
+    lambda provider_id, user_id: Membership.objects.filter(
+        provider_id=provider_id, user_id=user_id
+    ).order_by("pk")[:1],
+    provider_id=int,
+    user_id=int,
+)
 
 
 def _usable(request, assessment, membership: Membership | None) -> Membership:

@@ -82,12 +82,19 @@ class SubmissionIncomplete(Exception):
 
 
 def latest_questionnaire(code: str = DEFAULT_QUESTIONNAIRE) -> Questionnaire:
-    questionnaire = Questionnaire.objects.filter(code=code).order_by("-version").first()
+    found = _LATEST_QUESTIONNAIRE(code=code)
+    questionnaire = found[0] if found else None
     if questionnaire is None:
         raise Questionnaire.DoesNotExist(
             _("No questionnaire is loaded yet: run manage.py load_questionnaires.")
         )
     return questionnaire
+
+
+# Every assessment page asks whether a newer version exists; compiled once (portal.compiled).
+_LATEST_QUESTIONNAIRE = Compiled(
+    lambda code: Questionnaire.objects.filter(code=code).order_by("-version")[:1], code=str
+)
 
 
 @transaction.atomic
@@ -249,6 +256,44 @@ _EVIDENCE_FACTS = Compiled(
 )
 
 
+_ANSWERS = Compiled(
+    lambda assessment_id: Answer.objects.filter(assessment_id=assessment_id),
+    assessment_id=int,
+)
+_EVIDENCE = Compiled(
+    lambda assessment_id: Evidence.objects.filter(assessment_id=assessment_id).select_related(
+        "analysis"
+    ),
+    assessment_id=int,
+)
+
+
+def _answers_of(assessment: Assessment) -> list[Answer]:
+    """`assessment.answers.all()`: prefetched ones if the caller prefetched them, else by the
+    compiled statement, each answer knowing its assessment as the related manager's would."""
+    if "answers" in getattr(assessment, "_prefetched_objects_cache", {}):
+        return list(assessment.answers.all())
+    answers = _ANSWERS(assessment_id=assessment.pk)
+    for answer in answers:
+        _ANSWER_ASSESSMENT.set_cached_value(answer, assessment)
+    return answers
+
+
+def _evidence_of(assessment: Assessment) -> list[Evidence]:
+    """`assessment.evidence.select_related("analysis")`, read as `_answers_of` reads answers
+    (prefetched ones are taken as the caller prefetched them)."""
+    if "evidence" in getattr(assessment, "_prefetched_objects_cache", {}):
+        return list(assessment.evidence.all())
+    files = _EVIDENCE(assessment_id=assessment.pk)
+    for item in files:
+        _EVIDENCE_ASSESSMENT.set_cached_value(item, assessment)
+    return files
+
+
+_ANSWER_ASSESSMENT = Answer._meta.get_field("assessment")
+_EVIDENCE_ASSESSMENT = Evidence._meta.get_field("assessment")
+
+
 def load_state(
     assessment: Assessment, *, light: bool = False, rows: dict[int, tuple] | None = None
 ) -> State:
@@ -277,9 +322,9 @@ def load_state(
             evidence.setdefault(by_pk[question_id].code, []).append(facts)
     else:
         answers = {
-            by_pk[a.question_id].code: a for a in assessment.answers.all() if a.question_id in by_pk
+            by_pk[a.question_id].code: a for a in _answers_of(assessment) if a.question_id in by_pk
         }
-        for item in assessment.evidence.select_related("analysis"):
+        for item in _evidence_of(assessment):
             evidence.setdefault(by_pk[item.question_id].code, []).append(item)
     return derive_state(catalogue, assessment.service.profile(), answers, evidence)
 

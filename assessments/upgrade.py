@@ -41,6 +41,7 @@ from audit.services import record
 from library.catalogue import Catalogue, QuestionItem, get_catalogue
 from library.changes import VersionDiff, compare
 from library.models import Questionnaire
+from portal.compiled import Compiled
 
 UPGRADABLE = (Status.DRAFT, Status.CHANGES_REQUESTED)
 # Writes after which an upgrade can no longer be undone ("until the next save").
@@ -281,11 +282,18 @@ def upgrade_assessment(*, assessment: Assessment, user: User) -> Assessment:
 
 
 def latest_upgrade(assessment: Assessment) -> QuestionnaireUpgrade | None:
-    return (
-        QuestionnaireUpgrade.objects.filter(assessment=assessment, undone_at__isnull=True)
-        .select_related("from_questionnaire", "to_questionnaire")
-        .first()
-    )
+    found = _LATEST_UPGRADE(assessment_id=assessment.pk)
+    return found[0] if found else None
+
+
+# Every assessment page asks for it; compiled once (portal.compiled). The newest first, by the
+# model's ordering.
+_LATEST_UPGRADE = Compiled(
+    lambda assessment_id: QuestionnaireUpgrade.objects.filter(
+        assessment_id=assessment_id, undone_at__isnull=True
+    ).select_related("from_questionnaire", "to_questionnaire")[:1],
+    assessment_id=int,
+)
 
 
 def undoable(assessment: Assessment, upgrade: QuestionnaireUpgrade | None) -> bool:

@@ -13,8 +13,8 @@ from django.db.transaction import TransactionManagementError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assessments import access, services
-from assessments.models import Answer, Assessment
+from assessments import access, services, upgrade
+from assessments.models import Answer, Assessment, QuestionnaireUpgrade
 from portal import sessions
 from portal.compiled import REGISTRY, Compiled
 from providers.models import Role
@@ -37,6 +37,13 @@ def test_the_autosave_statements_are_registered():
         services._ANSWER_ROWS,
         services._EVIDENCE_FACTS,
         sessions._SESSION,
+        access._FULL,
+        access._LIGHT,
+        access._MEMBERSHIP,
+        services._ANSWERS,
+        services._EVIDENCE,
+        services._LATEST_QUESTIONNAIRE,
+        upgrade._LATEST_UPGRADE,
     } <= set(REGISTRY)
 
 
@@ -53,17 +60,31 @@ def test_same_sql_and_parameters_as_the_orm(statement, data):
     assert ours == orm
 
 
-def _loaded(obj) -> dict:
+def _loaded(obj, seen=()) -> dict:
     """What an instance holds: its loaded fields and annotations, its deferred fields, and the
-    same of every related object loaded with it."""
+    same of every related object loaded with it (one already on the way named by its key: a
+    reverse one-to-one points back)."""
     out = {"model": type(obj)._meta.label, "deferred": obj.get_deferred_fields()}
     for name, value in vars(obj).items():
         if name != "_state":
             out[name] = value
+    seen = (*seen, (type(obj), obj.pk))
     out["related"] = {
-        name: _loaded(related) for name, related in obj._state.fields_cache.items() if related
+        name: None
+        if related is None
+        else ("seen", type(related), related.pk)
+        if (type(related), related.pk) in seen
+        else _loaded(related, seen)
+        for name, related in obj._state.fields_cache.items()
     }
     return out
+
+
+def _same(statement, **values):
+    ours = statement(**values)
+    orm = list(statement.build(**values))
+    assert [_loaded(o) for o in ours] == [_loaded(o) for o in orm]
+    return ours
 
 
 @pytest.fixture
@@ -94,6 +115,81 @@ def test_the_locked_read_gives_what_the_orm_gives(saved, editor, viewer, other_p
     assert found.questionnaire.version == saved.questionnaire.version
     assert found.member_role == Role.EDITOR
     assert found.created_at == Assessment.objects.get(pk=saved.pk).created_at
+
+
+def test_the_page_reads_give_what_the_orm_gives(saved, editor, service, other_provider):
+    # One assessment with a previous version, its disclosure and the related rows loaded.
+    other = factories.make_service(service.provider, name="乙")
+    later, _created = services.assessment_start(service=other, user=editor)
+    Assessment.objects.filter(pk=later.pk).update(previous=saved)
+    for assessment in (saved, later):
+        for statement in (access._FULL, access._LIGHT):
+            (found,) = _same(statement, public_id=assessment.public_id)
+        assert found.pk == assessment.pk
+    assert _same(access._FULL, public_id=later.public_id)[0].previous.pk == saved.pk
+    assert _same(access._FULL, public_id=uuid.uuid4()) == []
+    provider_id = saved.service.provider_id
+    (member,) = _same(access._MEMBERSHIP, provider_id=provider_id, user_id=editor.pk)
+    assert member.role == Role.EDITOR
+    assert _same(access._MEMBERSHIP, provider_id=other_provider.pk, user_id=editor.pk) == []
+    answers = _same(services._ANSWERS, assessment_id=saved.pk)
+    files = _same(services._EVIDENCE, assessment_id=saved.pk)
+    assert len(answers) > 50 and len(files) > 2
+    with_analysis = [f for f in files if hasattr(f, "analysis")]
+    assert 0 < len(with_analysis) <= len(files)
+
+
+def test_the_version_reads_give_what_the_orm_gives(saved, editor):
+    from django.utils import timezone
+
+    from library.models import Questionnaire
+
+    for code in {*Questionnaire.objects.values_list("code", flat=True), "no-such-code"}:
+        _same(services._LATEST_QUESTIONNAIRE, code=code)
+    assert services.latest_questionnaire().version == 2
+    assert _same(upgrade._LATEST_UPGRADE, assessment_id=saved.pk) == []
+    v1, v2 = Questionnaire.objects.filter(code=saved.questionnaire.code).order_by("version")
+    made = [
+        QuestionnaireUpgrade.objects.create(
+            assessment=saved,
+            from_questionnaire=v1,
+            to_questionnaire=v2,
+            from_version=1,
+            performed_by=editor,
+        )
+        for _ in range(3)
+    ]
+    QuestionnaireUpgrade.objects.filter(pk=made[2].pk).update(undone_at=timezone.now())
+    (latest,) = _same(upgrade._LATEST_UPGRADE, assessment_id=saved.pk)
+    assert latest.pk == made[1].pk  # the newest not undone
+    assert latest.to_questionnaire.version == 2
+
+
+def test_a_state_loaded_by_compiled_reads_equals_one_loaded_by_the_orm(saved):
+    """load_state reads answers and files compiled; with them prefetched it takes the ORM's,
+    and both states hold the same answers and files, each knowing its assessment."""
+    from django.db.models import prefetch_related_objects
+    from django.test.utils import CaptureQueriesContext
+
+    compiled = services.load_state(saved)
+    prefetched = Assessment.objects.get(pk=saved.pk)
+    prefetched.service = saved.service
+    prefetched.questionnaire = saved.questionnaire
+    prefetch_related_objects([prefetched], "answers", "evidence__analysis")
+    with CaptureQueriesContext(connection) as queries:
+        orm = services.load_state(prefetched)
+    assert len(queries) == 0, [q["sql"][:150] for q in queries]  # the prefetched rows
+    assert compiled.answers.keys() == orm.answers.keys()
+    for code, answer in compiled.answers.items():
+        assert answer.assessment is saved
+        assert vars(answer).keys() == vars(orm.answers[code]).keys()
+        assert {k: v for k, v in vars(answer).items() if k != "_state"} == {
+            k: v for k, v in vars(orm.answers[code]).items() if k != "_state"
+        }
+    assert {c: [f.pk for f in fs] for c, fs in compiled.evidence.items()} == {
+        c: [f.pk for f in fs] for c, fs in orm.evidence.items()
+    }
+    assert compiled.complete == orm.complete and compiled.applicable == orm.applicable
 
 
 def test_the_rows_give_what_the_orm_gives(saved):
