@@ -152,7 +152,7 @@ class _Builder:
             partial(_signed, make, self.sign) if is_pdf and self.sign is not None else make
             for _index, _path, make, is_pdf, _cost in self.later
         ]
-        made = forking.run_all(calls, costs=[cost for *_rest, cost in self.later])
+        made = forking.run_all(calls, costs=[cost for *_rest, cost in self.later], last_here=True)
         for (index, path, _make, is_pdf, _cost), data in zip(self.later, made, strict=True):
             if is_pdf and self.sign is not None:
                 self.signed[path] = hashlib.sha256(data).hexdigest()

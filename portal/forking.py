@@ -14,6 +14,7 @@ import contextlib
 import gc
 import os
 import pickle
+import select
 import signal
 import tempfile
 import time
@@ -38,16 +39,24 @@ def run_all(
     *,
     limit: int | None = None,
     costs: Sequence[float] | None = None,
+    last_here: bool = False,
 ) -> list[Any]:
     """The results of `calls`, in order; at most `limit` (default: RENDER_PROCESSES) children at
     once, the calls with the highest `costs` (an estimate, any unit) started first, so that the
     longest piece does not start last while the other processes run out of work. The first
-    exception a call raised is raised here, after every child has ended."""
+    exception a call raised in a child is raised here, after every child has ended.
+
+    `last_here`: the last call to start runs in this process, in the place of a child, while
+    the others run; this process would only wait meanwhile. A child of a Celery worker costs
+    its fork, its copies of the worker's pages as it writes to them, and its exit: for a
+    3-page PDF that was 0.02-0.1 s of CPU more than in the worker, taken from the report's
+    parts on the same cores (docs/benchmarks.md, "Signed package"). An exception of that call
+    goes up at once; the children are ended."""
     limit = processes() if limit is None else min(limit, processes())
     if limit <= 1 or len(calls) <= 1:
         return [call() for call in calls]
     results: list[Any] = [None] * len(calls)
-    running: dict[int, tuple[int, Any]] = {}  # pid -> (index, result file)
+    running: dict[int, tuple[int, Any, int]] = {}  # pid -> (index, result file, its pipe)
     error: BaseException | None = None
     pending = list(enumerate(calls))
     if costs is not None:
@@ -56,36 +65,54 @@ def run_all(
         while pending or running:
             while pending and len(running) < limit and error is None:
                 index, call = pending.pop(0)
+                if last_here and not pending:
+                    results[index] = call()
+                    continue
                 out = tempfile.TemporaryFile()
-                running[_start(call, out)] = (index, out)
+                # The child holds the pipe's write end until it exits: its end of file wakes
+                # the wait below at once (waitpid alone was polled every 10 ms).
+                ended, holding = os.pipe()
+                try:
+                    pid = _start(call, out)
+                finally:
+                    os.close(holding)
+                running[pid] = (index, out, ended)
             if not running:
                 break
             pid = _wait_any(running)
-            index, out = running.pop(pid)
+            index, out, ended = running.pop(pid)
+            os.close(ended)
             ok, value = _read(out)
             if ok:
                 results[index] = value
             elif error is None:
                 error = value
     finally:
-        for pid, (_index, out) in running.items():  # an exception (time limit) in the parent
+        for pid, (_index, out, ended) in running.items():  # an exception (time limit) here
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
             out.close()
+            os.close(ended)
     if error is not None:
         raise error
     return results
 
 
-def _wait_any(running: dict[int, Any]) -> int:
-    """The first of our children to end (never os.wait(): it could reap another's child)."""
+def _wait_any(running: dict[int, tuple[int, Any, int]]) -> int:
+    """The first of our children to end (never os.wait(): it could reap another's child). Woken
+    by the end of file of a child's pipe; a pipe that a child's own child still holds open
+    (a report part) or a child between closing its files and its end is looked at again
+    after a while."""
+    ends = [ended for _index, _out, ended in running.values()]
     while True:
+        readable, _w, _x = select.select(ends, [], [], 0.1)
         for pid in running:
             done, _status = os.waitpid(pid, os.WNOHANG)
             if done:
                 return pid
-        time.sleep(0.01)
+        if readable:
+            time.sleep(0.001)
 
 
 def _start(call: Callable[[], Any], out) -> int:

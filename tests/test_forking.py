@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import time
 
 import pytest
 from django.db import connection
@@ -40,6 +42,48 @@ def test_the_costliest_calls_start_first_and_results_keep_their_order(monkeypatc
     results = forking.run_all(calls, costs=[1, 5, 0, 9, 5])
     assert [value for _pid, value in results] == [0, 1, 2, 3, 4]
     assert started == [3, 1, 4, 0, 2]  # ties in their own order
+
+
+def test_the_last_call_to_start_can_run_here_while_the_others_run_in_children():
+    calls = [lambda v=v: _pid_and(v) for v in range(4)]
+    results = forking.run_all(calls, costs=[3, 2, 0, 1], last_here=True)
+    assert [value for _pid, value in results] == [0, 1, 2, 3]
+    assert results[2][0] == os.getpid()  # the cheapest, started last
+    assert all(pid != os.getpid() for pid, _value in results[:2] + results[3:])
+
+
+def test_an_error_of_the_call_run_here_ends_the_children_at_once():
+    def slow():
+        time.sleep(60)
+        return os.getpid()
+
+    def fails():
+        raise DossierError("font_missing", "U+4E2D")
+
+    started = time.monotonic()
+    with pytest.raises(DossierError):
+        forking.run_all([slow, fails], costs=[1, 0], last_here=True)
+    assert time.monotonic() - started < 30  # the child was ended, not waited for
+
+
+def test_a_child_whose_own_child_lives_on_is_collected_when_it_ends():
+    """The wait wakes when a child's pipe closes; a grandchild that holds it open (as a
+    report's part processes do while they run) does not hold the result back."""
+
+    def leaves_a_child():
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(20)
+            os._exit(0)
+        return pid
+
+    started = time.monotonic()
+    grandchild, value = forking.run_all([leaves_a_child, lambda: 7])
+    try:
+        assert value == 7
+        assert time.monotonic() - started < 10
+    finally:
+        os.kill(grandchild, signal.SIGKILL)
 
 
 def test_one_process_runs_everything_here(settings):
