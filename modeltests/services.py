@@ -260,10 +260,17 @@ def run_attach(*, run, user):
     """The finished run as evidence for the test-results question (TC260-003 §9.3, §9.4,
     a layout role) of the service's open
     draft: the full JSONL (kept beside, not analysed) and the results workbook, which the
-    results analyser checks like an upload. Returns the assessment."""
+    results analyser checks like an upload. Returns the assessment.
 
+    The question is looked up under the assessment's row lock, which a move to another
+    questionnaire version (assessments.upgrade) holds too: the run lands on the version the
+    row uses once locked. The client names no question, so a move is no reason to refuse;
+    what can still refuse (the draft was submitted meanwhile, the version has no such
+    question) is a RunRefused, before anything is written."""
+
+    from assessments.filetypes import FileRefused
     from assessments.models import Status
-    from assessments.services import get_catalogue
+    from assessments.services import NotEditable
     from modeltests import exports
     from modeltests.models import RunStatus
 
@@ -274,28 +281,32 @@ def run_attach(*, run, user):
         raise RunRefused(
             _("The service has no draft self-assessment: start one (or revise) to attach the run.")
         )
-    results = get_layout(assessment.questionnaire).code("banks.test_results")
-    question = get_catalogue(assessment.questionnaire).by_code.get(results)
-    if question is None:
-        raise RunRefused(_("This questionnaire has no question for the test results."))
+    # The files first, outside the lock: building them reads every item of the run.
     stamp = timezone.localtime(run.finished_at).strftime("%Y%m%d-%H%M")
     jsonl, jsonl_sha = exports.jsonl_file(run)
     workbook = exports.results_workbook(run, jsonl_sha)
-    from assessments.filetypes import FileRefused
-
     try:
-        return _attach(run, user, assessment, question, jsonl, jsonl_sha, workbook, stamp)
-    except FileRefused as exc:
+        return _attach(run, user, assessment.pk, jsonl, jsonl_sha, workbook, stamp)
+    except (FileRefused, NotEditable) as exc:
+        # NotEditable: submitted since the draft was found above (OtherVersion, a subclass,
+        # cannot happen: the question is the locked row's).
         raise RunRefused(str(exc)) from None
 
 
-def _attach(run, user, assessment, question, jsonl, jsonl_sha, workbook, stamp):
+def _attach(run, user, assessment_pk, jsonl, jsonl_sha, workbook, stamp):
     from django.conf import settings
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from assessments.services import evidence_add
+    from assessments.services import evidence_add, get_catalogue, lock_assessment
 
     with transaction.atomic():
+        assessment = lock_assessment(assessment_pk)
+        if not assessment.is_editable:
+            raise RunRefused(_("This assessment is submitted and can no longer be changed."))
+        results = get_layout(assessment.questionnaire).code("banks.test_results")
+        question = get_catalogue(assessment.questionnaire).by_code.get(results)
+        if question is None:
+            raise RunRefused(_("This questionnaire has no question for the test results."))
         evidence_add(
             assessment=assessment,
             question=question,

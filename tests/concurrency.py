@@ -63,3 +63,16 @@ def while_held(
         if name in out:
             raise out[name]
     return Race(out.get("held"), out.get("then"), waited)
+
+
+def waiting_for_a_lock() -> bool:
+    """For `blocked`: some connection to this database waits for a lock (a row's, or the audit
+    chain's). Better than a fixed delay: the first request of a test process spends a second
+    or more importing the URLconf's modules before it reaches a query, and a fixed half second
+    would let `hold` commit before the request even tried its lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE NOT l.granted AND a.datname = current_database()"
+        )
+        return cursor.fetchone()[0] > 0
