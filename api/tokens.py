@@ -137,15 +137,59 @@ def token_for_secret(secret: str) -> tuple[AccessToken, TokenScope]:
 
 def token_used(*, token: AccessToken, request, status: int) -> None:
     """Every use is audited, with the client address; the token remembers when it was last
-    used (one short UPDATE, without touching the row's other fields)."""
+    used (one short UPDATE, without touching the row's other fields).
+
+    The event is appended to the audit chain now if its lock is free. If another transaction
+    holds it (any audited write holds it from its record() to its commit: a questionnaire move,
+    a submission ...), the request does not wait: the event goes to the outbox, in its own
+    short transaction, and a task appends it once the lock is free (record_deferred_use),
+    with the time of the use. Waiting would hold every API call, reads included, behind
+    whatever audited write is under way."""
     now = timezone.now()
     address = client_address(request)
     AccessToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=address)
-    record(
+    summary = f"{request.method} {request.path} {status} · {token.prefix}…"[:500]
+    event = record(
         Action.TOKEN_USED,
         actor=token.user,
         obj=token,
         provider=token.provider,
-        summary=f"{request.method} {request.path} {status} · {token.prefix}…"[:500],
+        summary=summary,
         request=request,
+        wait=False,
     )
+    if event is None:
+        from api.tasks import record_token_use
+        from outbox.services import dispatch
+
+        with transaction.atomic():
+            dispatch(record_token_use, token.pk, summary, address, now.isoformat(), tell=False)
+
+
+def record_deferred_use(*, token_pk: int, summary: str, ip: str | None, used_at: str, key: str):
+    """The TOKEN_USED event of a request that found the chain busy (token_used), appended by
+    the task with the lock, waiting for it. `used_at` is kept in the event (its own time is
+    when it joined the chain); `key` (the task's id, the same when the outbox sends it again)
+    makes a second delivery record nothing."""
+    from audit.models import AuditEvent
+    from audit.services import lock_chain
+
+    token = AccessToken.objects.select_related("user", "provider").filter(pk=token_pk).first()
+    if token is None:  # deleted with its person meanwhile: nothing left to name
+        return None
+    with transaction.atomic():
+        lock_chain()  # the check and the append as one step
+        done = AuditEvent.objects.filter(
+            action=Action.TOKEN_USED, object_id=str(token.public_id), after__use=key
+        )
+        if done.exists():
+            return None
+        return record(
+            Action.TOKEN_USED,
+            actor=token.user,
+            obj=token,
+            provider=token.provider,
+            summary=summary,
+            after={"used_at": used_at, "use": key},
+            ip=ip,
+        )

@@ -60,6 +60,11 @@ _LOCK_AND_HEAD = (
     f"SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY:d}); "
     f'SELECT "hash" FROM "{AuditEvent._meta.db_table}" ORDER BY "id" DESC LIMIT 1'
 )
+# The same, for a writer that would rather not wait (record(wait=False)): true if granted.
+_TRY_LOCK_AND_HEAD = (
+    f"SELECT pg_try_advisory_xact_lock({CHAIN_LOCK_KEY:d}); "
+    f'SELECT "hash" FROM "{AuditEvent._meta.db_table}" ORDER BY "id" DESC LIMIT 1'
+)
 _SUMMARY_MAX = AuditEvent._meta.get_field("summary").max_length
 _EMAIL_MAX = AuditEvent._meta.get_field("actor_email").max_length
 _OBJECT_ID_MAX = AuditEvent._meta.get_field("object_id").max_length
@@ -108,16 +113,31 @@ def _provider_id(provider, obj, assessment, assessment_id) -> int | None:
     return None
 
 
-def _previous_hash() -> str:
+class _ChainBusy(Exception):
+    """record(wait=False) found the chain's lock held by another transaction."""
+
+
+def lock_chain() -> None:
+    """Take the chain's lock now, until the enclosing transaction ends: for a writer that must
+    check the log and append to it as one step (api.tokens.record_deferred_use)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY:d})")
+
+
+def _previous_hash(*, wait: bool = True) -> str:
     """The hash of the last event, taken under a lock that only the end of the enclosing
-    transaction releases, so no other writer can link to the same predecessor."""
+    transaction releases, so no other writer can link to the same predecessor. `wait=False`:
+    _ChainBusy at once if another transaction holds the lock (PostgreSQL only)."""
     if connection.vendor == "postgresql":
         # Two statements in one round trip (every audited write pays for it). Without
         # parameters psycopg sends them as one simple query, and PostgreSQL takes a new snapshot
         # for each statement of it: the SELECT sees every event committed before the lock was
         # granted. Both are constants, so nothing is interpolated from outside.
         with connection.cursor() as cursor:
-            cursor.execute(_LOCK_AND_HEAD)
+            cursor.execute(_LOCK_AND_HEAD if wait else _TRY_LOCK_AND_HEAD)
+            if not wait and not cursor.fetchone()[0]:
+                raise _ChainBusy
             cursor.nextset()
             row = cursor.fetchone()
         last = row[0] if row else None
@@ -143,8 +163,14 @@ def record(
     after: dict | None = None,
     request: HttpRequest | None = None,
     actor_email: str | None = None,
-) -> AuditEvent:
-    """Append one event to the audit trail and return it (see the module docstring)."""
+    ip: str | None = None,
+    wait: bool = True,
+) -> AuditEvent | None:
+    """Append one event to the audit trail and return it (see the module docstring).
+
+    `ip`: the client address when there is no request (a task recording a request's event).
+    `wait=False`: None, and nothing written, if another transaction holds the chain's lock
+    (on PostgreSQL; elsewhere it waits), for a writer with a way to record later instead."""
     if request is None:
         request = current_request.get()
     # A given actor_email (a failed sign-in's typed name) is the whole identification.
@@ -169,15 +195,19 @@ def record(
         summary=str(summary or "")[:_SUMMARY_MAX],
         before=json_safe(before),
         after=json_safe(after),
-        ip=client_address(request),
+        ip=ip or client_address(request),
     )
-    # No savepoint: an event belongs to the change it records, and fails with it.
-    with transaction.atomic(savepoint=False):
-        event.prev_hash = _previous_hash()
-        # Taken under the lock, so timestamps follow the order of the chain.
-        event.occurred_at = timezone.now()
-        event.hash = event.computed_hash()
-        event.save()
+    # No savepoint: an event belongs to the change it records, and fails with it. Except for a
+    # writer that does not wait: a busy chain must not doom the caller's transaction.
+    try:
+        with transaction.atomic(savepoint=not wait):
+            event.prev_hash = _previous_hash(wait=wait)
+            # Taken under the lock, so timestamps follow the order of the chain.
+            event.occurred_at = timezone.now()
+            event.hash = event.computed_hash()
+            event.save()
+    except _ChainBusy:
+        return None
     return event
 
 
