@@ -27,7 +27,7 @@ from assessments.upgrade import undo_upgrade, undoable, upgrade_assessment
 from audit.models import Action, AuditEvent
 from providers.models import Role
 from tests import factories
-from tests.concurrency import while_held
+from tests.concurrency import waiting_for_a_lock, while_held
 from tests.test_upgrade import V1, V2, make_version
 
 STALE = (
@@ -203,6 +203,7 @@ def test_a_put_during_the_move_waits_for_it_and_is_then_refused(transactional_db
     race = while_held(
         lambda: upgrade_assessment(assessment=assessment, user=editor),
         lambda: _put(api, assessment, "WORD", body),
+        blocked=waiting_for_a_lock,
     )
     assert race.waited, "the PUT did not wait for the move's lock"
     response = race.then
@@ -361,12 +362,18 @@ def test_an_upload_during_the_move_waits_for_it_and_is_then_refused(transactiona
         service=factories.make_service(provider), questionnaire=v1, created_by=editor
     )
     api = _api(editor, provider)
-    read = api.get(_url(assessment, "WORD")).json()
-    fields = {"questionnaire_version": read["questionnaire_version"]} if sent == "read" else {}
+    # The upload may be the process's first request: no GET before it, whatever a client does.
+    # Such a request once seemed to wait for the move's commit before reaching the view. It
+    # waited on no lock (pg_stat_activity showed no query on its connection, its thread was in
+    # the import of the URLconf's view modules, over a second on a cold process): while_held's
+    # fixed half second ran out and the move committed first. `blocked` holds the move until
+    # the upload waits for a lock.
+    fields = {"questionnaire_version": 1} if sent == "read" else {}
 
     race = while_held(
         lambda: upgrade_assessment(assessment=assessment, user=editor),
         lambda: _upload(api, assessment, "WORD", **fields),
+        blocked=waiting_for_a_lock,
     )
     assert race.waited, "the upload did not wait for the move's lock"
     response = race.then
@@ -415,7 +422,9 @@ def test_a_delete_during_the_move_of_a_file_the_move_retires_finds_no_file(trans
     assert api.get(url).status_code == 200
 
     race = while_held(
-        lambda: upgrade_assessment(assessment=assessment, user=editor), lambda: api.delete(url)
+        lambda: upgrade_assessment(assessment=assessment, user=editor),
+        lambda: api.delete(url),
+        blocked=waiting_for_a_lock,
     )
     assert race.waited, "the delete did not wait for the move's lock"
     assert race.then.status_code == 404, race.then.content
