@@ -58,6 +58,7 @@ from dossiers.pdf import (
     PDF_VARIANT,
     RenderedPdf,
     _cache_page_references,
+    _cff_subsets_in_one_pass,
     _fetcher_class,
     _font_files_on_demand,
     _NotdefCatcher,
@@ -386,6 +387,7 @@ class _PartRenderer:
 
         _cache_page_references()
         _font_files_on_demand()
+        _cff_subsets_in_one_pass()
         make_all_pages = weasyprint.layout.make_all_pages
         make_margin_boxes = weasyprint.layout.make_margin_boxes
         numbered: list = []  # the layout context whose pages have their numbers (kept alive)

@@ -704,6 +704,46 @@ def test_fonts_read_on_demand_give_weasyprints_own_pdf_without_copying_the_font_
     assert on_demand_peak < own_peak - 19_000_000
 
 
+@pytest.mark.parametrize("header", [("项目", "内容"), ("、", "、")])
+def test_cff_subsets_in_one_pass_give_weasyprints_own_pdf(header, monkeypatch):
+    """dossiers.pdf._cff_subsets_in_one_pass: the same PDF, byte for byte, as WeasyPrint's two
+    subsetting passes. With a header of "、" alone, the sans face's glyph reached from it (its
+    vertical form) lies after the last glyph used, where one pass would keep it: that face
+    takes WeasyPrint's own two passes, the serif faces one."""
+    import weasyprint.pdf.fonts as fonts
+
+    import dossiers.pdf
+    from dossiers.pdf import _cff_subsets_in_one_pass, _weasyprint, html_to_pdf
+    from filing import pdf
+    from filing.blocks import Doc
+
+    doc = Doc("字体测试")
+    doc.para("正文：生成式人工智能服务（第 1 版），Latin 0123456789。", bold=True)
+    doc.table(header, [("服务名称", "示例写作助手"), ("SHA-256", "ab" * 32)])
+    html = pdf.render_html(doc)
+    _cff_subsets_in_one_pass()
+    html_to_pdf(html)  # fonts and caches loaded once per process
+    taken = []
+    one_pass = dossiers.pdf._cff_subset_in_one_pass
+
+    def noted(font, glyphs):
+        data = one_pass(font, glyphs)
+        taken.append((font.family, data is not None))
+        return data
+
+    monkeypatch.setattr(dossiers.pdf, "_cff_subset_in_one_pass", noted)
+    ours = _weasyprint(html)[0]  # html_to_pdf would put the one pass back
+    patched = fonts.Font._harfbuzz_subset
+    fonts.Font._harfbuzz_subset = patched.__wrapped__
+    try:
+        own = _weasyprint(html)[0]
+    finally:
+        fonts.Font._harfbuzz_subset = patched
+    assert ours == own
+    sans = ("Noto Sans CJK SC", header == ("项目", "内容"))
+    assert sorted(taken) == [sans, ("Noto Serif CJK SC", True), ("Noto Serif CJK SC", True)]
+
+
 def _stranded_labels(html: str) -> tuple[int, list[tuple[int, str]]]:
     """(labels seen, [(page, text) of each label whose value starts on a later page]) in the
     laid-out dossier, from WeasyPrint's boxes. Labels: a field label (dt, whose value is the
