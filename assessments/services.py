@@ -624,6 +624,18 @@ def _answer_save(assessment, question, form, user, *, locked):
 # --- evidence ---------------------------------------------------------------------------------
 
 
+class NewFile(NamedTuple):
+    """One file of `evidence_add_many`: `analyse=False` keeps a companion file out of the
+    question's analyser (a model test's JSONL of prompts and answers beside the results
+    workbook it backs)."""
+
+    question: QuestionItem
+    upload: UploadedFile
+    note: str = ""
+    observed_on: Any = None
+    analyse: bool = True
+
+
 @transaction.atomic
 def evidence_add(
     *,
@@ -636,12 +648,56 @@ def evidence_add(
     max_bytes: int,
     analyse: bool = True,
 ) -> tuple[Evidence, State]:
-    """`analyse=False` keeps a companion file out of the question's analyser (a model test's
-    JSONL of prompts and answers beside the results workbook it backs)."""
+    file = NewFile(question, upload, note, observed_on, analyse)
+    [evidence], state = evidence_add_many(
+        assessment=assessment, files=[file], user=user, max_bytes=max_bytes
+    )
+    return evidence, state
+
+
+@transaction.atomic
+def evidence_add_many(
+    *, assessment: Assessment, files: list[NewFile], user: User, max_bytes: int
+) -> tuple[list[Evidence], State]:
+    """Add the files as one change, in three steps: every file checked (size, type, quota)
+    before any is stored, so a refusal leaves nothing in storage; then every file stored;
+    then the rows and, last, their audit events. The audit chain's lock is held from the first
+    record() to the commit and serialises every audited write of the portal, so no file is
+    written or hashed, and no state recomputed, once it is taken. A caller recording an event
+    of its own (a model test's attach) does so right after, as its last statement."""
     # The lock every save takes, so an upgrade of the questionnaire version cannot interleave.
     assessment = lock_assessment(assessment.pk)
     _ensure_editable(assessment)
-    _ensure_same_version(assessment, question)
+    pending: dict[str, int] = {}  # the files checked so far, not in the provider's rows yet
+    checked = []
+    for file in files:
+        _ensure_same_version(assessment, file.question)
+        evidence = _checked_file(assessment, file, user, max_bytes, pending)
+        pending[evidence.sha256] = evidence.size
+        checked.append(evidence)
+    for evidence, file in zip(checked, files, strict=True):
+        storage.store(evidence, file.upload)  # one file per content, shared
+    for evidence, file in zip(checked, files, strict=True):
+        evidence.save()
+        if file.analyse:
+            request_analysis(evidence, file.question)
+    state = refresh_assessment(assessment)
+    # Last (see above).
+    for evidence, file in zip(checked, files, strict=True):
+        record(
+            Action.EVIDENCE_UPLOADED,
+            actor=user,
+            obj=evidence,
+            assessment=assessment,
+            summary=f"{file.question.code}: {evidence.name}",
+            after={"name": evidence.name, "sha256": evidence.sha256, "size": evidence.size},
+        )
+    return checked, state
+
+
+def _checked_file(assessment, file: NewFile, user, max_bytes: int, pending) -> Evidence:
+    """The unsaved row of an upload that passed the checks (FileRefused otherwise), hashed."""
+    upload = file.upload
     if upload.size > max_bytes:
         raise filetypes.FileRefused(
             _("The file is %(size)s MB; the limit is %(limit)s MB.")
@@ -654,32 +710,22 @@ def evidence_add(
         digest.update(chunk)
     upload.seek(0)
     storage.check_quota(
-        provider_id=assessment.service.provider_id, sha256=digest.hexdigest(), size=upload.size
+        provider_id=assessment.service.provider_id,
+        sha256=digest.hexdigest(),
+        size=upload.size,
+        pending=pending,
     )
-    evidence = Evidence(
+    return Evidence(
         assessment=assessment,
-        question_id=question.pk,
+        question_id=file.question.pk,
         name=name,
         content_type=kind.content_type,
         size=upload.size,
         sha256=digest.hexdigest(),
-        observed_on=observed_on,
-        note=note.strip(),
+        observed_on=file.observed_on,
+        note=file.note.strip(),
         uploaded_by=user,
     )
-    storage.store(evidence, upload)  # one file per content, shared
-    evidence.save()
-    record(
-        Action.EVIDENCE_UPLOADED,
-        actor=user,
-        obj=evidence,
-        assessment=assessment,
-        summary=f"{question.code}: {name}",
-        after={"name": name, "sha256": evidence.sha256, "size": evidence.size},
-    )
-    if analyse:
-        request_analysis(evidence, question)
-    return evidence, refresh_assessment(assessment)
 
 
 @transaction.atomic
@@ -693,15 +739,18 @@ def evidence_delete(*, evidence: Evidence, user: User) -> State:
     evidence = assessment.evidence.filter(public_id=evidence.public_id).first()
     if evidence is None:
         raise Http404(_("No such file."))
+    evidence.delete()  # the file stays: other versions may share it, and the snapshot names it
+    state = refresh_assessment(assessment)
+    # Last: the audit chain's lock is held from here to the commit (see evidence_add_many).
     record(
         Action.EVIDENCE_DELETED,
         actor=user,
         obj=evidence,
+        assessment=assessment,
         summary=evidence.name,
         before={"name": evidence.name, "sha256": evidence.sha256},
     )
-    evidence.delete()  # the file stays: other versions may share it, and the snapshot names it
-    return refresh_assessment(assessment)
+    return state
 
 
 # --- submission -------------------------------------------------------------------------------

@@ -51,17 +51,20 @@ def used_bytes(provider_id: int) -> int:
     return sum(row["file_size"] for row in per_file)
 
 
-def check_quota(*, provider_id: int, sha256: str, size: int) -> None:
+def check_quota(
+    *, provider_id: int, sha256: str, size: int, pending: dict[str, int] | None = None
+) -> None:
     """FileRefused when a new file would take the provider past EVIDENCE_QUOTA_BYTES; a file
-    the provider already stores costs nothing."""
+    the provider already stores costs nothing. `pending` ({sha256: size}): files the same
+    change adds before this one, checked but without their rows yet, which count too."""
     quota = settings.EVIDENCE_QUOTA_BYTES
     if not quota:
         return
-    if Evidence.objects.filter(
-        assessment__service__provider_id=provider_id, sha256=sha256
-    ).exists():
+    pending = pending or {}
+    if sha256 in pending or _stores(provider_id, sha256):
         return
     used = used_bytes(provider_id)
+    used += sum(s for digest, s in pending.items() if not _stores(provider_id, digest))
     if used + size > quota:
         raise FileRefused(
             _(
@@ -71,6 +74,12 @@ def check_quota(*, provider_id: int, sha256: str, size: int) -> None:
             )
             % {"used": round(used / 1048576, 1), "quota": quota // 1048576}
         )
+
+
+def _stores(provider_id: int, sha256: str) -> bool:
+    return Evidence.objects.filter(
+        assessment__service__provider_id=provider_id, sha256=sha256
+    ).exists()
 
 
 def collect_orphans(*, now: dt.datetime | None = None, dry_run: bool = False) -> list[str]:

@@ -297,7 +297,7 @@ def _attach(run, user, assessment_pk, jsonl, jsonl_sha, workbook, stamp):
     from django.conf import settings
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from assessments.services import evidence_add, get_catalogue, lock_assessment
+    from assessments.services import NewFile, evidence_add_many, get_catalogue, lock_assessment
 
     with transaction.atomic():
         assessment = lock_assessment(assessment_pk)
@@ -307,20 +307,23 @@ def _attach(run, user, assessment_pk, jsonl, jsonl_sha, workbook, stamp):
         question = get_catalogue(assessment.questionnaire).by_code.get(results)
         if question is None:
             raise RunRefused(_("This questionnaire has no question for the test results."))
-        evidence_add(
+        # Both files stored before either audit event: the chain's lock, taken by the first
+        # record(), is held to the commit and holds up every audited write of the portal.
+        [_jsonl, evidence], _state = evidence_add_many(
             assessment=assessment,
-            question=question,
-            upload=SimpleUploadedFile(f"模型测试问答记录-{stamp}.jsonl", jsonl.read()),
-            note=f"模型测试完整问答记录 · SHA-256 {jsonl_sha}",
-            user=user,
-            max_bytes=settings.ANALYSER_MAX_BYTES,
-            analyse=False,
-        )
-        evidence, _state = evidence_add(
-            assessment=assessment,
-            question=question,
-            upload=SimpleUploadedFile(f"模型测试结果-{stamp}.xlsx", workbook),
-            note=f"模型测试 {run.public_id} · 种子 {run.seed}",
+            files=[
+                NewFile(
+                    question,
+                    SimpleUploadedFile(f"模型测试问答记录-{stamp}.jsonl", jsonl.read()),
+                    note=f"模型测试完整问答记录 · SHA-256 {jsonl_sha}",
+                    analyse=False,
+                ),
+                NewFile(
+                    question,
+                    SimpleUploadedFile(f"模型测试结果-{stamp}.xlsx", workbook),
+                    note=f"模型测试 {run.public_id} · 种子 {run.seed}",
+                ),
+            ],
             user=user,
             max_bytes=settings.ANALYSER_MAX_BYTES,
         )

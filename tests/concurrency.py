@@ -76,3 +76,42 @@ def waiting_for_a_lock() -> bool:
             "WHERE NOT l.granted AND a.datname = current_database()"
         )
         return cursor.fetchone()[0] > 0
+
+
+def holds_chain_lock() -> bool:
+    """This connection holds the audit chain's lock (audit.services: taken by a transaction's
+    first record(), held to its commit, and every audited write of the portal waits for it).
+    PostgreSQL shows a bigint advisory key as its high and low 32 bits."""
+    from audit.services import CHAIN_LOCK_KEY
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND pid = pg_backend_pid() AND classid = %s::oid AND objid = %s::oid "
+            "AND objsubid = 1",
+            [CHAIN_LOCK_KEY >> 32, CHAIN_LOCK_KEY & 0xFFFFFFFF],
+        )
+        return cursor.fetchone()[0] > 0
+
+
+class SlowSteps:
+    """Wraps slow steps (functions that write or hash files, recompute state, render) so that
+    each call notes whether the audit chain's lock was held when it began: `under_lock` lists
+    the names of those that ran while it was. The steps themselves run unchanged."""
+
+    def __init__(self, monkeypatch, steps: dict[str, tuple[object, str]]):
+        self.calls: list[tuple[str, bool]] = []
+        for name, (owner, attribute) in steps.items():
+            real = getattr(owner, attribute)
+            monkeypatch.setattr(owner, attribute, self._spy(name, real))
+
+    def _spy(self, name, real):
+        def spy(*args, **kwargs):
+            self.calls.append((name, holds_chain_lock()))
+            return real(*args, **kwargs)
+
+        return spy
+
+    @property
+    def under_lock(self) -> list[str]:
+        return [name for name, held in self.calls if held]

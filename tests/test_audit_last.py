@@ -1,0 +1,80 @@
+"""record() comes last in a transaction: from it to the commit the transaction holds the audit
+chain's lock, and every audited write of the portal waits for it. These writes used to record
+first and then recompute the assessment's state (scores, filing checks), request analyses or
+store files under it. Each test notes, for the slow steps of one write, whether the lock was
+held when they ran (tests.concurrency.SlowSteps; the steps run unchanged), on a real
+PostgreSQL, each write committed as in production."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from assessments import services, storage
+from assessments.models import Evidence
+from audit.models import Action, AuditEvent
+from audit.services import verify_chain
+from library.loading import load_library
+from library.models import Questionnaire
+from tests import factories
+from tests.concurrency import SlowSteps
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the chain's advisory lock needs PostgreSQL"
+)
+
+
+def _assessment(service, editor):
+    if not Questionnaire.objects.exists():  # an earlier transactional test flushed it
+        load_library()
+    assessment, _ = services.assessment_start(service=service, user=editor)
+    return assessment
+
+
+def _with_analyser(assessment):
+    catalogue = services.get_catalogue(assessment.questionnaire)
+    return next(q for q in catalogue.questions if q.analyser and q.code in _applicable(assessment))
+
+
+def _applicable(assessment):
+    return services.load_state(assessment).applicable
+
+
+def test_an_upload_stores_analyses_and_recomputes_before_its_event(
+    transactional_db, service, editor, monkeypatch
+):
+    assessment = _assessment(service, editor)
+    question = _with_analyser(assessment)
+    steps = SlowSteps(
+        monkeypatch,
+        {
+            "hash": (services, "_checked_file"),
+            "store": (storage, "store"),
+            "analysis": (services, "request_analysis"),
+            "state": (services, "refresh_assessment"),
+        },
+    )
+    evidence = factories.attach(assessment, question.code, editor, analyse=False)
+    assert [name for name, _ in steps.calls][:4] == ["hash", "store", "analysis", "state"]
+    assert steps.under_lock == [], f"ran while the chain's lock was held: {steps.under_lock}"
+    event = AuditEvent.objects.get(action=Action.EVIDENCE_UPLOADED)
+    assert event.object_id == str(evidence.public_id)
+    assert event.assessment_id == assessment.pk
+
+
+def test_a_removal_recomputes_before_its_event(transactional_db, service, editor, monkeypatch):
+    assessment = _assessment(service, editor)
+    evidence = factories.attach(assessment, _with_analyser(assessment).code, editor)
+    steps = SlowSteps(monkeypatch, {"state": (services, "refresh_assessment")})
+    services.evidence_delete(evidence=evidence, user=editor)
+    assert [name for name, _ in steps.calls] == ["state"]
+    assert steps.under_lock == []
+    assert not Evidence.objects.filter(pk=evidence.pk).exists()
+    event = AuditEvent.objects.get(action=Action.EVIDENCE_DELETED)
+    assert (event.object_id, event.assessment_id, event.summary) == (
+        str(evidence.public_id),
+        assessment.pk,
+        evidence.name,
+    )
+    assert event.provider_id == service.provider_id
+    assert verify_chain() is None
