@@ -104,9 +104,11 @@ def _wait_any(running: dict[int, tuple[int, Any, int]]) -> int:
     by the end of file of a child's pipe; a pipe that a child's own child still holds open
     (a report part) or a child between closing its files and its end is looked at again
     after a while."""
-    ends = [ended for _index, _out, ended in running.values()]
+    poll = select.poll()  # not select.select: it fails on a descriptor number of 1024 or more
+    for _index, _out, ended in running.values():
+        poll.register(ended, select.POLLIN)
     while True:
-        readable, _w, _x = select.select(ends, [], [], 0.1)
+        readable = poll.poll(100)
         for pid in running:
             done, _status = os.waitpid(pid, os.WNOHANG)
             if done:
