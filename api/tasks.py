@@ -1,4 +1,6 @@
-"""Background work of the API: token uses that found the audit chain busy (api.tokens)."""
+"""Background work of the API: token uses that found the audit chain busy, queued before
+they went through audit.services.record_read (audit.tasks.append_deferred); kept for the
+messages still in the outbox or the broker."""
 
 from celery import shared_task
 

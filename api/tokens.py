@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from api.models import AccessToken, TokenRole
 from audit.models import Action
-from audit.services import record
+from audit.services import record, record_read
 from portal.client_address import client_address
 from providers.models import Membership, Provider
 from providers.scope import REVIEWER, ROLE_RANK, TokenScope, lower_role
@@ -139,57 +139,40 @@ def token_used(*, token: AccessToken, request, status: int) -> None:
     """Every use is audited, with the client address; the token remembers when it was last
     used (one short UPDATE, without touching the row's other fields).
 
-    The event is appended to the audit chain now if its lock is free. If another transaction
-    holds it (any audited write holds it from its record() to its commit: a questionnaire move,
-    a submission ...), the request does not wait: the event goes to the outbox, in its own
-    short transaction, and a task appends it once the lock is free (record_deferred_use),
-    with the time of the use. Waiting would hold every API call, reads included, behind
-    whatever audited write is under way."""
+    The call does not wait for the audit chain's lock (any audited write holds it from its
+    record() to its commit: a questionnaire move, a submission ...): with the lock held, the
+    event is appended a moment later by a task, with the time of the use (record_read)."""
     now = timezone.now()
     address = client_address(request)
     AccessToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=address)
-    summary = f"{request.method} {request.path} {status} · {token.prefix}…"[:500]
-    event = record(
+    record_read(
         Action.TOKEN_USED,
         actor=token.user,
         obj=token,
         provider=token.provider,
-        summary=summary,
+        summary=f"{request.method} {request.path} {status} · {token.prefix}…"[:500],
         request=request,
-        wait=False,
     )
-    if event is None:
-        from api.tasks import record_token_use
-        from outbox.services import dispatch
-
-        with transaction.atomic():
-            dispatch(record_token_use, token.pk, summary, address, now.isoformat(), tell=False)
 
 
 def record_deferred_use(*, token_pk: int, summary: str, ip: str | None, used_at: str, key: str):
-    """The TOKEN_USED event of a request that found the chain busy (token_used), appended by
-    the task with the lock, waiting for it. `used_at` is kept in the event (its own time is
-    when it joined the chain); `key` (the task's id, the same when the outbox sends it again)
-    makes a second delivery record nothing."""
-    from audit.models import AuditEvent
-    from audit.services import lock_chain
+    """A use queued before record_read (api.tasks.record_token_use, still in the outbox or
+    the broker), appended as record_read's task does; `key`, its task's id, is its key."""
+    from audit.services import append_deferred
 
     token = AccessToken.objects.select_related("user", "provider").filter(pk=token_pk).first()
     if token is None:  # deleted with its person meanwhile: nothing left to name
         return None
-    with transaction.atomic():
-        lock_chain()  # the check and the append as one step
-        done = AuditEvent.objects.filter(
-            action=Action.TOKEN_USED, object_id=str(token.public_id), after__use=key
-        )
-        if done.exists():
-            return None
-        return record(
-            Action.TOKEN_USED,
-            actor=token.user,
-            obj=token,
-            provider=token.provider,
-            summary=summary,
-            after={"used_at": used_at, "use": key},
-            ip=ip,
-        )
+    return append_deferred(
+        {
+            "action": Action.TOKEN_USED,
+            "actor_id": token.user_id,
+            "actor_email": token.user.email,
+            "provider_id": token.provider_id,
+            "object_type": token._meta.model_name,
+            "object_id": str(token.public_id),
+            "summary": summary,
+            "after": {"used_at": used_at, "use": key},
+            "ip": ip,
+        }
+    )

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from assessments.models import Evidence
 from audit.models import Action
-from audit.services import record
+from audit.services import record_read
 from portal.text import safe_filename
 
 
@@ -17,7 +17,8 @@ def evidence_response(evidence: Evidence, *, request) -> FileResponse:
         handle = evidence.file.open("rb")
     except FileNotFoundError:
         raise Http404(_("The file is missing from storage.")) from None
-    record(
+    # Not waiting for the audit chain's lock behind a long audited write (record_read).
+    record_read(
         Action.EVIDENCE_DOWNLOADED,
         actor=request.user,
         obj=evidence,

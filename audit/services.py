@@ -40,6 +40,7 @@ record() call to their commit, which is why record() should come last.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -170,7 +171,28 @@ def record(
 
     `ip`: the client address when there is no request (a task recording a request's event).
     `wait=False`: None, and nothing written, if another transaction holds the chain's lock
-    (on PostgreSQL; elsewhere it waits), for a writer with a way to record later instead."""
+    (on PostgreSQL; elsewhere it waits), for a writer with a way to record later instead
+    (record_read)."""
+    event = _event(
+        action,
+        actor=actor,
+        provider=provider,
+        obj=obj,
+        assessment=assessment,
+        summary=summary,
+        before=before,
+        after=after,
+        request=request,
+        actor_email=actor_email,
+        ip=ip,
+    )
+    return _append(event, wait=wait)
+
+
+def _event(
+    action, *, actor, provider, obj, assessment, summary, before, after, request, actor_email, ip
+) -> AuditEvent:
+    """The event's content, not yet in the chain."""
     if request is None:
         request = current_request.get()
     # A given actor_email (a failed sign-in's typed name) is the whole identification.
@@ -184,7 +206,7 @@ def record(
         actor_email = actor.email if actor is not None else ""
     object_type, object_id = _object_key(obj)
     assessment_id = _assessment_id(obj, assessment)
-    event = AuditEvent(
+    return AuditEvent(
         action=action,
         actor_id=actor.pk if actor is not None else None,
         actor_email=(actor_email or "")[:_EMAIL_MAX],
@@ -197,6 +219,9 @@ def record(
         after=json_safe(after),
         ip=ip or client_address(request),
     )
+
+
+def _append(event: AuditEvent, *, wait: bool = True) -> AuditEvent | None:
     # No savepoint: an event belongs to the change it records, and fails with it. Except for a
     # writer that does not wait: a busy chain must not doom the caller's transaction.
     try:
@@ -209,6 +234,106 @@ def record(
     except _ChainBusy:
         return None
     return event
+
+
+# Events of reads (nothing in the database changes with them) that record_read may leave to a
+# task rather than wait for the chain's lock. A task's message names its action, which must be
+# one of these: a queued message cannot add any other kind of event to the trail.
+DEFERRABLE = frozenset(
+    {
+        "token_used",
+        "evidence_downloaded",
+        "dossier_downloaded",
+        "package_downloaded",
+        "model_test_items_viewed",
+    }
+)
+# The fields of a deferred event in its task's message, the content of AuditEvent but the
+# chain's own (time, previous hash, hash).
+_DEFERRED_FIELDS = (
+    "action",
+    "actor_id",
+    "actor_email",
+    "provider_id",
+    "object_type",
+    "object_id",
+    "assessment_id",
+    "summary",
+    "before",
+    "after",
+    "ip",
+)
+
+
+def record_read(
+    action: str,
+    *,
+    actor=None,
+    provider=None,
+    obj=None,
+    assessment=None,
+    summary: str = "",
+    request: HttpRequest | None = None,
+) -> AuditEvent | None:
+    """record() for the event of a read (a download, a view of a model test's questions and
+    answers, an API call), which must not wait for the chain's lock: any audited write holds
+    it from its record() to its commit, and a read would be answered only then.
+
+    Appended now if the lock is free, as record() would. If another transaction holds it, the
+    event goes to the outbox in its own short transaction and audit.tasks.append_deferred
+    appends it once the lock is free (None here): with the time of the read in
+    `after.used_at` (the event's own time is when it joined the chain), and a key in
+    `after.use` that makes a second delivery of the message append nothing."""
+    if action not in DEFERRABLE:
+        raise ValueError(f"{action} is not the event of a read (audit.services.DEFERRABLE)")
+    used_at = timezone.now()
+    event = _event(
+        action,
+        actor=actor,
+        provider=provider,
+        obj=obj,
+        assessment=assessment,
+        summary=summary,
+        before=None,
+        after=None,
+        request=request,
+        actor_email=None,
+        ip=None,
+    )
+    appended = _append(event, wait=False)
+    if appended is None:
+        defer(event, used_at=used_at)
+    return appended
+
+
+def defer(event: AuditEvent, *, used_at, key: str | None = None) -> None:
+    """Queue the event (not in the chain) for audit.tasks.append_deferred. The reads run in
+    autocommit, so the outbox row commits and goes to the broker at once."""
+    from audit.tasks import append_deferred
+    from outbox.services import dispatch
+
+    fields = {name: getattr(event, name) for name in _DEFERRED_FIELDS}
+    fields["after"] = {
+        **(fields["after"] or {}),
+        "used_at": used_at.isoformat(),
+        "use": key or str(uuid.uuid4()),
+    }
+    with transaction.atomic():
+        dispatch(append_deferred, fields, tell=False)
+
+
+def append_deferred(fields: dict) -> AuditEvent | None:
+    """The event record_read could not append at once, appended now, waiting for the lock;
+    nothing if an event with its key is in the chain already (the outbox sent it twice)."""
+    if fields.get("action") not in DEFERRABLE or not (fields.get("after") or {}).get("use"):
+        raise ValueError(f"not a deferred event of a read: {fields.get('action')!r}")
+    event = AuditEvent(**{name: fields[name] for name in _DEFERRED_FIELDS if name in fields})
+    with transaction.atomic():
+        lock_chain()  # the check and the append as one step
+        done = AuditEvent.objects.filter(action=event.action, after__use=event.after["use"])
+        if done.exists():
+            return None
+        return _append(event)
 
 
 @dataclass(frozen=True)

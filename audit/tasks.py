@@ -10,3 +10,11 @@ def write_audit_checkpoint() -> int | None:
 
     checkpoint = write_checkpoint()
     return checkpoint.event_id if checkpoint else None
+
+
+@shared_task(ignore_result=True)
+def append_deferred(fields: dict) -> None:
+    """The event of a read that found the chain's lock held (audit.services.record_read)."""
+    from audit.services import append_deferred as append
+
+    append(fields)

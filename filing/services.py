@@ -20,6 +20,7 @@ from accounts.models import User
 from assessments.models import Assessment, Status
 from audit.models import Action
 from audit.services import record as audit_record
+from audit.services import record_read
 from dossiers import signing
 from dossiers.errors import DossierError
 from dossiers.models import IN_PROGRESS, DossierKind, DossierStatus
@@ -218,7 +219,8 @@ def package_file_response(*, package: FilingPackage, request) -> FileResponse:
 
 
 def package_downloaded(*, package: FilingPackage, request) -> None:
-    audit_record(
+    # Not waiting for the audit chain's lock behind a long audited write (record_read).
+    record_read(
         Action.PACKAGE_DOWNLOADED,
         actor=request.user,
         obj=package,

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import Action
-from audit.services import record
+from audit.services import record, record_read
 from library.i18n import text_language
 from library.layouts import get_layout
 from modeltests.clients import PING, ChatClient, EndpointConfig, EndpointError
@@ -340,8 +340,9 @@ def _attach(run, user, assessment_pk, jsonl, jsonl_sha, workbook, stamp):
 
 
 def record_items_view(*, run, user, what: str) -> None:
-    """Every view of the questions and answers is audited (they hold prohibited content)."""
-    record(
+    """Every view of the questions and answers is audited (they hold prohibited content); the
+    view does not wait for the audit chain's lock behind a long audited write (record_read)."""
+    record_read(
         Action.MODEL_TEST_ITEMS_VIEWED,
         actor=user,
         provider=run.service.provider,

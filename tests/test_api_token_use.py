@@ -90,7 +90,7 @@ def test_a_read_during_a_move_is_answered_before_the_move_commits(transactional_
     assert AccessToken.objects.get(pk=token.pk).last_used_at <= answered_at
     # Not in the chain yet: handed to the broker (the outbox row is gone once it took it).
     assert _uses(token).count() == 1
-    assert not OutboxMessage.objects.filter(task="api.tasks.record_token_use").exists()
+    assert not OutboxMessage.objects.filter(task="audit.tasks.append_deferred").exists()
 
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         deadline = time.monotonic() + 15
