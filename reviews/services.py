@@ -171,6 +171,9 @@ def verdict_set(
         review.carried_over = False
         review.confirmed_by, review.confirmed_at = None, None  # a new verdict needs new eyes
         review.save()
+    score = _store_reviewed_score(assessment)
+    # Last: the audit chain's lock is held from here to the commit and every audited write of
+    # the portal waits for it, so the score (all answers, every verdict) is computed before.
     record(
         Action.REVIEW_VERDICT,
         actor=reviewer,
@@ -179,7 +182,7 @@ def verdict_set(
         before=before,
         after={"verdict": verdict, "comment": comment},
     )
-    return review, _store_reviewed_score(assessment)
+    return review, score
 
 
 @transaction.atomic
@@ -203,6 +206,8 @@ def domain_accept(*, assessment: Assessment, domain: str, reviewer: User) -> int
         )
         for q in questions
     )
+    _store_reviewed_score(assessment)
+    # Last (see verdict_set).
     for q in questions:
         record(
             Action.REVIEW_VERDICT,
@@ -212,7 +217,6 @@ def domain_accept(*, assessment: Assessment, domain: str, reviewer: User) -> int
             before=None,
             after={"verdict": Verdict.ACCEPTED, "comment": ""},
         )
-    _store_reviewed_score(assessment)
     return len(questions)
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from assessments.models import Status
 from assessments.scoring import ScoreResult
 from audit.models import Action
-from audit.services import record
+from audit.services import record_read
 from filing.summary import ROUTE_LABELS, route_codes, route_label
 from library.catalogue import get_catalogue
 from portal.text import safe_filename
@@ -323,7 +323,8 @@ def evidence(request: HttpRequest, assessment: UUID, evidence: UUID) -> FileResp
         handle = item.file.open("rb")
     except FileNotFoundError:
         raise Http404(_("The file is missing from storage.")) from None
-    record(
+    # Not waiting for the audit chain's lock behind a long audited write (record_read).
+    record_read(
         Action.EVIDENCE_DOWNLOADED, actor=request.user, obj=item, summary=item.name, request=request
     )
     content_type = item.content_type

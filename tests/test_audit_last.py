@@ -78,3 +78,25 @@ def test_a_removal_recomputes_before_its_event(transactional_db, service, editor
     )
     assert event.provider_id == service.provider_id
     assert verify_chain() is None
+
+
+def test_a_verdict_scores_before_its_events(
+    transactional_db, service, editor, reviewer, monkeypatch
+):
+    from reviews import services as reviews
+
+    assessment = _assessment(service, editor)
+    factories.fill_required(assessment, editor)
+    assessment = services.assessment_submit(assessment=assessment, user=editor)
+    assessment = reviews.assessment_claim(assessment=assessment, reviewer=reviewer)
+    steps = SlowSteps(monkeypatch, {"score": (reviews, "_store_reviewed_score")})
+    domain = services.get_catalogue(assessment.questionnaire).domains[0].code
+    assert reviews.domain_accept(assessment=assessment, domain=domain, reviewer=reviewer)
+    question = reviews.unreviewed_questions(assessment)[0]
+    reviews.verdict_set(
+        assessment=assessment, question=question, verdict="accepted", comment="", reviewer=reviewer
+    )
+    assert [name for name, _ in steps.calls] == ["score", "score"]
+    assert steps.under_lock == []
+    assert AuditEvent.objects.filter(action=Action.REVIEW_VERDICT).count() >= 2
+    assert verify_chain() is None
