@@ -36,7 +36,7 @@ from assessments.models import (
     is_answered,
 )
 from assessments.scores import answer_inputs, inputs_digest, score_inputs
-from assessments.transitions import change_status
+from assessments.transitions import change_status, status_changed
 from audit.models import Action
 from audit.services import record
 from library import scope
@@ -932,16 +932,20 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
     assessment.snapshot_sha256 = hashlib.sha256(canonical_json(snapshot)).hexdigest()
     assessment.submitted_at = timezone.now()
     assessment.submitted_by = user
-    change_status(
+    old = change_status(
         assessment,
         Status.SUBMITTED,
         actor=user,
         fields=("snapshot", "snapshot_sha256", "submitted_at", "submitted_by"),
+        audit_later=True,
     )
     # From now on the checks read the snapshot (the same facts, dated by the submission).
     from filing import summary
 
     summary.store(assessment)
+    # After the checks, which would hold the audit chain's lock taken here; before the
+    # verdicts carried over, whose own events (back in review) follow the submission's.
+    status_changed(assessment, old, actor=user)
     if assessment.previous_id:
         # A resubmission: verdicts on answers that did not change stay valid.
         from reviews.services import carry_over_verdicts
@@ -957,7 +961,9 @@ def assessment_revise(*, assessment: Assessment, user: User) -> Assessment:
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     if assessment.status != Status.CHANGES_REQUESTED:
         raise NotEditable(_("Only an assessment returned for changes can be revised."))
-    change_status(assessment, Status.SUPERSEDED, actor=user)
+    # Recorded last (status_changed below): copying and scoring the draft would hold the
+    # audit chain's lock, which every audited write of the portal waits for.
+    old = change_status(assessment, Status.SUPERSEDED, actor=user, audit_later=True)
     draft = Assessment.objects.create(
         service=assessment.service,
         questionnaire=assessment.questionnaire,
@@ -1013,4 +1019,5 @@ def assessment_revise(*, assessment: Assessment, user: User) -> Assessment:
         if hasattr(e, "analysis")
     )
     refresh_assessment(draft)
+    status_changed(assessment, old, actor=user)
     return draft

@@ -48,14 +48,16 @@ def change_status(
     actor,
     fields: tuple[str, ...] = (),
     recorded: dict | None = None,
+    audit_later: bool = False,
 ) -> str:
     """Move a locked assessment row to `new`, save it with `fields`, record the move in the audit
     trail (with `recorded`, what the actor confirmed on the way) and tell the people concerned
-    (after commit); returns the old status."""
-    from audit.models import Action
-    from audit.services import record
-    from notifications.services import notify
+    (after commit); returns the old status.
 
+    `audit_later`: the caller has slow work left in the transaction (a submission's filing
+    checks, a revision's copies), and calls status_changed() once it is done: the audit event
+    takes the chain's lock, which every audited write of the portal then waits for until the
+    commit."""
     old = assessment.status
     if not can_change(old, new):
         raise IllegalTransition(
@@ -66,6 +68,24 @@ def change_status(
     assessment.status = new
     assessment.updated_at = timezone.now()
     assessment.save(update_fields=["status", "updated_at", *fields])
+    if not audit_later:
+        status_changed(assessment, old, actor=actor, recorded=recorded)
+    return old
+
+
+def status_changed(assessment: Assessment, old: str, *, actor, recorded: dict | None = None):
+    """The notifications and the audit event of change_status's move from `old`; the event
+    last, as it takes the audit chain's lock."""
+    from audit.models import Action
+    from audit.services import record
+    from notifications.services import notify
+
+    new = assessment.status
+    kind = NOTIFY_ON.get(new)
+    if new == Status.SUBMITTED and old == Status.DRAFT:
+        kind = "resubmitted" if assessment.previous_id else "submitted"
+    if kind:
+        notify(kind, assessment=assessment, actor=actor)
     record(
         Action.ASSESSMENT_STATUS_CHANGED,
         actor=actor,
@@ -74,12 +94,6 @@ def change_status(
         before={"status": old},
         after={"status": new, **(recorded or {})},
     )
-    kind = NOTIFY_ON.get(new)
-    if new == Status.SUBMITTED and old == Status.DRAFT:
-        kind = "resubmitted" if assessment.previous_id else "submitted"
-    if kind:
-        notify(kind, assessment=assessment, actor=actor)
-    return old
 
 
 def trigger_sql() -> tuple[str, str]:

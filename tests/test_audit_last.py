@@ -100,3 +100,38 @@ def test_a_verdict_scores_before_its_events(
     assert steps.under_lock == []
     assert AuditEvent.objects.filter(action=Action.REVIEW_VERDICT).count() >= 2
     assert verify_chain() is None
+
+
+def test_a_submission_and_a_revision_record_their_move_after_the_slow_work(
+    transactional_db, service, editor, reviewer, monkeypatch
+):
+    """A submission computes the filing checks on its snapshot, a revision copies every answer,
+    file and analysis into the new draft and scores it: both after the status's move, which
+    used to record its event at once."""
+    from filing import summary
+    from reviews import services as reviews
+
+    assessment = _assessment(service, editor)
+    factories.fill_required(assessment, editor)
+    steps = SlowSteps(
+        monkeypatch,
+        {"checks": (summary, "store"), "state": (services, "refresh_assessment")},
+    )
+    assessment = services.assessment_submit(assessment=assessment, user=editor)
+    assert [name for name, _ in steps.calls] == ["state", "checks"]
+    assert steps.under_lock == [], f"ran while the chain's lock was held: {steps.under_lock}"
+    assessment = reviews.assessment_claim(assessment=assessment, reviewer=reviewer)
+    reviews.request_changes(assessment=assessment, reviewer=reviewer, summary="Fix it.")
+    steps.calls.clear()
+    draft = services.assessment_revise(assessment=assessment, user=editor)
+    assert [name for name, _ in steps.calls] == ["state"]
+    assert steps.under_lock == [], f"ran while the chain's lock was held: {steps.under_lock}"
+    moves = AuditEvent.objects.filter(action=Action.ASSESSMENT_STATUS_CHANGED).order_by("id")
+    assert [(e.assessment_id, e.after["status"]) for e in moves] == [
+        (assessment.pk, "submitted"),
+        (assessment.pk, "in_review"),
+        (assessment.pk, "changes_requested"),
+        (assessment.pk, "superseded"),
+    ]
+    assert draft.answers.count() == assessment.answers.count()
+    assert verify_chain() is None
