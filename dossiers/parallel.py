@@ -63,6 +63,7 @@ from dossiers.pdf import (
     _font_files_on_demand,
     _NotdefCatcher,
     html_to_pdf,
+    load_weasyprint,
     static_root,
 )
 from portal import forking
@@ -247,6 +248,7 @@ def render_parts(parts: list[str], *, contents: bool = True) -> RenderedPdf:
     """The merged PDF of `parts`; with `contents`, the first part holds a contents whose page
     numbers are written in once the others' pages are known."""
     started = time.perf_counter()
+    load_weasyprint()  # once here, not once in every part's process
     children = [
         _Child.start(index, html, contents and index == 0) for index, html in enumerate(parts)
     ]

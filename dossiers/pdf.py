@@ -76,6 +76,19 @@ class RenderedPdf:
     seconds: float
 
 
+def load_weasyprint() -> None:
+    """Import WeasyPrint and what a render imports. That took 0.27 s of CPU, most of what a
+    process's first render costs more than the next (0.51 against 0.21 s for the 4-page file
+    list). A process imports it before it forks render processes, so they find it loaded
+    instead of each importing it; the Celery worker does so at start (portal/celery.py), so
+    the pool processes it forks begin with it loaded (docs/benchmarks.md, "Signed package").
+    Web processes, which do not render, never import it."""
+    import weasyprint
+    import weasyprint.layout
+    import weasyprint.pdf
+    import weasyprint.pdf.fonts  # noqa: F401
+
+
 def _cache_page_references() -> None:
     """pydyf builds its tuple of page references anew on every read of `page_references`, and
     WeasyPrint's PDF/UA tagging reads it once per structure element: quadratic in pages (61

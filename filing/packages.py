@@ -29,6 +29,7 @@ from functools import partial
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
+from dossiers.pdf import load_weasyprint
 from filing import algorithm, annex_cache, documents, pdf, word_cache
 from filing.blocks import Doc
 from filing.checks import run_checks
@@ -152,6 +153,8 @@ class _Builder:
             partial(_signed, make, self.sign) if is_pdf and self.sign is not None else make
             for _index, _path, make, is_pdf, _cost in self.later
         ]
+        if any(is_pdf for *_rest, is_pdf, _cost in self.later):
+            load_weasyprint()  # once here, not once in every render process
         made = forking.run_all(calls, costs=[cost for *_rest, cost in self.later], last_here=True)
         for (index, path, _make, is_pdf, _cost), data in zip(self.later, made, strict=True):
             if is_pdf and self.sign is not None:
