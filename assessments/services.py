@@ -943,14 +943,16 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
     from filing import summary
 
     summary.store(assessment)
-    # After the checks, which would hold the audit chain's lock taken here; before the
-    # verdicts carried over, whose own events (back in review) follow the submission's.
-    status_changed(assessment, old, actor=user)
     if assessment.previous_id:
         # A resubmission: verdicts on answers that did not change stay valid.
-        from reviews.services import carry_over_verdicts
+        from reviews.services import carry_over_verdicts, return_to_reviewer
 
         carry_over_verdicts(assessment)
+    # After the checks and the comparison of both snapshots, which would hold the audit chain's
+    # lock taken here; before the return to the reviewer, whose events follow the submission's.
+    status_changed(assessment, old, actor=user)
+    if assessment.previous_id:
+        return_to_reviewer(assessment)
     return assessment
 
 

@@ -236,6 +236,9 @@ def _announce(dossier: Dossier, *, pages: int) -> None:
     Inside the transaction that marks it ready, so they commit together."""
     assessment = dossier.assessment
     logger.info("dossier %s ready: %s pages", dossier.number, pages)
+    if dossier.is_final:
+        notify("dossier_ready", assessment=assessment, actor=dossier.requested_by)
+    # Last: the audit chain's lock is held from here to the commit.
     audit_record(
         Action.DOSSIER_GENERATED,
         actor=dossier.requested_by,
@@ -244,8 +247,6 @@ def _announce(dossier: Dossier, *, pages: int) -> None:
         summary=dossier.number,
         after={"kind": dossier.kind, "edition": dossier.edition, "pages": pages},
     )
-    if dossier.is_final:
-        notify("dossier_ready", assessment=assessment, actor=dossier.requested_by)
 
 
 def dossier_file_response(*, dossier: Dossier, which: str, request) -> FileResponse:

@@ -461,9 +461,15 @@ def carry_over_verdicts(assessment: Assessment) -> int:
         if question_id(r.question_id) is not None and question_id(r.question_id) not in changed
     ]
     AnswerReview.objects.bulk_create(rows)
-    # The reviewer of the previous round has it back at once, in review, without claiming it
-    # again, if still eligible (still a reviewer, still active, not since a provider member).
-    reviewer = previous.assigned_to
+    return len(rows)
+
+
+def return_to_reviewer(assessment: Assessment) -> None:
+    """On resubmission, the reviewer of the previous round has it back at once, in review,
+    without claiming it again, if still eligible (still a reviewer, still active, not since a
+    provider member). Apart from carry_over_verdicts, which a submission runs before its audit
+    event (it compares both snapshots), this after it: its own events follow the submission's."""
+    reviewer = assessment.previous.assigned_to
     if (
         reviewer is not None
         and not assessment.assigned_to_id
@@ -474,7 +480,6 @@ def carry_over_verdicts(assessment: Assessment) -> int:
         assessment.assigned_to = reviewer
         change_status(assessment, Status.IN_REVIEW, actor=None, fields=("assigned_to",))
         record(Action.ASSESSMENT_ASSIGNED, obj=assessment, after={"reviewer": reviewer.email})
-    return len(rows)
 
 
 def release_conflicting_claims(membership: Membership) -> int:

@@ -134,4 +134,17 @@ def test_a_submission_and_a_revision_record_their_move_after_the_slow_work(
         (assessment.pk, "superseded"),
     ]
     assert draft.answers.count() == assessment.answers.count()
+
+    # A resubmission compares both snapshots to carry the verdicts over, then gives it back to
+    # the reviewer: the comparison before the submission's event, the return's events after it.
+    compare = SlowSteps(monkeypatch, {"compare": (reviews, "changed_questions")})
+    services.assessment_submit(assessment=draft, user=editor)
+    assert [name for name, _ in compare.calls] == ["compare"]
+    assert compare.under_lock == [], "the snapshots were compared under the chain's lock"
+    events = AuditEvent.objects.filter(assessment_id=draft.pk).order_by("id")
+    assert [(e.action, (e.after or {}).get("status")) for e in events][-3:] == [
+        (Action.ASSESSMENT_STATUS_CHANGED, "submitted"),
+        (Action.ASSESSMENT_STATUS_CHANGED, "in_review"),
+        (Action.ASSESSMENT_ASSIGNED, None),
+    ]
     assert verify_chain() is None
