@@ -100,3 +100,22 @@ def _jsonl_bytes(run) -> bytes:
 
     handle, _sha = exports.jsonl_file(run)
     return handle.read()
+
+
+@pytest.mark.parametrize("spare", [0, -1])
+def test_the_quota_counts_both_files_of_an_attach(finished, service, editor, settings, spare):
+    """The workbook is checked before the JSONL has its row: the quota still counts the JSONL
+    (storage.check_quota's `pending`), so the pair fits exactly or is refused by one byte."""
+    from modeltests import exports
+
+    assessment, _ = assessment_start(service=service, user=editor)
+    jsonl, jsonl_sha = exports.jsonl_file(finished)
+    both = len(jsonl.read()) + len(exports.results_workbook(finished, jsonl_sha))
+    settings.EVIDENCE_QUOTA_BYTES = both + spare
+    if spare < 0:
+        with pytest.raises(services.RunRefused):
+            services.run_attach(run=finished, user=editor)
+        assert not Evidence.objects.filter(assessment=assessment).exists()
+    else:
+        services.run_attach(run=finished, user=editor)
+        assert Evidence.objects.filter(assessment=assessment).count() == 2
