@@ -246,6 +246,7 @@ DEFERRABLE = frozenset(
         "dossier_downloaded",
         "package_downloaded",
         "model_test_items_viewed",
+        "portfolio_exported",
     }
 )
 # The fields of a deferred event in its task's message, the content of AuditEvent but the
@@ -273,10 +274,11 @@ def record_read(
     obj=None,
     assessment=None,
     summary: str = "",
+    after: dict | None = None,
     request: HttpRequest | None = None,
 ) -> AuditEvent | None:
     """record() for the event of a read (a download, a view of a model test's questions and
-    answers, an API call), which must not wait for the chain's lock: any audited write holds
+    answers, an export, an API call), which must not wait for the chain's lock: any audited write holds
     it from its record() to its commit, and a read would be answered only then.
 
     Appended now if the lock is free, as record() would. If another transaction holds it, the
@@ -295,7 +297,7 @@ def record_read(
         assessment=assessment,
         summary=summary,
         before=None,
-        after=None,
+        after=after,
         request=request,
         actor_email=None,
         ip=None,

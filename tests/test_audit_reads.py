@@ -145,3 +145,36 @@ def test_a_deferred_event_delivered_twice_is_appended_once(db, editor):
     assert append_deferred(fields) is None
     assert AuditEvent.objects.filter(action=Action.EVIDENCE_DOWNLOADED).count() == 1
     assert verify_chain() is None
+
+
+@pytest.mark.worker
+@needs_redis
+def test_an_export_during_an_audited_write_is_answered_before_it_commits(transactional_db):
+    """One event per exported provider, each with what it counts and the time of the export."""
+    from providers.models import Membership, Role
+    from tests.test_portfolio import EXPORT, make_portfolio
+
+    if not Questionnaire.objects.exists():  # an earlier transactional test flushed it
+        load_library()
+    first, second = factories.make_provider(), factories.make_provider()
+    user = factories.make_member(first, Role.VIEWER).user
+    Membership.objects.create(provider=second, user=user, role=Role.VIEWER)
+    make_portfolio(first, 3, prefix="甲组")
+    make_portfolio(second, 2, prefix="乙组")
+    client = _client_for(user)
+    exports = AuditEvent.objects.filter(action=Action.PORTFOLIO_EXPORTED)
+
+    response, answered_at = read_while_a_write_holds_the_chain(
+        lambda: client.get(EXPORT), writer=user
+    )
+    assert response.status_code == 200
+    assert not exports.exists()
+
+    appended_by_a_worker(exports, count=2)
+    events = list(exports.order_by("id"))
+    assert sorted((e.provider_id, e.after["services_exported"]) for e in events) == sorted(
+        [(first.pk, 3), (second.pk, 2)]
+    )
+    for event in events:
+        assert event.actor_id == user.pk
+        assert_deferred(event, answered_at=answered_at)
