@@ -34,7 +34,13 @@ Call record() inside the transaction of the change it describes and, where possi
 last statement. The event then commits or rolls back with the change. On PostgreSQL each
 append takes a transaction-level advisory lock, held until the enclosing transaction ends, so
 that the chain follows commit order; audited writes are therefore serialised from their
-record() call to their commit, which is why record() should come last.
+record() call to their commit, which is why record() should come last: no file stored or
+hashed, no state recomputed, no rendering after it (assessments.services.evidence_add_many
+stores every file first; change_status(audit_later=True) lets a submission do its slow work
+before the move's event). tests.concurrency.SlowSteps checks that in tests.
+
+The event of a read (a download, a view, an export, an API call) goes through record_read,
+which does not wait for that lock: with it held, a task appends the event a moment later.
 """
 
 from __future__ import annotations
