@@ -153,26 +153,3 @@ def token_used(*, token: AccessToken, request, status: int) -> None:
         summary=f"{request.method} {request.path} {status} · {token.prefix}…"[:500],
         request=request,
     )
-
-
-def record_deferred_use(*, token_pk: int, summary: str, ip: str | None, used_at: str, key: str):
-    """A use queued before record_read (api.tasks.record_token_use, still in the outbox or
-    the broker), appended as record_read's task does; `key`, its task's id, is its key."""
-    from audit.services import append_deferred
-
-    token = AccessToken.objects.select_related("user", "provider").filter(pk=token_pk).first()
-    if token is None:  # deleted with its person meanwhile: nothing left to name
-        return None
-    return append_deferred(
-        {
-            "action": Action.TOKEN_USED,
-            "actor_id": token.user_id,
-            "actor_email": token.user.email,
-            "provider_id": token.provider_id,
-            "object_type": token._meta.model_name,
-            "object_id": str(token.public_id),
-            "summary": summary,
-            "after": {"used_at": used_at, "use": key},
-            "ip": ip,
-        }
-    )

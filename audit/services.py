@@ -126,7 +126,7 @@ class _ChainBusy(Exception):
 
 def lock_chain() -> None:
     """Take the chain's lock now, until the enclosing transaction ends: for a writer that must
-    check the log and append to it as one step (api.tokens.record_deferred_use)."""
+    check the log and append to it as one step (append_deferred)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY:d})")
