@@ -8,11 +8,17 @@ SWEEPER_SECONDS) sends it again. The sweeper also re-queues work whose worker di
 filing packages whose job went silent (`is_stale`) and analyses still pending after their time
 limit. Every task that goes through here is idempotent (it claims its row, or rewrites the same
 result), so a message sent twice does the work once.
+
+A broker that hangs rather than refuses (a partition, a Redis stuck in a slow command) costs a
+send its socket timeout, 10 s. So after a failed send a process sends nothing from requests for
+BROKER_RETRY_AFTER seconds: their rows wait for the sweeper, and the people are told at once
+instead of after 10 s each, which would also hold every worker of the web server.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from datetime import timedelta
 from functools import partial
@@ -36,6 +42,9 @@ QUEUED_WHILE_DOWN = _(
 )
 # Rows younger than this are still being sent by the request that wrote them.
 GRACE = timedelta(seconds=30)
+# After a failed send, how long this process's requests leave their rows to the sweeper.
+BROKER_RETRY_AFTER = 15.0
+_broker_down_until = 0.0  # time.monotonic() of this process
 
 
 def dispatch(
@@ -52,12 +61,18 @@ def dispatch(
 
 
 def _send_after_commit(task: Task, message: OutboxMessage, countdown=0, tell=True) -> None:
-    if not publish(message, task=task, countdown=countdown) and tell:
+    if time.monotonic() < _broker_down_until:
+        logger.warning("broker unreachable a moment ago, %s left to the sweeper", message)
+        sent = False
+    else:
+        sent = publish(message, task=task, countdown=countdown)
+    if not sent and tell:
         _tell_the_person()
 
 
 def publish(message: OutboxMessage, *, task: Task | None = None, countdown: int = 0) -> bool:
     """Send one outbox row to the broker and delete it; False (row kept) if that failed."""
+    global _broker_down_until
     if task is None:
         from portal.celery import app
 
@@ -66,10 +81,12 @@ def publish(message: OutboxMessage, *, task: Task | None = None, countdown: int 
         task.apply_async(tuple(message.args), task_id=message.task_id, countdown=countdown or None)
     except Exception as exc:  # the broker's connection errors differ by transport and client
         logger.warning("broker unreachable, %s kept in the outbox: %r", message, exc)
+        _broker_down_until = time.monotonic() + BROKER_RETRY_AFTER
         OutboxMessage.objects.filter(pk=message.pk).update(
             attempts=F("attempts") + 1, last_error=repr(exc)[:500]
         )
         return False
+    _broker_down_until = 0.0
     OutboxMessage.objects.filter(pk=message.pk).delete()
     return True
 

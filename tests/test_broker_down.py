@@ -25,6 +25,7 @@ from outbox.services import QUEUED_WHILE_DOWN, sweep_lost_work
 from portal.celery import app
 from providers.models import Role
 from tests import factories
+from tests.brokers import use_broker as _use_broker
 
 pytestmark = [
     pytest.mark.worker,
@@ -82,15 +83,6 @@ class OwnRedis:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
-
-
-def _use_broker(url: str | None) -> None:
-    from kombu import pools
-
-    app.conf.broker_url = app.conf.broker_read_url = app.conf.broker_write_url = url
-    pools.reset()  # kombu keeps connection and producer pools per process
-    app._pool = None
-    app.amqp._producer_pool = None
 
 
 @pytest.fixture
