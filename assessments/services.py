@@ -268,30 +268,16 @@ _EVIDENCE = Compiled(
 )
 
 
-def _answers_of(assessment: Assessment) -> list[Answer]:
-    """`assessment.answers.all()`: prefetched ones if the caller prefetched them, else by the
-    compiled statement, each answer knowing its assessment as the related manager's would."""
-    if "answers" in getattr(assessment, "_prefetched_objects_cache", {}):
-        return list(assessment.answers.all())
-    answers = _ANSWERS(assessment_id=assessment.pk)
-    for answer in answers:
-        _ANSWER_ASSESSMENT.set_cached_value(answer, assessment)
-    return answers
-
-
-def _evidence_of(assessment: Assessment) -> list[Evidence]:
-    """`assessment.evidence.select_related("analysis")`, read as `_answers_of` reads answers
-    (prefetched ones are taken as the caller prefetched them)."""
-    if "evidence" in getattr(assessment, "_prefetched_objects_cache", {}):
-        return list(assessment.evidence.all())
-    files = _EVIDENCE(assessment_id=assessment.pk)
-    for item in files:
-        _EVIDENCE_ASSESSMENT.set_cached_value(item, assessment)
-    return files
-
-
-_ANSWER_ASSESSMENT = Answer._meta.get_field("assessment")
-_EVIDENCE_ASSESSMENT = Evidence._meta.get_field("assessment")
+def _related_rows(assessment: Assessment, name: str, statement: Compiled) -> list:
+    """`assessment.<name>` as its related manager reads it: the caller's prefetched rows if
+    there are any, else by the compiled statement, each row knowing its assessment."""
+    if name in getattr(assessment, "_prefetched_objects_cache", {}):
+        return list(getattr(assessment, name).all())
+    rows = statement(assessment_id=assessment.pk)
+    to_assessment = getattr(Assessment, name).field
+    for row in rows:
+        to_assessment.set_cached_value(row, assessment)
+    return rows
 
 
 def load_state(
@@ -322,9 +308,11 @@ def load_state(
             evidence.setdefault(by_pk[question_id].code, []).append(facts)
     else:
         answers = {
-            by_pk[a.question_id].code: a for a in _answers_of(assessment) if a.question_id in by_pk
+            by_pk[a.question_id].code: a
+            for a in _related_rows(assessment, "answers", _ANSWERS)
+            if a.question_id in by_pk
         }
-        for item in _evidence_of(assessment):
+        for item in _related_rows(assessment, "evidence", _EVIDENCE):
             evidence.setdefault(by_pk[item.question_id].code, []).append(item)
     return derive_state(catalogue, assessment.service.profile(), answers, evidence)
 

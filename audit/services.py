@@ -196,7 +196,18 @@ def record(
 
 
 def _event(
-    action, *, actor, provider, obj, assessment, summary, before, after, request, actor_email, ip
+    action,
+    *,
+    actor=None,
+    provider=None,
+    obj=None,
+    assessment=None,
+    summary="",
+    before=None,
+    after=None,
+    request=None,
+    actor_email=None,
+    ip=None,
 ) -> AuditEvent:
     """The event's content, not yet in the chain."""
     if request is None:
@@ -255,21 +266,9 @@ DEFERRABLE = frozenset(
         "portfolio_exported",
     }
 )
-# The fields of a deferred event in its task's message, the content of AuditEvent but the
-# chain's own (time, previous hash, hash).
-_DEFERRED_FIELDS = (
-    "action",
-    "actor_id",
-    "actor_email",
-    "provider_id",
-    "object_type",
-    "object_id",
-    "assessment_id",
-    "summary",
-    "before",
-    "after",
-    "ip",
-)
+# The fields of a deferred event in its task's message: the content the chain's hash covers
+# but the time, which is set when the event joins the chain.
+_DEFERRED_FIELDS = tuple(name for name in chain.CONTENT_FIELDS if name != "occurred_at")
 
 
 def record_read(
@@ -302,11 +301,8 @@ def record_read(
         obj=obj,
         assessment=assessment,
         summary=summary,
-        before=None,
         after=after,
         request=request,
-        actor_email=None,
-        ip=None,
     )
     appended = _append(event, wait=False)
     if appended is None:
