@@ -20,16 +20,13 @@ from django.utils.dateparse import parse_datetime
 
 from api.models import AccessToken
 from api.tokens import token_create
-from assessments.models import Assessment
 from assessments.upgrade import upgrade_assessment
 from audit.models import Action, AuditEvent
 from audit.services import record, verify_chain
 from outbox.models import OutboxMessage
 from portal.celery import app
-from providers.models import Role
-from tests import factories
 from tests.concurrency import waiting_for_a_lock, while_held
-from tests.test_upgrade import V1, V2, make_version
+from tests.test_upgrade import draft_on_first_version
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the chain's advisory lock needs PostgreSQL"
@@ -37,13 +34,8 @@ pytestmark = pytest.mark.skipif(
 
 
 def _world():
-    v1 = make_version(1, V1, code="token-use")
-    make_version(2, V2, code="token-use")
-    provider = factories.make_provider()
-    editor = factories.make_member(provider, Role.EDITOR).user
-    assessment = Assessment.objects.create(
-        service=factories.make_service(provider), questionnaire=v1, created_by=editor
-    )
+    assessment, editor, _versions = draft_on_first_version("token-use")
+    provider = assessment.service.provider
     token, secret = token_create(user=editor, name="CI", provider=provider, role="editor", days=9)
     return editor, assessment, token, Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
 

@@ -28,7 +28,7 @@ from audit.models import Action, AuditEvent
 from providers.models import Role
 from tests import factories
 from tests.concurrency import waiting_for_a_lock, while_held
-from tests.test_upgrade import V1, V2, make_version
+from tests.test_upgrade import V1, V2, draft_on_first_version, make_version
 
 STALE = (
     "This assessment now uses questionnaire version %(version)s; reload the page and answer again."
@@ -189,13 +189,8 @@ def test_a_put_during_the_move_waits_for_it_and_is_then_refused(transactional_db
     question it looks up is the moved row's too: without the check it would land on version
     2's WORD). The older way, a read before the lock, was refused as well, by the service's
     check that the question belongs to the locked row's version."""
-    v1 = make_version(1, V1, code="api-versions-race")
-    v2 = make_version(2, V2, code="api-versions-race")
-    provider = factories.make_provider()
-    editor = factories.make_member(provider, Role.EDITOR).user
-    assessment = Assessment.objects.create(
-        service=factories.make_service(provider), questionnaire=v1, created_by=editor
-    )
+    assessment, editor, (_v1, v2) = draft_on_first_version("api-versions-race")
+    provider = assessment.service.provider
     api = _api(editor, provider)
     read = api.get(_url(assessment, "WORD")).json()
     body = {"revision": 0, "questionnaire_version": read["questionnaire_version"], "value": True}
@@ -354,13 +349,8 @@ def test_an_upload_during_the_move_waits_for_it_and_is_then_refused(transactiona
     the move's row lock: the question it looked up is version 1's, and whether or not the
     client sent the version, the answer is the version's change, not "not editable", and
     nothing is stored."""
-    v1 = make_version(1, V1, code="api-upload-race")
-    v2 = make_version(2, V2, code="api-upload-race")
-    provider = factories.make_provider()
-    editor = factories.make_member(provider, Role.EDITOR).user
-    assessment = Assessment.objects.create(
-        service=factories.make_service(provider), questionnaire=v1, created_by=editor
-    )
+    assessment, editor, (_v1, v2) = draft_on_first_version("api-upload-race")
+    provider = assessment.service.provider
     api = _api(editor, provider)
     # The upload may be the process's first request: no GET before it, whatever a client does.
     # Such a request once seemed to wait for the move's commit before reaching the view. It
@@ -407,13 +397,8 @@ def test_a_delete_during_the_move_of_a_file_the_move_retires_finds_no_file(trans
     history and the undo). A delete that read it before the move and waited for the lock finds
     it gone, as one sent after the move would (404): it does not report a deletion that did not
     happen, nor audit one, which would end the move's undo."""
-    v1 = make_version(1, V1, code="api-delete-race")
-    make_version(2, V2, code="api-delete-race")
-    provider = factories.make_provider()
-    editor = factories.make_member(provider, Role.EDITOR).user
-    assessment = Assessment.objects.create(
-        service=factories.make_service(provider), questionnaire=v1, created_by=editor
-    )
+    assessment, editor, _versions = draft_on_first_version("api-delete-race")
+    provider = assessment.service.provider
     evidence = factories.attach(assessment, "WORD", editor, name="评估报告.pdf")
     api = _api(editor, provider)
     url = reverse(

@@ -131,6 +131,18 @@ def make_version(version: int, questions: dict, *, code: str = CODE) -> Question
     return questionnaire
 
 
+def draft_on_first_version(code: str) -> tuple[Assessment, object, tuple]:
+    """Versions 1 and 2 under `code`, and a draft on version 1 for a new provider's service:
+    the draft, its editor and the two versions."""
+    versions = make_version(1, V1, code=code), make_version(2, V2, code=code)
+    provider = factories.make_provider()
+    editor = factories.make_member(provider, Role.EDITOR).user
+    assessment = Assessment.objects.create(
+        service=factories.make_service(provider), questionnaire=versions[0], created_by=editor
+    )
+    return assessment, editor, versions
+
+
 @pytest.fixture(autouse=True)
 def _chinese():
     """Refusals are read in Chinese, the portal's first language, whatever ran before."""
